@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { COMMANDS } from './commands';
+
+/** Usage errors exit 2, runtime errors 1 (design.md: bad config is one line, exit 2). */
+const program = new Command('fleetgate')
+  .description('One URL for the Nomad client HTTP API of a whole fleet')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+for (const register of COMMANDS) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const e = err as { exitCode?: number; message?: string };
+  process.stderr.write(`fleetgate: ${e.message ?? String(err)}\n`);
+  process.exit(typeof e.exitCode === 'number' ? e.exitCode : 1);
+});

@@ -1,0 +1,23 @@
+/** Every default in one place (design.md: "config/: one place for defaults"). */
+export const DEFAULTS = {
+  httpAddr: '127.0.0.1:4646',
+  datacenter: 'dc1',
+  registryPrefix: 'fleetgate:',
+  /** Agents heartbeat this often; the registry marks a node down after `heartbeatTtlFactor` misses. */
+  heartbeatIntervalMs: 5000,
+  heartbeatTtlFactor: 3,
+  /** Gateway → agent TCP connect timeout: a dead node answers 503 fast instead of hanging. */
+  connectTimeoutMs: 2000,
+  /** Idle timeout for non-streaming forwarded requests. */
+  idleTimeoutMs: 30000,
+  /** Manifest directory scan period: manifests are adopted within 1 s (design.md). */
+  manifestScanMs: 500,
+  jwtIssuer: 'fleetgate',
+  jwtAudience: 'fleetgate',
+  jwtClockToleranceSec: 30,
+  /** Graceful stop: SIGTERM, then SIGKILL after this long. */
+  killTimeoutMs: 5000,
+  logMaxFiles: 10,
+  logMaxFileSizeMb: 10,
+  cacheMaxEntries: 10000,
+} as const;

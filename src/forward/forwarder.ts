@@ -1,0 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NodeRecord, RouteDef } from '../wire';
+
+/**
+ * Sends a request that the gateway resolved and authorized to the node's agent, streaming
+ * both ways. Two implementations (design.md): remote (http-proxy-middleware to the agent's
+ * advertised URL) and local (the agent's dispatcher in the same process, no socket).
+ */
+export interface Forwarder {
+  forward(req: IncomingMessage, res: ServerResponse, node: NodeRecord, route: RouteDef): Promise<void>;
+}
+
+/** The in-process agent, handed to forward/local by cli (forward never imports agent). */
+export type LocalDispatcher = (req: IncomingMessage, res: ServerResponse) => void;

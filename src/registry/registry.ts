@@ -1,0 +1,59 @@
+import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
+
+/** A stored ACL policy (design.md "Tokens"): Rules is the policy document as JSON text. */
+export interface PolicyRecord {
+  Name: string;
+  Description: string;
+  Rules: string;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}
+
+export interface AllocFilter {
+  nodeId?: NodeId;
+  /** ID prefix, as Nomad's `?prefix=`. */
+  prefix?: string;
+  namespace?: string;
+}
+
+/** What changed, published to every gateway and agent so caches drop stale entries. */
+export type RegistryChange =
+  | { kind: 'node'; id: NodeId }
+  | { kind: 'heartbeat'; id: NodeId; at: number }
+  | { kind: 'alloc'; id: AllocId }
+  | { kind: 'policy'; name: string }
+  | { kind: 'revoked'; jti: string }
+  | { kind: 'resync' };
+
+/**
+ * The cluster's shared state (design.md "Registry"). Two implementations, Redis and memory,
+ * pass one contract suite. Reads of a node compute `Status` from the heartbeat: a node whose
+ * last heartbeat is older than its TTL is `down` at once.
+ */
+export interface Registry {
+  /** Register or update a node and record a heartbeat valid for `ttlMs`. */
+  putNode(node: Omit<NodeRecord, 'Status' | 'LastHeartbeat'>, ttlMs: number): Promise<void>;
+  heartbeat(id: NodeId, ttlMs: number): Promise<void>;
+  getNode(id: NodeId): Promise<NodeRecord | undefined>;
+  listNodes(): Promise<NodeRecord[]>;
+
+  putAlloc(alloc: AllocRecord): Promise<void>;
+  removeAlloc(id: AllocId): Promise<void>;
+  getAlloc(id: AllocId): Promise<AllocRecord | undefined>;
+  listAllocs(filter?: AllocFilter): Promise<AllocRecord[]>;
+
+  putPolicy(policy: PolicyRecord): Promise<void>;
+  getPolicy(name: string): Promise<PolicyRecord | undefined>;
+  listPolicies(): Promise<PolicyRecord[]>;
+  deletePolicy(name: string): Promise<void>;
+
+  /** Revoke a token ID until `expiresAtMs` (0 = forever); the entry expires with the token. */
+  revokeToken(jti: string, expiresAtMs: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+  /** Atomically claim the one-time ACL bootstrap; false when it already happened. */
+  claimBootstrap(accessorId: string): Promise<boolean>;
+
+  /** Subscribe to changes (pub/sub); returns the unsubscribe function. */
+  onChange(listener: (change: RegistryChange) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,5 @@
+export * from './ids';
+export * from './capabilities';
+export * from './routes';
+export * from './frames';
+export * from './types';

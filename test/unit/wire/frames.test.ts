@@ -1,0 +1,42 @@
+import { encodeFrame, FrameDecoder } from '../../../src/wire/frames';
+
+describe('frame encoding', () => {
+  it('encodes Nomad’s byte-exact frame for the XSS test text (spec §13 #17)', () => {
+    const data = Buffer.from('<script>alert(document.domain);</script>');
+    expect(encodeFrame({ data, file: 'alloc/logs/web.stdout.0', offset: 40 })).toBe(
+      '{"Data":"PHNjcmlwdD5hbGVydChkb2N1bWVudC5kb21haW4pOzwvc2NyaXB0Pg==","File":"alloc/logs/web.stdout.0","Offset":40}',
+    );
+  });
+
+  it('a heartbeat is exactly {}', () => {
+    expect(encodeFrame({})).toBe('{}');
+  });
+
+  it('an event frame keeps Data, File, FileEvent, Offset order and omits empty data', () => {
+    expect(encodeFrame({ file: 'a', fileEvent: 'file truncated', offset: 3 })).toBe(
+      '{"File":"a","FileEvent":"file truncated","Offset":3}',
+    );
+  });
+});
+
+describe('frame decoding', () => {
+  it('decodes concatenated frames split at arbitrary byte boundaries', () => {
+    const wire =
+      encodeFrame({ data: Buffer.from('he}l{lo'), file: 'x"}{', offset: 7 }) + '{}' + encodeFrame({ data: Buffer.from('!'), file: 'x"}{', offset: 8 });
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const d = new FrameDecoder();
+      const frames = [...d.push(wire.slice(0, cut)), ...d.push(wire.slice(cut))];
+      expect(frames.map((f) => f.data.toString()).join('')).toBe('he}l{lo!');
+      expect(frames.filter((f) => f.heartbeat)).toHaveLength(1);
+      expect(frames[0]!.file).toBe('x"}{');
+      expect(d.trailer()).toBe('');
+    }
+  });
+
+  it('surfaces error text appended after the frames (spec §6.10)', () => {
+    const d = new FrameDecoder();
+    const frames = d.push('{"Data":"YQ==","Offset":1}failed to list entries: boom');
+    expect(frames).toHaveLength(1);
+    expect(d.trailer()).toBe('failed to list entries: boom');
+  });
+});
