@@ -1,0 +1,74 @@
+/**
+ * Shared pieces for benchmarks: processes on loopback, curl timings, percentiles.
+ * Benchmarks are not tests: they print figures and ratios measured side by side in one run.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const CLI = path.resolve(__dirname, '../dist/cli/main.js');
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+export const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+/** Download a URL with curl to /dev/null; returns MB/s (10^6 bytes) of body and seconds. */
+export const curlSpeed = (url: string, headers: string[] = []): { mbps: number; seconds: number; bytes: number } => {
+  const out = execFileSync(
+    'curl',
+    ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', ...headers.flatMap((h) => ['-H', h]), url],
+    { encoding: 'utf8' },
+  );
+  const [bytes, seconds] = out.trim().split(' ').map(Number) as [number, number];
+  return { mbps: bytes / seconds / 1e6, seconds, bytes };
+};
+
+/** A 1 GiB file of random bytes, made once and reused across runs. */
+export const bigFile = (file = '/tmp/fleetgate-bench-1g.bin', size = 1024 ** 3): string => {
+  if (fs.existsSync(file) && fs.statSync(file).size === size) return file;
+  process.stderr.write(`creating ${file} (${size} bytes, once)...\n`);
+  execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=4M', `count=${size / (4 * 1024 * 1024)}`, 'status=none']);
+  return file;
+};
+
+export interface Proc {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Start a process and wait for `listening on http://...` in its output. */
+export const startListening = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { env: { ...process.env, FLEETGATE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        proc.stdout!.off('data', onData);
+        proc.stderr!.off('data', onData);
+        resolve({
+          url: m[1]!,
+          proc,
+          stop: () =>
+            new Promise((res) => {
+              if (proc.exitCode !== null) return res();
+              proc.once('exit', () => res());
+              proc.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out}`)));
+  });
+
+export const fmt = (n: number, digits = 1): string => n.toFixed(digits);
