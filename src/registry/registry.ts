@@ -19,10 +19,11 @@ export interface AllocFilter {
 /** What changed, published to every gateway and agent so caches drop stale entries. */
 export type RegistryChange =
   | { kind: 'node'; id: NodeId }
-  | { kind: 'heartbeat'; id: NodeId; at: number }
+  | { kind: 'heartbeat'; id: NodeId; at: number; ttlMs?: number }
   | { kind: 'alloc'; id: AllocId }
   | { kind: 'policy'; name: string }
   | { kind: 'revoked'; jti: string }
+  /** Emitted locally after a lost connection came back: changes may have been missed. */
   | { kind: 'resync' };
 
 /**

@@ -1,0 +1,149 @@
+import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
+import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
+import { matchesFilter, statusAt } from './status';
+
+type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
+
+interface StoredNode {
+  node: NodeInput;
+  lastHeartbeat: number;
+  ttlMs: number;
+}
+
+export interface MemoryRegistryOptions {
+  /** Injectable clock so tests can make a heartbeat lapse without sleeping. */
+  now?: () => number;
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+/**
+ * The single-process registry of `fleetgate dev` (and unit tests). Same contract as the Redis
+ * one: it passes the shared suite in test/unit/registry/contract.ts. Changes are delivered on
+ * a microtask, like pub/sub messages arrive after the write resolves.
+ */
+export class MemoryRegistry implements Registry {
+  private readonly nodes = new Map<NodeId, StoredNode>();
+  private readonly allocs = new Map<AllocId, AllocRecord>();
+  private readonly policies = new Map<string, PolicyRecord>();
+  private readonly revoked = new Map<string, number>();
+  private readonly listeners = new Set<(c: RegistryChange) => void>();
+  private bootstrapped: string | undefined;
+  private policyIndex = 0;
+  private readonly now: () => number;
+
+  constructor(opts: MemoryRegistryOptions = {}) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private emit(change: RegistryChange): void {
+    queueMicrotask(() => {
+      for (const l of this.listeners) l(change);
+    });
+  }
+
+  private view(s: StoredNode): NodeRecord {
+    return {
+      ...clone(s.node),
+      Status: statusAt(s.lastHeartbeat, s.ttlMs, this.now()),
+      LastHeartbeat: s.lastHeartbeat,
+    };
+  }
+
+  async putNode(node: NodeInput, ttlMs: number): Promise<void> {
+    this.nodes.set(node.ID, { node: clone(node), lastHeartbeat: this.now(), ttlMs });
+    this.emit({ kind: 'node', id: node.ID });
+  }
+
+  async heartbeat(id: NodeId, ttlMs: number): Promise<void> {
+    const s = this.nodes.get(id);
+    if (!s) return;
+    s.lastHeartbeat = this.now();
+    s.ttlMs = ttlMs;
+    this.emit({ kind: 'heartbeat', id, at: s.lastHeartbeat, ttlMs });
+  }
+
+  async getNode(id: NodeId): Promise<NodeRecord | undefined> {
+    const s = this.nodes.get(id);
+    return s && this.view(s);
+  }
+
+  async listNodes(): Promise<NodeRecord[]> {
+    return [...this.nodes.values()].map((s) => this.view(s)).sort((a, b) => a.ID.localeCompare(b.ID));
+  }
+
+  async putAlloc(alloc: AllocRecord): Promise<void> {
+    this.allocs.set(alloc.ID, clone(alloc));
+    this.emit({ kind: 'alloc', id: alloc.ID });
+  }
+
+  async removeAlloc(id: AllocId): Promise<void> {
+    if (this.allocs.delete(id)) this.emit({ kind: 'alloc', id });
+  }
+
+  async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
+    const a = this.allocs.get(id);
+    return a && clone(a);
+  }
+
+  async listAllocs(filter?: AllocFilter): Promise<AllocRecord[]> {
+    return [...this.allocs.values()]
+      .filter((a) => matchesFilter(a, filter))
+      .map(clone)
+      .sort((a, b) => a.ID.localeCompare(b.ID));
+  }
+
+  async putPolicy(policy: PolicyRecord): Promise<void> {
+    const prev = this.policies.get(policy.Name);
+    this.policyIndex += 1;
+    this.policies.set(policy.Name, {
+      ...clone(policy),
+      CreateIndex: prev?.CreateIndex ?? this.policyIndex,
+      ModifyIndex: this.policyIndex,
+    });
+    this.emit({ kind: 'policy', name: policy.Name });
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    const p = this.policies.get(name);
+    return p && clone(p);
+  }
+
+  async listPolicies(): Promise<PolicyRecord[]> {
+    return [...this.policies.values()].map(clone).sort((a, b) => a.Name.localeCompare(b.Name));
+  }
+
+  async deletePolicy(name: string): Promise<void> {
+    if (this.policies.delete(name)) this.emit({ kind: 'policy', name });
+  }
+
+  async revokeToken(jti: string, expiresAtMs: number): Promise<void> {
+    this.revoked.set(jti, expiresAtMs);
+    this.emit({ kind: 'revoked', jti });
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    const exp = this.revoked.get(jti);
+    if (exp === undefined) return false;
+    if (exp !== 0 && exp <= this.now()) {
+      this.revoked.delete(jti);
+      return false;
+    }
+    return true;
+  }
+
+  async claimBootstrap(accessorId: string): Promise<boolean> {
+    if (this.bootstrapped !== undefined) return false;
+    this.bootstrapped = accessorId;
+    return true;
+  }
+
+  onChange(listener: (change: RegistryChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

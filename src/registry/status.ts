@@ -1,0 +1,18 @@
+import type { NodeRecord } from '../wire';
+
+/**
+ * A node is `ready` while its last heartbeat is younger than its TTL and `down` from the
+ * first millisecond after (design.md: "a node whose heartbeat lapsed is `down`"). Both
+ * implementations and the gateway cache compute status with this one rule.
+ */
+export const statusAt = (lastHeartbeatMs: number, ttlMs: number, nowMs: number): NodeRecord['Status'] =>
+  nowMs < lastHeartbeatMs + ttlMs ? 'ready' : 'down';
+
+/** Prefix-of-id and namespace filter shared by both implementations (`/v1/allocations`). */
+export const matchesFilter = (
+  alloc: { ID: string; NodeID: string; Namespace: string },
+  filter: { nodeId?: string; prefix?: string; namespace?: string } = {},
+): boolean =>
+  (filter.nodeId === undefined || alloc.NodeID === filter.nodeId) &&
+  (filter.prefix === undefined || alloc.ID.startsWith(filter.prefix)) &&
+  (filter.namespace === undefined || filter.namespace === '*' || alloc.Namespace === filter.namespace);
