@@ -1,0 +1,256 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { DEFAULTS } from '../config/defaults';
+import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
+import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
+import { HEARTBEAT_LUA, PUT_ALLOC_LUA, PUT_POLICY_LUA, REMOVE_ALLOC_LUA, redisKeys, type RedisKeys } from './redis-keys';
+import { matchesFilter } from './status';
+
+type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
+
+export interface RedisRegistryOptions {
+  url: string;
+  prefix?: string;
+  /** Per-command deadline: a request waits at most this long on a sick Redis. */
+  commandTimeoutMs?: number;
+  /** How long `connect` waits for the first connection before returning anyway. */
+  startupWaitMs?: number;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Bounded, fail-fast client settings (anchors.md §2.2): no offline queue, one retry, a command
+ * timeout, and reconnects with capped exponential backoff forever, so the process heals by
+ * itself when Redis returns.
+ */
+const clientOptions = (o: RedisRegistryOptions, offlineQueue: boolean): RedisOptions => ({
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: offlineQueue,
+  commandTimeout: o.commandTimeoutMs ?? 1000,
+  connectTimeout: 2000,
+  retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  lazyConnect: true,
+});
+
+const parseJson = <T>(s: string | null | undefined): T | undefined => (s ? (JSON.parse(s) as T) : undefined);
+
+/**
+ * The cluster registry on Redis. Layout in redis-keys.ts. Writes that must land together go
+ * through MULTI or a Lua script, and each publishes its RegistryChange on `<prefix>changes`,
+ * read on a second (subscriber) connection. A node's status comes from a heartbeat key with a
+ * PX expiry, so a lapsed node reads `down` the moment the key expires.
+ *
+ * What this process wrote (its own nodes, allocations and policies) is remembered and written
+ * again when the connection comes back, so a Redis restarted empty heals without the agent's help.
+ */
+export class RedisRegistry implements Registry {
+  readonly keys: RedisKeys;
+  private readonly listeners = new Set<(c: RegistryChange) => void>();
+  private readonly ownedNodes = new Map<NodeId, { node: NodeInput; ttlMs: number }>();
+  private readonly ownedAllocs = new Map<AllocId, AllocRecord>();
+  private readonly ownedPolicies = new Map<string, PolicyRecord>();
+  private everReady = false;
+  private subEverReady = false;
+  private closed = false;
+
+  private constructor(
+    readonly client: Redis,
+    private readonly sub: Redis,
+    prefix: string,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.keys = redisKeys(prefix);
+    client.on('error', (e: Error) => this.onError(e));
+    sub.on('error', (e: Error) => this.onError(e));
+    client.on('ready', () => {
+      if (this.everReady) void this.replayOwned();
+      this.everReady = true;
+    });
+    sub.on('ready', () => {
+      // Messages published while we were away are lost: tell caches to resynchronise.
+      if (this.subEverReady) this.deliver({ kind: 'resync' });
+      this.subEverReady = true;
+    });
+    sub.on('message', (_channel: string, message: string) => {
+      const change = parseJson<RegistryChange>(message);
+      if (change) this.deliver(change);
+    });
+  }
+
+  /** Connects both connections; returns after `startupWaitMs` even if Redis is not up yet. */
+  static async connect(opts: RedisRegistryOptions): Promise<RedisRegistry> {
+    const client = new Redis(opts.url, clientOptions(opts, false));
+    // The subscriber queues SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
+    const sub = new Redis(opts.url, { ...clientOptions(opts, true), maxRetriesPerRequest: null, commandTimeout: undefined });
+    const reg = new RedisRegistry(client, sub, opts.prefix ?? DEFAULTS.registryPrefix, opts.onError ?? (() => undefined));
+    const wait = opts.startupWaitMs ?? 5000;
+    const ready = (r: Redis) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        r.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        r.connect().catch(() => undefined);
+      });
+    void sub.subscribe(reg.keys.channel).catch(() => undefined);
+    await Promise.all([ready(client), ready(sub)]);
+    return reg;
+  }
+
+  private deliver(change: RegistryChange): void {
+    for (const l of this.listeners) l(change);
+  }
+
+  private publishArgs(change: RegistryChange): [string, string] {
+    return [this.keys.channel, JSON.stringify(change)];
+  }
+
+  private async replayOwned(): Promise<void> {
+    try {
+      for (const { node, ttlMs } of this.ownedNodes.values()) await this.putNode(node, ttlMs);
+      for (const a of this.ownedAllocs.values()) await this.putAlloc(a);
+      for (const p of this.ownedPolicies.values()) {
+        if (!(await this.client.exists(this.keys.policy(p.Name)))) await this.putPolicy(p);
+      }
+    } catch (e) {
+      this.onError(e as Error);
+    }
+  }
+
+  async putNode(node: NodeInput, ttlMs: number): Promise<void> {
+    this.ownedNodes.set(node.ID, { node, ttlMs });
+    const now = Date.now();
+    const k = this.keys;
+    await this.client
+      .multi()
+      .hset(k.node(node.ID), 'json', JSON.stringify(node), 'lastHeartbeat', String(now), 'ttlMs', String(ttlMs))
+      .sadd(k.nodes, node.ID)
+      .set(k.heartbeat(node.ID), String(now), 'PX', ttlMs)
+      .publish(...this.publishArgs({ kind: 'node', id: node.ID }))
+      .exec();
+  }
+
+  async heartbeat(id: NodeId, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    const change: RegistryChange = { kind: 'heartbeat', id, at: now, ttlMs };
+    const ok = await this.client.eval(
+      HEARTBEAT_LUA, 2, this.keys.node(id), this.keys.heartbeat(id), String(now), String(ttlMs), ...this.publishArgs(change),
+    );
+    const owned = this.ownedNodes.get(id);
+    // The record vanished (Redis restarted empty): register again rather than heartbeat nothing.
+    if (ok === 0 && owned) await this.putNode(owned.node, ttlMs);
+  }
+
+  private toNode(h: Record<string, string>, pttl: number): NodeRecord | undefined {
+    const node = parseJson<NodeInput>(h['json']);
+    if (!node) return undefined;
+    return { ...node, Status: pttl > 0 ? 'ready' : 'down', LastHeartbeat: Number(h['lastHeartbeat'] ?? 0) };
+  }
+
+  async getNode(id: NodeId): Promise<NodeRecord | undefined> {
+    const res = await this.client.multi().hgetall(this.keys.node(id)).pttl(this.keys.heartbeat(id)).exec();
+    const [[, h], [, pttl]] = res as [[unknown, Record<string, string>], [unknown, number]];
+    return this.toNode(h, pttl);
+  }
+
+  async listNodes(): Promise<NodeRecord[]> {
+    const ids = (await this.client.smembers(this.keys.nodes)).sort();
+    if (ids.length === 0) return [];
+    const m = this.client.multi();
+    for (const id of ids) m.hgetall(this.keys.node(id)).pttl(this.keys.heartbeat(id));
+    const res = (await m.exec()) ?? [];
+    const out: NodeRecord[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const n = this.toNode(res[2 * i]?.[1] as Record<string, string>, res[2 * i + 1]?.[1] as number);
+      if (n) out.push(n);
+    }
+    return out;
+  }
+
+  async putAlloc(alloc: AllocRecord): Promise<void> {
+    this.ownedAllocs.set(alloc.ID, alloc);
+    const k = this.keys;
+    await this.client.eval(
+      PUT_ALLOC_LUA, 3, k.alloc(alloc.ID), k.allocs, k.nodeAllocs(alloc.NodeID),
+      JSON.stringify(alloc), alloc.ID, k.nodeAllocsPrefix, ...this.publishArgs({ kind: 'alloc', id: alloc.ID }),
+    );
+  }
+
+  async removeAlloc(id: AllocId): Promise<void> {
+    this.ownedAllocs.delete(id);
+    const k = this.keys;
+    await this.client.eval(REMOVE_ALLOC_LUA, 2, k.alloc(id), k.allocs, id, k.nodeAllocsPrefix, ...this.publishArgs({ kind: 'alloc', id }));
+  }
+
+  async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
+    return parseJson<AllocRecord>(await this.client.get(this.keys.alloc(id)));
+  }
+
+  async listAllocs(filter?: AllocFilter): Promise<AllocRecord[]> {
+    const set = filter?.nodeId ? this.keys.nodeAllocs(filter.nodeId) : this.keys.allocs;
+    const ids = (await this.client.smembers(set)).filter((id) => !filter?.prefix || id.startsWith(filter.prefix)).sort();
+    if (ids.length === 0) return [];
+    const values = await this.client.mget(ids.map((id) => this.keys.alloc(id)));
+    return values.flatMap((v) => parseJson<AllocRecord>(v) ?? []).filter((a) => matchesFilter(a, filter));
+  }
+
+  async putPolicy(policy: PolicyRecord): Promise<void> {
+    this.ownedPolicies.set(policy.Name, policy);
+    const k = this.keys;
+    const body = { Name: policy.Name, Description: policy.Description, Rules: policy.Rules };
+    await this.client.eval(
+      PUT_POLICY_LUA, 3, k.policy(policy.Name), k.policies, k.policyIndex,
+      policy.Name, JSON.stringify(body), ...this.publishArgs({ kind: 'policy', name: policy.Name }),
+    );
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return parseJson<PolicyRecord>(await this.client.get(this.keys.policy(name)));
+  }
+
+  async listPolicies(): Promise<PolicyRecord[]> {
+    const names = (await this.client.smembers(this.keys.policies)).sort();
+    if (names.length === 0) return [];
+    const values = await this.client.mget(names.map((n) => this.keys.policy(n)));
+    return values.flatMap((v) => parseJson<PolicyRecord>(v) ?? []);
+  }
+
+  async deletePolicy(name: string): Promise<void> {
+    this.ownedPolicies.delete(name);
+    await this.client
+      .multi()
+      .del(this.keys.policy(name))
+      .srem(this.keys.policies, name)
+      .publish(...this.publishArgs({ kind: 'policy', name }))
+      .exec();
+  }
+
+  async revokeToken(jti: string, expiresAtMs: number): Promise<void> {
+    const m = this.client.multi();
+    // The entry lives as long as the token could: expiry 0 means a token that never expires.
+    if (expiresAtMs > 0) m.set(this.keys.revoked(jti), '1', 'PXAT', Math.max(expiresAtMs, Date.now() + 1));
+    else m.set(this.keys.revoked(jti), '1');
+    await m.publish(...this.publishArgs({ kind: 'revoked', jti })).exec();
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.client.exists(this.keys.revoked(jti))) === 1;
+  }
+
+  async claimBootstrap(accessorId: string): Promise<boolean> {
+    return (await this.client.set(this.keys.bootstrap, accessorId, 'NX')) === 'OK';
+  }
+
+  onChange(listener: (change: RegistryChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    this.sub.disconnect();
+    this.client.disconnect();
+  }
+}

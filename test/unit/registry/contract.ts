@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Registry, RegistryChange } from '../../../src/registry/registry';
+import { asAllocId, asNodeId, type AllocRecord, type NodeRecord } from '../../../src/wire';
+
+export interface RegistryFixture {
+  reg: Registry;
+  /** A second handle on the same store (a second process, for Redis): sees the first one's writes. */
+  other: Registry;
+  cleanup(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const node = (over: Partial<NodeRecord> = {}): Omit<NodeRecord, 'Status' | 'LastHeartbeat'> => ({
+  ID: asNodeId(randomUUID()),
+  Name: 'n1',
+  Datacenter: 'dc1',
+  HTTPAddr: '127.0.0.1:4647',
+  AdvertiseURL: 'http://127.0.0.1:4647',
+  Meta: { rack: 'r1' },
+  Version: '0.1.0',
+  ...over,
+});
+
+export const alloc = (nodeId: string, over: Partial<AllocRecord> = {}): AllocRecord => ({
+  ID: asAllocId(randomUUID()),
+  NodeID: asNodeId(nodeId),
+  Namespace: 'default',
+  JobID: 'web',
+  TaskGroup: 'web',
+  Name: 'web.web[0]',
+  Tasks: ['web'],
+  ClientStatus: 'running',
+  CreateTime: 1,
+  ModifyTime: 2,
+  ...over,
+});
+
+const waitFor = async (pred: () => boolean, ms = 2000) => {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+};
+
+/** One behaviour suite that every Registry implementation must pass (design.md). */
+export const registryContract = (name: string, make: () => Promise<RegistryFixture>) =>
+  describe(`${name} registry contract`, () => {
+    let f: RegistryFixture;
+    beforeEach(async () => {
+      f = await make();
+    });
+    afterEach(async () => {
+      await f.cleanup();
+    });
+
+    test('a registered node reads back ready with its fields', async () => {
+      const n = node();
+      await f.reg.putNode(n, 10_000);
+      const got = await f.other.getNode(n.ID);
+      expect(got).toMatchObject({ ...n, Status: 'ready' });
+      expect(got!.LastHeartbeat).toBeGreaterThan(Date.now() - 5000);
+      expect((await f.other.listNodes()).map((x) => x.ID)).toContain(n.ID);
+    });
+
+    test('an unknown node is undefined', async () => {
+      expect(await f.reg.getNode(asNodeId(randomUUID()))).toBeUndefined();
+    });
+
+    test('a node whose heartbeat lapsed reads down at once, and a heartbeat revives it', async () => {
+      const n = node();
+      await f.reg.putNode(n, 150);
+      expect((await f.reg.getNode(n.ID))!.Status).toBe('ready');
+      await sleep(200);
+      expect((await f.other.getNode(n.ID))!.Status).toBe('down');
+      await f.reg.heartbeat(n.ID, 150);
+      expect((await f.other.getNode(n.ID))!.Status).toBe('ready');
+    });
+
+    test('allocations are indexed by node, prefix and namespace; moving node re-indexes', async () => {
+      const n1 = node();
+      const n2 = node();
+      const a = alloc(n1.ID);
+      const b = alloc(n2.ID, { Namespace: 'prod' });
+      await f.reg.putAlloc(a);
+      await f.reg.putAlloc(b);
+      expect(await f.other.getAlloc(a.ID)).toEqual(a);
+      expect((await f.other.listAllocs({ nodeId: n1.ID })).map((x) => x.ID)).toEqual([a.ID]);
+      expect((await f.other.listAllocs({ namespace: 'prod' })).map((x) => x.ID)).toEqual([b.ID]);
+      expect((await f.other.listAllocs({ prefix: a.ID.slice(0, 8) })).map((x) => x.ID)).toEqual([a.ID]);
+      await f.reg.putAlloc({ ...a, NodeID: n2.ID });
+      expect(await f.other.listAllocs({ nodeId: n1.ID })).toEqual([]);
+      expect((await f.other.listAllocs({ nodeId: n2.ID })).map((x) => x.ID).sort()).toEqual([a.ID, b.ID].sort());
+    });
+
+    test('a removed allocation is gone from every index', async () => {
+      const n = node();
+      const a = alloc(n.ID);
+      await f.reg.putAlloc(a);
+      await f.reg.removeAlloc(a.ID);
+      expect(await f.other.getAlloc(a.ID)).toBeUndefined();
+      expect(await f.other.listAllocs({ nodeId: n.ID })).toEqual([]);
+      expect((await f.other.listAllocs()).map((x) => x.ID)).not.toContain(a.ID);
+    });
+
+    test('policies round-trip, keep CreateIndex across updates, and delete', async () => {
+      await f.reg.putPolicy({ Name: 'ro', Description: 'd', Rules: '{}' });
+      const first = await f.other.getPolicy('ro');
+      expect(first).toMatchObject({ Name: 'ro', Description: 'd', Rules: '{}' });
+      await f.reg.putPolicy({ Name: 'ro', Description: 'd2', Rules: '{"node":{"policy":"read"}}' });
+      const second = await f.other.getPolicy('ro');
+      expect(second!.CreateIndex).toBe(first!.CreateIndex);
+      expect(second!.ModifyIndex).toBeGreaterThan(first!.ModifyIndex!);
+      expect((await f.other.listPolicies()).map((p) => p.Name)).toEqual(['ro']);
+      await f.reg.deletePolicy('ro');
+      expect(await f.other.getPolicy('ro')).toBeUndefined();
+    });
+
+    test('a revocation holds until its expiry; 0 means forever', async () => {
+      await f.reg.revokeToken('j1', Date.now() + 150);
+      await f.reg.revokeToken('j2', 0);
+      expect(await f.other.isRevoked('j1')).toBe(true);
+      expect(await f.other.isRevoked('j2')).toBe(true);
+      expect(await f.other.isRevoked('j3')).toBe(false);
+      await sleep(250);
+      expect(await f.other.isRevoked('j1')).toBe(false);
+      expect(await f.other.isRevoked('j2')).toBe(true);
+    });
+
+    test('bootstrap can be claimed exactly once', async () => {
+      const claims = await Promise.all([f.reg.claimBootstrap('a'), f.other.claimBootstrap('b')]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await f.reg.claimBootstrap('c')).toBe(false);
+    });
+
+    test('every write is delivered as a change to subscribers of the store', async () => {
+      const seen: RegistryChange[] = [];
+      const off = f.other.onChange((c) => seen.push(c));
+      const n = node();
+      const a = alloc(n.ID);
+      await f.reg.putNode(n, 10_000);
+      await f.reg.heartbeat(n.ID, 10_000);
+      await f.reg.putAlloc(a);
+      await f.reg.putPolicy({ Name: 'p', Description: '', Rules: '{}' });
+      await f.reg.revokeToken('j', 0);
+      await waitFor(() => seen.length >= 5);
+      expect(seen.map((c) => c.kind)).toEqual(['node', 'heartbeat', 'alloc', 'policy', 'revoked']);
+      expect(seen[1]).toMatchObject({ kind: 'heartbeat', id: n.ID, ttlMs: 10_000 });
+      off();
+    });
+  });

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { RedisRegistry } from '../../../src/registry/redis';
+import { startRedis, type RedisServer } from '../../helpers/redis';
+import { registryContract } from './contract';
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+registryContract('redis', async () => {
+  // A fresh prefix per test isolates tests sharing one redis-server (and exercises the prefix).
+  const prefix = `t${randomUUID().slice(0, 8)}:`;
+  const reg = await RedisRegistry.connect({ url: server.url, prefix });
+  const other = await RedisRegistry.connect({ url: server.url, prefix });
+  return {
+    reg,
+    other,
+    cleanup: async () => {
+      await reg.close();
+      await other.close();
+    },
+  };
+});
+
+test('every key lives under the configured prefix', async () => {
+  const prefix = `p${randomUUID().slice(0, 8)}:`;
+  const reg = await RedisRegistry.connect({ url: server.url, prefix });
+  await reg.putNode({ ID: randomUUID() as never, Name: 'n', Datacenter: 'dc1', HTTPAddr: 'h:1', AdvertiseURL: 'http://h:1', Meta: {}, Version: '1' }, 5000);
+  await reg.revokeToken('x', 0);
+  await reg.claimBootstrap('a');
+  const all = await reg.client.keys('*');
+  const mine = all.filter((k) => !/^t[0-9a-f]{8}:/.test(k));
+  expect(mine.length).toBeGreaterThan(0);
+  expect(mine.every((k) => k.startsWith(prefix))).toBe(true);
+  await reg.close();
+});
+
+test('writes fail fast while Redis is down and work again after it returns', async () => {
+  const reg = await RedisRegistry.connect({ url: server.url, prefix: `r${randomUUID().slice(0, 8)}:` });
+  const seen: string[] = [];
+  reg.onChange((c) => seen.push(c.kind));
+  await server.stop();
+  const t0 = Date.now();
+  await expect(reg.getAlloc(randomUUID() as never)).rejects.toThrow();
+  expect(Date.now() - t0).toBeLessThan(1500);
+  await server.restart();
+  const end = Date.now() + 8000;
+  while (!seen.includes('resync') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  expect(seen).toContain('resync');
+  expect(await reg.getAlloc(randomUUID() as never)).toBeUndefined();
+  await reg.close();
+});
