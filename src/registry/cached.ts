@@ -1,0 +1,214 @@
+import { LRUCache } from 'lru-cache';
+import { DEFAULTS } from '../config/defaults';
+import { errors } from '../errors';
+import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
+import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
+
+export interface CacheObserver {
+  hit(kind: CacheKind): void;
+  miss(kind: CacheKind): void;
+  registryError(op: string): void;
+}
+export type CacheKind = 'alloc' | 'node' | 'policy' | 'revoked';
+
+export interface CachedRegistryOptions {
+  max?: number;
+  /** TTL assumed for a node until one of its heartbeats tells the real one. */
+  heartbeatTtlMs?: number;
+  /**
+   * After a resync, an entry the registry no longer knows keeps serving this long: a Redis that
+   * restarted empty is refilled by the agents (their RedisRegistry replays its writes), and
+   * requests should not fail meanwhile. Explicit removals still drop entries at once.
+   */
+  resyncGraceMs?: number;
+  observer?: CacheObserver;
+  now?: () => number;
+}
+
+interface Entry<T> {
+  value: T;
+  epoch: number;
+}
+interface NodeEntry extends Entry<NodeRecord> {
+  /** Local clock time the node turns down unless a heartbeat arrives. */
+  deadline: number;
+  checkedAt: number;
+}
+
+const NOOP: CacheObserver = { hit: () => undefined, miss: () => undefined, registryError: () => undefined };
+/** A node the cache computes as down is re-read at most this often (cheap on a dead node). */
+const DOWN_RECHECK_MS = 500;
+
+/**
+ * The gateway's view of the registry: reads are served from bounded LRU caches that pub/sub
+ * changes invalidate, and node status is computed locally from the last heartbeat seen, so a
+ * steady stream of requests to one allocation makes zero Redis round trips. When Redis is
+ * unreachable, cached entries keep serving and a miss fails fast with 503.
+ */
+export class CachedRegistry implements Registry {
+  private readonly allocs: LRUCache<AllocId, Entry<AllocRecord>>;
+  private readonly nodes: LRUCache<NodeId, NodeEntry>;
+  private readonly policies: LRUCache<string, Entry<PolicyRecord | null>>;
+  private readonly revoked: LRUCache<string, Entry<boolean>>;
+  private readonly ttlByNode = new Map<NodeId, number>();
+  private epoch = 0;
+  /** Bumped by every invalidation: a fetch that raced one is not cached (it may be stale). */
+  private gen = 0;
+  private resyncAt = -Infinity;
+  private readonly obs: CacheObserver;
+  private readonly now: () => number;
+  private readonly off: () => void;
+
+  constructor(
+    private readonly inner: Registry,
+    private readonly opts: CachedRegistryOptions = {},
+  ) {
+    const max = opts.max ?? DEFAULTS.cacheMaxEntries;
+    this.allocs = new LRUCache({ max });
+    this.nodes = new LRUCache({ max });
+    this.policies = new LRUCache({ max: Math.min(max, 1000) });
+    this.revoked = new LRUCache({ max });
+    this.obs = opts.observer ?? NOOP;
+    this.now = opts.now ?? Date.now;
+    this.off = inner.onChange((c) => this.apply(c));
+  }
+
+  private apply(c: RegistryChange): void {
+    if (c.kind !== 'heartbeat') this.gen += 1;
+    switch (c.kind) {
+      case 'alloc':
+        this.allocs.delete(c.id);
+        return;
+      case 'node':
+        this.nodes.delete(c.id);
+        return;
+      case 'heartbeat': {
+        if (c.ttlMs) this.ttlByNode.set(c.id, c.ttlMs);
+        const e = this.nodes.peek(c.id);
+        // Local receive time, not the sender's clock: immune to clock skew between hosts.
+        if (e) {
+          e.deadline = this.now() + (c.ttlMs ?? this.ttlFor(c.id));
+          e.value = { ...e.value, LastHeartbeat: c.at };
+        }
+        return;
+      }
+      case 'policy':
+        this.policies.delete(c.name);
+        return;
+      case 'revoked':
+        this.revoked.delete(c.jti);
+        return;
+      case 'resync':
+        this.epoch += 1;
+        this.resyncAt = this.now();
+        return;
+    }
+  }
+
+  private ttlFor(id: NodeId): number {
+    return this.ttlByNode.get(id) ?? this.opts.heartbeatTtlMs ?? DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor;
+  }
+
+  private async call<T>(op: string, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      this.obs.registryError(op);
+      throw errors.registryUnavailable((e as Error).message);
+    }
+  }
+
+  /** Cache-or-fetch with the stale-after-resync rule (see resyncGraceMs). */
+  private async lookup<K extends string, T extends object | boolean | null>(
+    kind: CacheKind,
+    cache: LRUCache<K, Entry<T>>,
+    key: K,
+    fetch: () => Promise<T | undefined>,
+    keepAbsent: boolean,
+  ): Promise<T | undefined> {
+    const e = cache.get(key);
+    if (e && e.epoch === this.epoch) {
+      this.obs.hit(kind);
+      return e.value;
+    }
+    this.obs.miss(kind);
+    const gen = this.gen;
+    let fresh: T | undefined;
+    try {
+      fresh = await fetch();
+    } catch (err) {
+      if (e) return e.value; // Redis down: the last known answer beats an error.
+      this.obs.registryError(`get ${kind}`);
+      throw errors.registryUnavailable((err as Error).message);
+    }
+    if (fresh === undefined && e && this.now() - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000)) return e.value;
+    if (gen !== this.gen) return fresh;
+    if (fresh !== undefined || keepAbsent) cache.set(key, { value: fresh as T, epoch: this.epoch });
+    else cache.delete(key);
+    return fresh;
+  }
+
+  getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
+    return this.lookup('alloc', this.allocs, id, () => this.inner.getAlloc(id), false);
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    const p = await this.lookup('policy', this.policies, name, async () => (await this.inner.getPolicy(name)) ?? null, true);
+    return p ?? undefined;
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.lookup('revoked', this.revoked, jti, () => this.inner.isRevoked(jti), true)) ?? false;
+  }
+
+  async getNode(id: NodeId): Promise<NodeRecord | undefined> {
+    const now = this.now();
+    const e = this.nodes.get(id);
+    const fresh = e && e.epoch === this.epoch && (now < e.deadline || now - e.checkedAt < DOWN_RECHECK_MS);
+    if (e && fresh) {
+      this.obs.hit('node');
+      return { ...e.value, Status: now < e.deadline ? 'ready' : 'down' };
+    }
+    this.obs.miss('node');
+    const gen = this.gen;
+    let n: NodeRecord | undefined;
+    try {
+      n = await this.inner.getNode(id);
+    } catch (err) {
+      if (e) return { ...e.value, Status: now < e.deadline ? 'ready' : 'down' };
+      this.obs.registryError('get node');
+      throw errors.registryUnavailable((err as Error).message);
+    }
+    if (!n) {
+      if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000)) return { ...e.value, Status: 'down' };
+      this.nodes.delete(id);
+      return undefined;
+    }
+    if (gen !== this.gen) return n;
+    const remaining = n.Status === 'ready' ? Math.max(n.LastHeartbeat + this.ttlFor(id) - now, DOWN_RECHECK_MS) : 0;
+    this.nodes.set(id, { value: n, epoch: this.epoch, deadline: now + remaining, checkedAt: now });
+    return n;
+  }
+
+  // Lists and writes are rare (operator calls, agents): straight to the registry.
+  listNodes = () => this.call('list nodes', () => this.inner.listNodes());
+  listAllocs = (f?: AllocFilter) => this.call('list allocs', () => this.inner.listAllocs(f));
+  listPolicies = () => this.call('list policies', () => this.inner.listPolicies());
+  putNode = (n: Omit<NodeRecord, 'Status' | 'LastHeartbeat'>, ttl: number) => this.call('put node', () => this.inner.putNode(n, ttl));
+  heartbeat = (id: NodeId, ttl: number) => this.call('heartbeat', () => this.inner.heartbeat(id, ttl));
+  putAlloc = (a: AllocRecord) => this.call('put alloc', () => this.inner.putAlloc(a));
+  removeAlloc = (id: AllocId) => this.call('remove alloc', () => this.inner.removeAlloc(id));
+  putPolicy = (p: PolicyRecord) => this.call('put policy', () => this.inner.putPolicy(p));
+  deletePolicy = (name: string) => this.call('delete policy', () => this.inner.deletePolicy(name));
+  revokeToken = (jti: string, exp: number) => this.call('revoke', () => this.inner.revokeToken(jti, exp));
+  claimBootstrap = (a: string) => this.call('bootstrap', () => this.inner.claimBootstrap(a));
+
+  onChange(listener: (change: RegistryChange) => void): () => void {
+    return this.inner.onChange(listener);
+  }
+
+  async close(): Promise<void> {
+    this.off();
+    await this.inner.close();
+  }
+}

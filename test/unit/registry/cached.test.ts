@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { CachedRegistry } from '../../../src/registry/cached';
+import { MemoryRegistry } from '../../../src/registry/memory';
+import { RedisRegistry } from '../../../src/registry/redis';
+import { startRedis, type RedisServer } from '../../helpers/redis';
+import { alloc, node } from './contract';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sum of the calls Redis executed, from INFO commandstats (what the gateway costs Redis). */
+const redisCalls = async (r: RedisRegistry): Promise<number> => {
+  const info = await r.client.info('commandstats');
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+};
+
+describe('CachedRegistry', () => {
+  test('a changed allocation is re-read after the change is published', async () => {
+    const mem = new MemoryRegistry();
+    const c = new CachedRegistry(mem);
+    const n = node();
+    const a = alloc(n.ID);
+    await mem.putAlloc(a);
+    expect((await c.getAlloc(a.ID))!.ClientStatus).toBe('running');
+    await mem.putAlloc({ ...a, ClientStatus: 'complete' });
+    await sleep(5);
+    expect((await c.getAlloc(a.ID))!.ClientStatus).toBe('complete');
+    await mem.removeAlloc(a.ID);
+    await sleep(5);
+    expect(await c.getAlloc(a.ID)).toBeUndefined();
+  });
+
+  test('node status is computed locally from heartbeats and lapses on time', async () => {
+    const mem = new MemoryRegistry();
+    const c = new CachedRegistry(mem);
+    const n = node();
+    await mem.putNode(n, 300);
+    await mem.heartbeat(n.ID, 300);
+    await sleep(5);
+    expect((await c.getNode(n.ID))!.Status).toBe('ready');
+    await sleep(200);
+    await mem.heartbeat(n.ID, 300);
+    await sleep(200);
+    expect((await c.getNode(n.ID))!.Status).toBe('ready');
+    await sleep(350);
+    expect((await c.getNode(n.ID))!.Status).toBe('down');
+  });
+
+  describe('on Redis', () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await startRedis();
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    test('steady lookups of one allocation and node cost zero Redis commands', async () => {
+      const prefix = `c${randomUUID().slice(0, 8)}:`;
+      const writer = await RedisRegistry.connect({ url: server.url, prefix });
+      const inner = await RedisRegistry.connect({ url: server.url, prefix });
+      const c = new CachedRegistry(inner);
+      const n = node();
+      const a = alloc(n.ID);
+      await writer.putNode(n, 10_000);
+      await writer.putAlloc(a);
+      await c.getAlloc(a.ID);
+      await c.getNode(n.ID);
+      await c.isRevoked('jti');
+      await c.getPolicy('anonymous');
+      const before = await redisCalls(writer);
+      for (let i = 0; i < 200; i++) {
+        await c.getAlloc(a.ID);
+        await c.getNode(n.ID);
+        await c.isRevoked('jti');
+        await c.getPolicy('anonymous');
+      }
+      const after = await redisCalls(writer);
+      expect(after - before).toBe(1); // the INFO call itself
+      await c.close();
+      await writer.close();
+    });
+
+    test('Redis down: cached entries serve, misses fail fast with 503; after restart new entries resolve', async () => {
+      const prefix = `d${randomUUID().slice(0, 8)}:`;
+      const writer = await RedisRegistry.connect({ url: server.url, prefix });
+      const c = new CachedRegistry(await RedisRegistry.connect({ url: server.url, prefix }));
+      const n = node();
+      const a = alloc(n.ID);
+      await writer.putNode(n, 10_000);
+      await writer.putAlloc(a);
+      await c.getAlloc(a.ID);
+      await c.getNode(n.ID);
+      await server.stop();
+      expect((await c.getAlloc(a.ID))!.ID).toBe(a.ID);
+      expect((await c.getNode(n.ID))!.Status).toBe('ready');
+      const t0 = Date.now();
+      await expect(c.getAlloc(alloc(n.ID).ID)).rejects.toMatchObject({ status: 503 });
+      expect(Date.now() - t0).toBeLessThan(1500);
+      await server.restart();
+      // The writer replays what it wrote once it reconnects; the cache keeps serving meanwhile.
+      const b = alloc(n.ID);
+      const end = Date.now() + 8000;
+      for (;;) {
+        expect((await c.getAlloc(a.ID))!.ID).toBe(a.ID);
+        try {
+          await writer.putAlloc(b);
+          if (await c.getAlloc(b.ID)) break;
+        } catch {
+          /* still reconnecting */
+        }
+        if (Date.now() > end) throw new Error('did not recover');
+        await sleep(50);
+      }
+      expect((await c.getAlloc(a.ID))!.ID).toBe(a.ID);
+      await c.close();
+      await writer.close();
+    });
+  });
+});
