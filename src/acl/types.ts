@@ -16,6 +16,17 @@ export interface Identity {
   readonly accessorId: string;
   readonly type: TokenType;
   readonly acl: Acl;
+  /** Stored policy names the token carries (anonymous: `anonymous`); absent with ACLs off. */
+  readonly policies?: readonly string[];
+  /** Verified token details, for `GET /v1/acl/token/self`; absent for anonymous / ACLs off. */
+  readonly token?: TokenInfo;
+}
+
+export interface TokenInfo {
+  readonly name?: string;
+  /** Seconds since the epoch (JWT `iat` / `exp`). */
+  readonly issuedAt: number;
+  readonly expiresAt?: number;
 }
 
 /**
