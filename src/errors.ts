@@ -69,6 +69,10 @@ export const errors = {
   taskNotStarted: (task: string) => new HttpError(404, `task ${q(task)} not started yet. No logs available`),
   logNotFound: (task: string, type: string) =>
     new HttpError(404, `log entry for task ${q(task)} and log type ${q(type)} not found`),
+  // /fs/logs walk failures (spec §6.7); relPath is relative to the alloc dir, never absolute.
+  badLogIndex: (suffix: string) =>
+    new HttpError(500, `failed to convert ${q(suffix)} to a log index: strconv.Atoi: parsing ${q(suffix)}: invalid syntax`),
+  listEntriesFailed: (detail: string) => new HttpError(500, `failed to list entries: ${detail}`),
   notEligibleForGc: () => new HttpError(500, 'No such allocation on client, or allocation not eligible for GC'),
   emptyBody: () => new HttpError(400, 'Request body is empty'),
   registryUnavailable: (detail: string) =>

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { errors } from '../../errors';
+import type { LocalAlloc } from '../types';
+import { isInside, relUnder } from './relpath';
+import { assertReadable, displayRel, isCode, resolveForRead, type ResolvedPath } from './resolve';
+
+/** A regular file opened for reading inside an alloc dir, with the identity it had when opened. */
+export interface OpenedFile extends ResolvedPath {
+  readonly handle: fsp.FileHandle;
+  readonly size: number;
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/**
+ * Open a file for reading with every check of spec §4.2, closing the race between check and
+ * open (Nomad PR #28468): after open, the fd's real path (`/proc/self/fd/N`) is checked again,
+ * so a symlink swapped in between realpath and open cannot leak a file outside the alloc dir
+ * or inside secrets. Directories are refused (`file "<path>" is a directory`).
+ */
+export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise<OpenedFile> => {
+  const r = await resolveForRead(alloc, requested);
+  let handle: fsp.FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO (the log pipes) must not hang the request.
+    handle = await fsp.open(r.abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile('stat', displayRel(r.rel));
+    if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
+    throw e;
+  }
+  try {
+    const real = await fdPath(handle.fd);
+    if (real !== undefined) {
+      if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
+      assertReadable(alloc, relUnder(alloc.dir, real), requested);
+    }
+    const st = await handle.stat({ bigint: true });
+    if (st.isDirectory()) throw errors.isDirectory(requested);
+    return { ...r, handle, size: Number(st.size), dev: st.dev, ino: st.ino };
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw e;
+  }
+};
+
+/** The path the kernel has for an open fd (Linux); undefined where /proc is unavailable. */
+const fdPath = async (fd: number): Promise<string | undefined> => {
+  try {
+    return await fsp.readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+};

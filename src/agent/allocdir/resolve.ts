@@ -1,0 +1,56 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { errors } from '../../errors';
+import type { LocalAlloc } from '../types';
+import { isInside, lexicalRelPath, relUnder } from './relpath';
+import { protectedKind } from './secrets';
+
+/** A path inside an allocation directory that passed the escape checks. */
+export interface ResolvedPath {
+  /** Host path to operate on (joined, not symlink-resolved: ls must lstat the link itself). */
+  readonly abs: string;
+  /** Alloc-relative path for messages and frame names ('' for the alloc dir). */
+  readonly rel: string;
+  /** Alloc-relative path after symlink resolution, or undefined if the path does not exist. */
+  readonly realRel: string | undefined;
+}
+
+/** The alloc-relative name used in error messages: never the host path (design.md). */
+export const displayRel = (rel: string): string => (rel === '' ? '/' : rel);
+
+/**
+ * Escape check for list/stat/read (spec §4.2): lexical first, then symlinks resolved with
+ * realpath must stay inside the (already realpath'd) alloc dir. A path that does not exist
+ * passes; the operation that follows reports it as not found.
+ */
+export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Promise<ResolvedPath> => {
+  const rel = lexicalRelPath(requested);
+  const abs = rel === '' ? alloc.dir : path.join(alloc.dir, rel);
+  let real: string;
+  try {
+    real = await fsp.realpath(abs);
+  } catch (e) {
+    if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) return { abs, rel, realRel: undefined };
+    if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
+    throw e;
+  }
+  if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
+  return { abs, rel, realRel: relUnder(alloc.dir, real) };
+};
+
+/** resolveInAlloc plus the secrets/private refusal that applies to reading content. */
+export const resolveForRead = async (alloc: LocalAlloc, requested: string): Promise<ResolvedPath> => {
+  const r = await resolveInAlloc(alloc, requested);
+  assertReadable(alloc, r.rel, requested);
+  if (r.realRel !== undefined) assertReadable(alloc, r.realRel, requested);
+  return r;
+};
+
+export const assertReadable = (alloc: LocalAlloc, rel: string, requested: string): void => {
+  const kind = protectedKind(rel, alloc.manifest.Tasks);
+  if (kind === 'secret') throw errors.secretFile(requested);
+  if (kind === 'private') throw errors.privateFile(requested);
+};
+
+export const isCode = (e: unknown, code: string): boolean =>
+  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;

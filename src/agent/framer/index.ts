@@ -1,0 +1,2 @@
+export { Framer, type FrameSink, type FramerOptions } from './framer';
+export { ResponseSink } from './sink';

@@ -1,0 +1,38 @@
+import type { Response } from 'express';
+import { errors } from '../../errors';
+import { displayRel, openInAlloc } from '../allocdir';
+import { Framer, ResponseSink } from '../framer';
+import type { LocalAlloc } from '../types';
+import { streamFile } from './follow';
+import type { StreamParams } from './params';
+
+/**
+ * /fs/stream (spec §5.9, §6.5): JSON frames of one file from the start offset; non-follow ends
+ * at EOF, follow ends when the file is deleted/replaced or the client leaves. All checks (and
+ * their statuses) happen before the headers go out; later errors are appended as text (§6.10).
+ */
+export const streamPath = async (res: Response, signal: AbortSignal, alloc: LocalAlloc, p: StreamParams): Promise<void> => {
+  const f = await openInAlloc(alloc, p.path);
+  try {
+    const start = p.origin === 'end' ? Math.max(f.size - p.offset, 0) : p.offset;
+    if (start < 0) throw errors.negativeOffset(p.offset, displayRel(f.rel));
+    // Go sniffs frame JSON as text/plain (spec §6.9); say so explicitly and send headers now,
+    // so a follower on an idle file knows at once that the stream is open.
+    res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.flushHeaders();
+    const sink = new ResponseSink(res, signal);
+    const framer = new Framer(sink, { mode: 'json' });
+    framer.start();
+    try {
+      await streamFile({ file: f, name: p.path, start, follow: p.follow, framer, signal });
+    } catch (e) {
+      framer.flush();
+      sink.write(e instanceof Error ? e.message : String(e));
+    } finally {
+      framer.close();
+    }
+    res.end();
+  } finally {
+    await f.handle.close().catch(() => undefined);
+  }
+};

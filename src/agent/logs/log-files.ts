@@ -1,0 +1,98 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { errors } from '../../errors';
+import { isCode } from '../allocdir';
+
+/** A rotated log file `<task>.<type>.<index>` in `alloc/logs` (spec §6.7). */
+export interface LogFile {
+  readonly name: string;
+  readonly index: number;
+  readonly size: number;
+}
+
+export const LOGS_DIR = 'alloc/logs';
+
+/** Go's strconv.Atoi: optional sign, decimal digits (leading zeros fine). */
+const atoi = (s: string): number | undefined => (/^[+-]?[0-9]+$/.test(s) ? Number.parseInt(s, 10) : undefined);
+
+/** Index of a log file name for this task/type; undefined if not one of its files; throws on a bad suffix. */
+export const logIndexOf = (name: string, task: string, type: string): number | undefined => {
+  const prefix = `${task}.${type}.`;
+  if (!name.startsWith(prefix)) return undefined;
+  const suffix = name.slice(prefix.length);
+  const idx = atoi(suffix);
+  if (idx === undefined) throw errors.badLogIndex(suffix);
+  return idx;
+};
+
+/**
+ * The task's log files sorted by index, with sizes (lstat, like Go's ReadDir). Files that vanish
+ * between listing and lstat (rotation purge) are skipped. A missing directory is reported with
+ * its alloc-relative name, never the host path.
+ */
+export const listLogFiles = async (allocDir: string, task: string, type: string): Promise<LogFile[]> => {
+  const dir = path.join(allocDir, LOGS_DIR);
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    const reason = isCode(e, 'ENOENT') ? 'no such file or directory' : e instanceof Error ? e.message : String(e);
+    throw errors.listEntriesFailed(`open ${LOGS_DIR}: ${reason}`);
+  }
+  const out: LogFile[] = [];
+  for (const name of names) {
+    const index = logIndexOf(name, task, type);
+    if (index === undefined) continue;
+    try {
+      const st = await fsp.lstat(path.join(dir, name));
+      if (!st.isDirectory()) out.push({ name, index, size: st.size });
+    } catch (e) {
+      if (!isCode(e, 'ENOENT')) throw e;
+    }
+  }
+  return out.sort((a, b) => a.index - b.index);
+};
+
+export interface Position {
+  readonly file: LogFile;
+  readonly offset: number;
+}
+
+/**
+ * Nomad's findClosest (spec §6.7): the first file with index >= desired (else the newest), then
+ * walk `off` across neighbours using listed sizes: negative off counts back from that file's end
+ * spilling into older files (clamped to byte 0 of the oldest), positive off counts forward
+ * spilling into newer files (clamped to the newest file's end).
+ */
+export const findClosest = (files: readonly LogFile[], desiredIdx: number, off: number): Position | undefined => {
+  if (files.length === 0) return undefined;
+  let i = files.findIndex((f) => f.index >= desiredIdx);
+  if (i < 0) i = files.length - 1;
+  let rest = off;
+  for (;;) {
+    const f = files[i]!;
+    if (rest === 0) return { file: f, offset: 0 };
+    if (rest < 0) {
+      if (f.size + rest >= 0) return { file: f, offset: f.size + rest };
+      if (i === 0) return { file: f, offset: 0 };
+      rest += f.size;
+      i--;
+    } else {
+      if (rest <= f.size) return { file: f, offset: rest };
+      if (i === files.length - 1) return { file: f, offset: f.size };
+      rest -= f.size;
+      i++;
+    }
+  }
+};
+
+/**
+ * Where a logs request starts. Wire policy (design.md): `origin=end&offset=0` is the END of the
+ * newest file (Nomad starts at its beginning); everything else is Nomad's findClosest.
+ */
+export const startPosition = (files: readonly LogFile[], origin: 'start' | 'end', offset: number): Position | undefined => {
+  if (origin === 'start') return findClosest(files, 0, offset);
+  const newest = files[files.length - 1];
+  if (offset === 0) return newest && { file: newest, offset: newest.size };
+  return findClosest(files, Number.POSITIVE_INFINITY, -offset);
+};

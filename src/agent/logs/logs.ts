@@ -1,0 +1,41 @@
+import type { Response } from 'express';
+import { errors, isHttpError } from '../../errors';
+import { Framer, ResponseSink } from '../framer';
+import type { LogsParams } from '../fs/params';
+import type { LocalAlloc } from '../types';
+import { listLogFiles } from './log-files';
+import { walkLogs } from './walk';
+
+/**
+ * /fs/logs after parameter validation and alloc resolution (spec §5.10): task checks and the
+ * "no log files" 404 happen before any byte; then `text/plain` raw bytes (`plain=true`) or
+ * `application/json` frames. An error once streaming has started is appended as text (§6.10).
+ */
+export const streamLogs = async (res: Response, signal: AbortSignal, alloc: LocalAlloc, p: LogsParams): Promise<void> => {
+  if (!alloc.manifest.Tasks.includes(p.task)) throw errors.unknownTask(p.task);
+  if (!alloc.taskStarted(p.task)) throw errors.taskNotStarted(p.task);
+  let files;
+  try {
+    files = await listLogFiles(alloc.dir, p.task, p.type);
+  } catch (e) {
+    // No logs directory at all means no log files (logging disabled), not a server fault.
+    if (isHttpError(e) && e.message.endsWith('no such file or directory')) throw errors.logNotFound(p.task, p.type);
+    throw e;
+  }
+  if (files.length === 0) throw errors.logNotFound(p.task, p.type);
+
+  res.status(200).setHeader('Content-Type', p.plain ? 'text/plain' : 'application/json');
+  res.flushHeaders();
+  const sink = new ResponseSink(res, signal);
+  const framer = new Framer(sink, { mode: p.plain ? 'plain' : 'json' });
+  framer.start();
+  try {
+    await walkLogs({ alloc, task: p.task, type: p.type, origin: p.origin, offset: p.offset, follow: p.follow, framer, signal });
+  } catch (e) {
+    framer.flush();
+    sink.write(e instanceof Error ? e.message : String(e));
+  } finally {
+    framer.close();
+  }
+  res.end();
+};

@@ -1,0 +1,65 @@
+import { isHttpError } from '../../errors';
+import { openInAlloc, type OpenedFile } from '../allocdir';
+import type { Framer } from '../framer';
+import { streamFile } from '../fs/follow';
+import type { LocalAlloc } from '../types';
+import { findClosest, listLogFiles, LOGS_DIR, startPosition, type Position } from './log-files';
+import { watchNextFile } from './next-file';
+
+export interface WalkOptions {
+  readonly alloc: LocalAlloc;
+  readonly task: string;
+  readonly type: 'stdout' | 'stderr';
+  readonly origin: 'start' | 'end';
+  readonly offset: number;
+  readonly follow: boolean;
+  readonly framer: Framer;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The /fs/logs walk across rotated files (spec §6.7). Each step re-lists the directory, picks
+ * the file, reads it (following until a higher index appears, then draining it to EOF) and
+ * moves on to the next index. Non-follow ends after the highest index present. A file that
+ * vanished before it could be opened is skipped by re-listing without advancing. Throws on
+ * errors; the caller appends them to the body (the stream has started).
+ */
+export const walkLogs = async (o: WalkOptions): Promise<void> => {
+  const { alloc, task, type, framer, signal } = o;
+  let nextIdx = 0;
+  let off = 0;
+  let first = true;
+  while (!signal.aborted) {
+    const files = await listLogFiles(alloc.dir, task, type);
+    const pos: Position | undefined = first ? startPosition(files, o.origin, o.offset) : findClosest(files, nextIdx, off);
+    if (!pos) return; // every file is gone (alloc collected): nothing left to send
+    const maxIndex = files[files.length - 1]!.index;
+    const name = `${LOGS_DIR}/${pos.file.name}`;
+    let file: OpenedFile;
+    try {
+      file = await openInAlloc(alloc, name);
+    } catch (e) {
+      if (isHttpError(e) && e.status === 404) continue; // vanished: re-list, same nextIdx/off
+      throw e;
+    }
+    first = false;
+    try {
+      if (!o.follow) {
+        await streamFile({ file, name, start: pos.offset, follow: false, framer, signal });
+        if (pos.file.index >= maxIndex) return;
+      } else {
+        const next = watchNextFile(alloc.dir, task, type, pos.file.index);
+        try {
+          const end = await streamFile({ file, name, start: pos.offset, follow: true, framer, signal, next });
+          if (end === 'aborted') return;
+        } finally {
+          next.close();
+        }
+      }
+    } finally {
+      await file.handle.close().catch(() => undefined);
+    }
+    off = 0;
+    nextIdx = pos.file.index + 1;
+  }
+};

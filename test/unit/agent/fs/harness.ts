@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { errors, isHttpError } from '../../../../src/errors';
+import { fsHandlers } from '../../../../src/agent/fs/handlers';
+import type { AgentRequestContext, LocalAlloc } from '../../../../src/agent/types';
+import { ROUTES, asAllocId, type AllocManifest } from '../../../../src/wire';
+
+/**
+ * A tiny agent for tests: the real fs/logs handlers on real HTTP over a real temp alloc dir.
+ * Lookup/ACL belong to others; this context resolves known ids and 404s the rest.
+ */
+export const ALLOC_ID = '11111111-2222-3333-4444-555555555555';
+
+export interface TestAlloc extends LocalAlloc {
+  started: Set<string>;
+}
+
+export const makeAlloc = (root: string, tasks = ['web'], id = ALLOC_ID): TestAlloc => {
+  const dir = path.join(root, 'alloc', id);
+  for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const t of tasks) for (const d of ['local', 'secrets', 'private', 'tmp']) fs.mkdirSync(path.join(dir, t, d), { recursive: true });
+  const manifest: AllocManifest = {
+    ID: asAllocId(id), Namespace: 'default', JobID: 'job', TaskGroup: 'tg', Name: 'job.tg[0]', Tasks: tasks,
+    ClientStatus: 'running', CreateTime: 0, ModifyTime: 0,
+  };
+  const started = new Set(tasks);
+  return { manifest, dir: fs.realpathSync(dir), started, taskStarted: (t) => started.has(t) };
+};
+
+export interface Agent {
+  readonly url: string;
+  readonly server: http.Server;
+  readonly root: string;
+  readonly alloc: TestAlloc;
+  /** Handlers still running (a finished request whose handler lingers is a leak). */
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+export const startAgent = async (tasks?: string[]): Promise<Agent> => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetgate-fs-'));
+  const alloc = makeAlloc(root, tasks);
+  const allocs = new Map<string, LocalAlloc>([[ALLOC_ID, alloc]]);
+  let running = 0;
+  const app = express();
+  for (const id of ['fs.ls', 'fs.stat', 'fs.cat', 'fs.readat', 'fs.stream', 'fs.logs'] as const) {
+    const handler = fsHandlers[id];
+    app.all(ROUTES[id].path, async (req: Request, res: Response, next: NextFunction) => {
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      const ctx: AgentRequestContext = {
+        resolveAlloc: async (allocId) => {
+          const a = allocs.get(allocId);
+          if (!a) throw errors.unknownAlloc(allocId);
+          return a;
+        },
+        authorizeNode: async () => undefined,
+        signal: ac.signal,
+      };
+      running++;
+      try {
+        await handler(req, res, ctx);
+      } catch (e) {
+        next(e);
+      } finally {
+        running--;
+      }
+    });
+  }
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return void res.end();
+    const status = isHttpError(err) ? err.status : 500;
+    res.status(status).type('text/plain; charset=utf-8').send(err instanceof Error ? err.message : String(err));
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    root,
+    alloc,
+    inFlight: () => running,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+};
+
+/** Write a file inside the alloc dir, creating parents. */
+export const put = (a: Agent, rel: string, content: string | Buffer): string => {
+  const abs = path.join(a.alloc.dir, rel);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, content);
+  return abs;
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `cond` until true or the (generous) deadline passes. */
+export const eventually = async (cond: () => boolean, timeoutMs = 5000): Promise<void> => {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+};
+
+/** A raw streaming GET: collects the body as it arrives; `abort()` closes the socket. */
+export interface Live {
+  status(): number | undefined;
+  headers(): http.IncomingHttpHeaders | undefined;
+  body(): Buffer;
+  ended(): boolean;
+  done: Promise<void>;
+  abort(): void;
+}
+
+export const liveGet = (url: string): Live => {
+  const chunks: Buffer[] = [];
+  let res: http.IncomingMessage | undefined;
+  let ended = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const req = http.get(url, (r) => {
+    res = r;
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => {
+      ended = true;
+      resolveDone();
+    });
+    r.on('error', () => resolveDone());
+    r.on('close', () => resolveDone());
+  });
+  req.on('error', () => resolveDone());
+  return {
+    status: () => res?.statusCode,
+    headers: () => res?.headers,
+    body: () => Buffer.concat(chunks),
+    ended: () => ended,
+    done,
+    abort: () => req.destroy(),
+  };
+};
+
+export const openFdCount = (): number => fs.readdirSync('/proc/self/fd').length;
