@@ -1,0 +1,138 @@
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { aclDisabled } from '../acl/disabled';
+import type { Authenticator } from '../acl/types';
+import type { AgentConfig } from '../config/agent';
+import { silentLogger } from '../log/logger';
+import type { Registry } from '../registry/registry';
+import type { AllocId } from '../wire';
+import { createAgentApp } from './app';
+import type { AgentAppDeps, NodeIdentity } from './deps';
+import { GarbageCollector } from './gc/collector';
+import { ManifestStore, manifestsDir } from './manifests/store';
+import { buildStaticMeta } from './meta/static';
+import { MetaStore } from './meta/store';
+import { loadOrCreateNodeId } from './node/identity';
+import { Registrar } from './registration/registrar';
+import { TaskRunner } from './runner/runner';
+import { AllocStatsCollector } from './stats/alloc';
+import { HostStatsCollector } from './stats/host';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = (require('../../package.json') as { version: string }).version;
+
+export interface StartAgentDeps {
+  logger?: Logger;
+  /** Absent: the agent runs standalone (no registration). */
+  registry?: Registry;
+  /** Absent: ACLs off. */
+  authenticator?: Authenticator;
+  /** Replace individual route handlers (tests). */
+  handlerOverrides?: AgentAppDeps['handlerOverrides'];
+}
+
+export interface RunningAgent {
+  /** `http://host:port` actually listened on. */
+  readonly url: string;
+  readonly nodeId: string;
+  readonly app: Express;
+  readonly server: http.Server;
+  readonly services: AgentAppDeps;
+  /** Ids of the configured allocations started at launch. */
+  readonly allocIds: AllocId[];
+  /** Graceful: stop tasks, deregister (heartbeat lapses at once), close the server. */
+  stop(): Promise<void>;
+}
+
+const splitAddr = (addr: string): { host: string; port: number } => {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+};
+
+const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** Wire every agent component from a validated config, listen, register, start the tasks. */
+export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {}): Promise<RunningAgent> => {
+  const logger = deps.logger ?? silentLogger();
+  await fs.mkdir(config.data_dir, { recursive: true });
+  const dataDir = await fs.realpath(config.data_dir);
+  await fs.mkdir(path.join(dataDir, 'alloc'), { recursive: true });
+  const nodeId = await loadOrCreateNodeId(dataDir);
+  const log = logger.child({ node: nodeId });
+
+  let bound = config.http_addr;
+  const node: NodeIdentity = {
+    id: nodeId,
+    name: config.node_name ?? nodeId,
+    datacenter: config.datacenter,
+    version: VERSION,
+    httpAddr: () => (config.advertise ? new URL(config.advertise).host : bound),
+    advertiseUrl: () => config.advertise ?? `http://${bound}`,
+  };
+
+  const manifests = new ManifestStore(manifestsDir(dataDir), log.child({ component: 'manifests' }));
+  await manifests.start();
+  const meta = await MetaStore.open(dataDir, buildStaticMeta(config.meta));
+  const runner = new TaskRunner(dataDir, manifests, log.child({ component: 'runner' }));
+  const hostStats = new HostStatsCollector(path.join(dataDir, 'alloc'), log);
+  hostStats.start();
+  const services: AgentAppDeps = {
+    node,
+    dataDir,
+    authenticator: deps.authenticator ?? aclDisabled,
+    manifests,
+    meta,
+    hostStats,
+    allocStats: new AllocStatsCollector(runner),
+    runner,
+    gc: new GarbageCollector(dataDir, manifests, log.child({ component: 'gc' })),
+    logger,
+    ...(deps.handlerOverrides ? { handlerOverrides: deps.handlerOverrides } : {}),
+  };
+
+  const app = createAgentApp(services);
+  const server = http.createServer(app);
+  const { host, port } = splitAddr(config.http_addr);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  bound = hostPort(host, (server.address() as AddressInfo).port);
+
+  const registrar = deps.registry
+    ? new Registrar({
+        registry: deps.registry,
+        node,
+        meta,
+        manifests,
+        heartbeatIntervalMs: config.heartbeat_interval_ms,
+        log: log.child({ component: 'registration' }),
+      })
+    : undefined;
+  await registrar?.start();
+  const allocIds = await runner.start(config.allocations);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await runner.stopAll();
+      await services.gc.idle();
+      await registrar?.stop();
+      hostStats.stop();
+      manifests.stop();
+      server.closeIdleConnections();
+      // Streams (log follows) would hold close() forever: end them after a short grace.
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
+      force.unref();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    })());
+
+  return { url: `http://${bound}`, nodeId, app, server, services, allocIds, stop };
+};

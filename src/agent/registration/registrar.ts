@@ -1,0 +1,159 @@
+import type { Logger } from 'pino';
+import { DEFAULTS } from '../../config/defaults';
+import type { Registry } from '../../registry/registry';
+import type { AllocId } from '../../wire';
+import type { NodeIdentity } from '../deps';
+import type { ManifestStore } from '../manifests/store';
+import type { MetaStore } from '../meta/store';
+import { allocRecord, nodeRecord } from './records';
+
+export interface RegistrarOptions {
+  registry: Registry;
+  node: NodeIdentity;
+  meta: MetaStore;
+  manifests: ManifestStore;
+  heartbeatIntervalMs: number;
+  log: Logger;
+}
+
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 10_000;
+/** Changes are pushed this soon after they happen (meta within 1 s, design.md). */
+const PUSH_DELAY_MS = 50;
+/** A full re-put every this many heartbeats heals state a registry lost without telling us. */
+const FULL_SYNC_EVERY = 12;
+
+/**
+ * Keeps the registry in step with this node (brief item 9): node record on start and on meta
+ * change, a heartbeat every interval with TTL = 3 intervals, an alloc record per manifest. The
+ * registry being down never affects local serving: failures switch to "re-put everything" and
+ * retry with exponential backoff until it answers again.
+ */
+export class Registrar {
+  private needFull = true;
+  private nodeDirty = false;
+  private readonly dirtyAllocs = new Set<AllocId>();
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private hbTimer: NodeJS.Timeout | undefined;
+  private backoffMs = 0;
+  private beats = 0;
+  private stopped = false;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly o: RegistrarOptions) {}
+
+  private get ttlMs(): number {
+    return this.o.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor;
+  }
+
+  /** Starts syncing in the background; resolves after the first attempt (success or not). */
+  async start(): Promise<void> {
+    this.unsubscribe.push(
+      this.o.meta.onChange(() => this.markNode()),
+      this.o.manifests.onEvent((e) => this.markAlloc(e.kind === 'upsert' ? e.manifest.ID : e.id)),
+      this.o.registry.onChange((c) => {
+        if (c.kind === 'resync') this.markFull();
+      }),
+    );
+    this.hbTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatIntervalMs);
+    this.hbTimer.unref();
+    await this.flush();
+  }
+
+  /** Stop syncing and, best effort, let the node's heartbeat lapse now rather than by TTL. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unsubscribe) u();
+    if (this.hbTimer) clearInterval(this.hbTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flushing;
+    await this.o.registry.heartbeat(this.o.node.id, 1).catch(() => undefined);
+  }
+
+  private markNode(): void {
+    this.nodeDirty = true;
+    this.schedule(PUSH_DELAY_MS);
+  }
+
+  private markAlloc(id: AllocId): void {
+    this.dirtyAllocs.add(id);
+    this.schedule(PUSH_DELAY_MS);
+  }
+
+  private markFull(): void {
+    this.needFull = true;
+    this.schedule(PUSH_DELAY_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, ms);
+    this.flushTimer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.needFull || this.backoffMs > 0) return; // the retry loop re-registers
+    this.beats += 1;
+    if (this.beats % FULL_SYNC_EVERY === 0) return this.markFull();
+    try {
+      await this.o.registry.heartbeat(this.o.node.id, this.ttlMs);
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) {
+      this.schedule(PUSH_DELAY_MS);
+      return this.flushing;
+    }
+    this.flushing = this.flushOnce().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const { registry, node, manifests } = this.o;
+    try {
+      if (this.needFull) {
+        this.needFull = false;
+        this.nodeDirty = false;
+        this.dirtyAllocs.clear();
+        await registry.putNode(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
+        const local = manifests.list();
+        const ids = new Set<string>(local.map((m) => m.ID));
+        for (const a of await registry.listAllocs({ nodeId: node.id })) {
+          if (!ids.has(a.ID)) await registry.removeAlloc(a.ID);
+        }
+        for (const m of local) await registry.putAlloc(allocRecord(node.id, m));
+      } else {
+        if (this.nodeDirty) {
+          this.nodeDirty = false;
+          await registry.putNode(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
+        }
+        for (const id of [...this.dirtyAllocs]) {
+          this.dirtyAllocs.delete(id);
+          const m = manifests.get(id);
+          if (m) await registry.putAlloc(allocRecord(node.id, m));
+          else await registry.removeAlloc(id);
+        }
+      }
+      if (this.backoffMs > 0) this.o.log.info('registry reachable again; node and allocations re-registered');
+      this.backoffMs = 0;
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  private failed(err: unknown): void {
+    if (this.backoffMs === 0) this.o.log.warn({ err }, 'registry unavailable; serving locally and retrying');
+    this.needFull = true;
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
+    this.schedule(this.backoffMs);
+  }
+}

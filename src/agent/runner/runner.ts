@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import type { AllocationSpec } from '../../config/agent';
+import { DEFAULTS } from '../../config/defaults';
+import type { AllocId, AllocManifest, ClientStatus } from '../../wire';
+import { allocDirOf, isTerminal } from '../context';
+import { nowNs } from '../manifests/schema';
+import type { ManifestStore } from '../manifests/store';
+import type { PidSource } from '../stats/alloc';
+import { specKey, StaticAllocIds } from './ids';
+import { createAllocLayout } from './layout';
+import { TaskProcess, type TaskExit } from './task';
+
+interface Running {
+  tasks: Map<string, TaskProcess>;
+  stopping: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Runs the configured allocations like static pods (brief item 6): stable alloc ids, Nomad's
+ * directory layout, one child per task, manifest pending → running → complete/failed. No restart
+ * policy: a task that exits stays exited; the allocation ends when all its tasks have.
+ */
+export class TaskRunner implements PidSource {
+  private readonly running = new Map<AllocId, Running>();
+  private ids: StaticAllocIds | undefined;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly manifests: ManifestStore,
+    private readonly log: Logger,
+    private readonly killTimeoutMs: number = DEFAULTS.killTimeoutMs,
+  ) {}
+
+  /** Start every configured allocation not stopped by an operator; returns their ids. */
+  async start(specs: readonly AllocationSpec[]): Promise<AllocId[]> {
+    this.ids ??= await StaticAllocIds.open(this.dataDir);
+    const started: AllocId[] = [];
+    for (const spec of specs) {
+      const { id, stopped } = await this.ids.idFor(specKey(spec));
+      if (stopped) {
+        this.log.info({ alloc: id, job: spec.job }, 'allocation was stopped by an operator; not starting it');
+        continue;
+      }
+      await this.run(id, spec);
+      started.push(id);
+    }
+    return started;
+  }
+
+  pidOf(allocId: string, task: string): number | undefined {
+    return this.running.get(allocId as AllocId)?.tasks.get(task)?.pid;
+  }
+
+  /**
+   * Stop an allocation (POST /v1/allocation/:id/stop). One this runner does not run (an adopted
+   * manifest, or one already finished) is marked complete if it is not terminal yet.
+   */
+  async stop(id: AllocId): Promise<void> {
+    await this.ids?.markStopped(id);
+    const r = this.running.get(id);
+    if (r) {
+      r.stopping = true;
+      for (const t of r.tasks.values()) void t.stop(this.killTimeoutMs);
+      return;
+    }
+    const m = this.manifests.get(id);
+    if (m && !isTerminal(m)) await this.setStatus(m, 'complete');
+  }
+
+  /** Agent shutdown: stop every task gracefully and wait for the manifests to be final. */
+  async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) {
+      r.stopping = true;
+      for (const t of r.tasks.values()) void t.stop(this.killTimeoutMs);
+    }
+    await Promise.all(all.map((r) => r.done));
+  }
+
+  private async run(id: AllocId, spec: AllocationSpec): Promise<void> {
+    const group = spec.group ?? spec.job;
+    const t = nowNs();
+    const prev = this.manifests.get(id);
+    let manifest: AllocManifest = {
+      ID: id,
+      Namespace: spec.namespace,
+      JobID: spec.job,
+      TaskGroup: group,
+      Name: `${spec.job}.${group}[${spec.index}]`,
+      Tasks: spec.tasks.map((x) => x.name),
+      ClientStatus: 'pending',
+      CreateTime: prev?.CreateTime ?? t,
+      ModifyTime: t,
+    };
+    await this.manifests.write(manifest);
+    const allocDir = allocDirOf(this.dataDir, id);
+    await createAllocLayout(allocDir, manifest.Tasks);
+    const env = { allocId: id, allocDir, job: spec.job, group, namespace: spec.namespace };
+    const tasks = new Map(spec.tasks.map((ts) => [ts.name, new TaskProcess(ts, env, this.log.child({ alloc: id }))]));
+    const entry: Running = { tasks, stopping: false, done: Promise.resolve() };
+    this.running.set(id, entry);
+    manifest = await this.setStatus(manifest, 'running');
+    entry.done = Promise.all([...tasks.values()].map((p) => p.exited)).then(async (exits) => {
+      this.running.delete(id);
+      const status = this.finalStatus(exits, entry.stopping);
+      this.log.info({ alloc: id, status, exits }, 'allocation finished');
+      const cur = this.manifests.get(id) ?? manifest;
+      await this.setStatus(cur, status).catch((err: unknown) => this.log.error({ err, alloc: id }, 'cannot write manifest'));
+    });
+  }
+
+  /** Stopped → complete (as Nomad reports a stopped alloc); otherwise complete only if all exited 0. */
+  private finalStatus(exits: TaskExit[], stopping: boolean): ClientStatus {
+    if (stopping) return 'complete';
+    return exits.every((e) => e.code === 0) ? 'complete' : 'failed';
+  }
+
+  private async setStatus(m: AllocManifest, status: ClientStatus): Promise<AllocManifest> {
+    const next = { ...m, ClientStatus: status, ModifyTime: nowNs() };
+    await this.manifests.write(next);
+    return next;
+  }
+}
