@@ -1,4 +1,15 @@
 import type { Command } from 'commander';
+import { register as alloc } from './alloc';
+import { register as node } from './node';
+import { register as operator } from './operator';
+import { register as acl } from './acl';
+import { register as aclKeygen } from './acl-keygen';
 
 /** Each command file exports `register(program)`; add one line here per command. */
-export const COMMANDS: Array<(program: Command) => void> = [];
+export const COMMANDS: Array<(program: Command) => void> = [
+  alloc,
+  node,
+  operator,
+  acl,
+  aclKeygen,
+];

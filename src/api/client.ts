@@ -1,0 +1,139 @@
+import type http from 'node:http';
+import { Endpoint, type RequestSpec } from './http';
+import { NodeRouter, type Opened } from './route';
+import type {
+  AclPolicy,
+  AclToken,
+  AclTokenRequest,
+  AllocFileInfo,
+  AllocRecord,
+  AllocResourceUsage,
+  AllocStub,
+  ClientOptions,
+  HostStats,
+  LogsQuery,
+  NodeMetaResponse,
+  NodeRecord,
+  NodeStub,
+  StreamQuery,
+} from './types';
+
+const enc = encodeURIComponent;
+
+/**
+ * The typed client for the whole fleetgate API; the CLI's only way to talk to fleetgate.
+ * Server-side reads and writes go to the gateway; fs and logs go direct-to-node first
+ * (NodeRouter). Streaming calls return the open response so bodies are never buffered.
+ */
+export class FleetgateClient {
+  readonly gateway: Endpoint;
+  private readonly router: NodeRouter;
+
+  constructor(readonly options: ClientOptions) {
+    this.gateway = new Endpoint(options.address, 'gateway', options.token);
+    this.router = new NodeRouter(
+      this.gateway,
+      options.token,
+      options.direct ?? 'auto',
+      options.nodeConnectTimeoutMs ?? 1000,
+      options.log ?? (() => undefined),
+    );
+  }
+
+  // --- Nomad server reads the gateway serves from the registry ---
+  nodes(prefix?: string): Promise<NodeStub[]> {
+    return this.gateway.json<NodeStub[]>({ path: '/v1/nodes', query: { prefix } }).then((l) => l ?? []);
+  }
+  node(nodeId: string): Promise<NodeRecord> {
+    return this.gateway.json<NodeRecord>({ path: `/v1/node/${enc(nodeId)}` });
+  }
+  allocations(prefix?: string): Promise<AllocStub[]> {
+    return this.gateway.json<AllocStub[]>({ path: '/v1/allocations', query: { prefix } }).then((l) => l ?? []);
+  }
+  allocation(allocId: string): Promise<AllocRecord> {
+    return this.gateway.json<AllocRecord>({ path: `/v1/allocation/${enc(allocId)}` });
+  }
+  stopAlloc(allocId: string): Promise<unknown> {
+    return this.gateway.json<unknown>({ method: 'POST', path: `/v1/allocation/${enc(allocId)}/stop` });
+  }
+
+  // --- /v1/client/* addressed by node or allocation (gateway) ---
+  nodeStats(nodeId: string): Promise<HostStats> {
+    return this.gateway.json<HostStats>({ path: '/v1/client/stats', query: { node_id: nodeId } });
+  }
+  async gcNode(nodeId: string): Promise<void> {
+    await this.gateway.text({ path: '/v1/client/gc', query: { node_id: nodeId } });
+  }
+  metaRead(nodeId: string): Promise<NodeMetaResponse> {
+    return this.gateway.json<NodeMetaResponse>({ path: '/v1/client/metadata', query: { node_id: nodeId } });
+  }
+  metaApply(nodeId: string, meta: Record<string, string | null>): Promise<NodeMetaResponse> {
+    return this.gateway.json<NodeMetaResponse>({
+      method: 'POST',
+      path: '/v1/client/metadata',
+      query: { node_id: nodeId },
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ NodeID: nodeId, Meta: meta }),
+    });
+  }
+  allocStats(allocId: string, task?: string): Promise<AllocResourceUsage> {
+    return this.gateway.json<AllocResourceUsage>({ path: `/v1/client/allocation/${enc(allocId)}/stats`, query: { task } });
+  }
+  async gcAlloc(allocId: string): Promise<void> {
+    await this.gateway.text({ path: `/v1/client/allocation/${enc(allocId)}/gc` });
+  }
+
+  // --- fs and logs: direct to the node first ---
+  async ls(allocId: string, path: string, signal?: AbortSignal): Promise<AllocFileInfo[]> {
+    return (await jsonOf<AllocFileInfo[]>(this.alloc(allocId, { path: `/v1/client/fs/ls/${enc(allocId)}`, query: { path }, signal }))) ?? [];
+  }
+  stat(allocId: string, path: string): Promise<AllocFileInfo> {
+    return jsonOf<AllocFileInfo>(this.alloc(allocId, { path: `/v1/client/fs/stat/${enc(allocId)}`, query: { path } }));
+  }
+  cat(allocId: string, path: string, signal?: AbortSignal): Promise<Opened> {
+    return this.alloc(allocId, { path: `/v1/client/fs/cat/${enc(allocId)}`, query: { path }, signal });
+  }
+  readAt(allocId: string, path: string, offset: number, limit?: number, signal?: AbortSignal): Promise<Opened> {
+    return this.alloc(allocId, { path: `/v1/client/fs/readat/${enc(allocId)}`, query: { path, offset, limit }, signal });
+  }
+  stream(allocId: string, q: StreamQuery, signal?: AbortSignal): Promise<Opened> {
+    const query = { path: q.path, follow: q.follow, origin: q.origin, offset: q.offset };
+    return this.alloc(allocId, { path: `/v1/client/fs/stream/${enc(allocId)}`, query, signal });
+  }
+  logs(allocId: string, q: LogsQuery, signal?: AbortSignal): Promise<Opened> {
+    const query = { task: q.task, type: q.type, follow: q.follow, origin: q.origin, offset: q.offset, plain: q.plain };
+    return this.alloc(allocId, { path: `/v1/client/fs/logs/${enc(allocId)}`, query, signal });
+  }
+
+  // --- ACL API on the gateway ---
+  aclBootstrap(): Promise<AclToken> {
+    return this.gateway.json<AclToken>({ method: 'POST', path: '/v1/acl/bootstrap' });
+  }
+  async aclPolicyApply(p: AclPolicy): Promise<void> {
+    await this.gateway.text({ method: 'POST', path: `/v1/acl/policy/${enc(p.Name)}`, headers: json, body: JSON.stringify(p) });
+  }
+  aclTokenCreate(t: AclTokenRequest): Promise<AclToken> {
+    return this.gateway.json<AclToken>({ method: 'POST', path: '/v1/acl/token', headers: json, body: JSON.stringify(t) });
+  }
+  async aclTokenRevoke(accessorId: string): Promise<void> {
+    await this.gateway.text({ method: 'DELETE', path: `/v1/acl/token/${enc(accessorId)}` });
+  }
+
+  /** Any request to the gateway, any status (`operator api`). */
+  raw(spec: RequestSpec): Promise<http.IncomingMessage> {
+    return this.gateway.send(spec);
+  }
+
+  private alloc(allocId: string, spec: RequestSpec): Promise<Opened> {
+    return this.router.open(allocId, spec);
+  }
+}
+
+const json = { 'Content-Type': 'application/json' };
+
+const jsonOf = async <T>(opened: Promise<Opened>): Promise<T> => {
+  const { res } = await opened;
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+};

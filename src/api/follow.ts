@@ -1,0 +1,147 @@
+import type { FleetgateClient } from './client';
+import { ApiError, GiveUpError, NetworkError, NodeDownError, StreamError } from './errors';
+import { readFrames, type StreamItem } from './frames';
+import { listLogFiles, logResumePoint, streamCheck, type Check, type Position } from './resume';
+import type { Opened } from './route';
+import type { LogType, Origin } from './types';
+
+export interface RetryPolicy {
+  /** Stop reconnecting when the stream has been down this long. */
+  giveUpMs: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /**
+   * A 4xx while reconnecting is retried this long: a restarting agent may listen before it has
+   * re-adopted its allocations. Past it, the 4xx is final (the allocation is really gone).
+   */
+  notFoundGraceMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { giveUpMs: 60_000, initialBackoffMs: 200, maxBackoffMs: 2_000, notFoundGraceMs: 5_000 };
+
+export interface FollowHooks {
+  signal?: AbortSignal;
+  /** Yield heartbeats too (they are always used internally to reset the downtime clock). */
+  heartbeats?: boolean;
+  onReconnecting?: (err: unknown, delayMs: number) => void;
+  onResumed?: (opened: Opened, pos: Position | undefined) => void;
+  /** Bytes could not be recovered (the file was rotated away and purged while disconnected). */
+  onLoss?: (message: string) => void;
+}
+
+interface Attempt {
+  opened: Opened;
+  check?: Check;
+}
+
+/** `alloc logs -f`: follows a task's log, resuming after drops without losing or repeating a byte. */
+export const followLogs = (
+  client: FleetgateClient,
+  q: { allocId: string; task: string; type: LogType; origin: Origin; offset: number },
+  hooks: FollowHooks = {},
+  retry: RetryPolicy = DEFAULT_RETRY,
+): AsyncGenerator<StreamItem> => {
+  const base = `${q.task}.${q.type}.`;
+  return resumable(async (pos) => {
+    if (!pos) {
+      const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: q.origin, offset: q.offset }, hooks.signal);
+      return { opened };
+    }
+    const files = await listLogFiles(client, q.allocId, base, hooks.signal);
+    const point = logResumePoint(files, base, pos);
+    if (point.lost) hooks.onLoss?.(`${pos.file} was rotated away while disconnected; some output is missing`);
+    const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: 'start', offset: point.offset }, hooks.signal);
+    return { opened, check: point.check };
+  }, hooks, retry);
+};
+
+/** `alloc fs -f`: follows one file, resuming at the last offset received. */
+export const followFile = (
+  client: FleetgateClient,
+  q: { allocId: string; path: string; origin: Origin; offset: number },
+  hooks: FollowHooks = {},
+  retry: RetryPolicy = DEFAULT_RETRY,
+): AsyncGenerator<StreamItem> =>
+  resumable(async (pos) => {
+    const at = pos ? { origin: 'start' as const, offset: pos.offset } : { origin: q.origin, offset: q.offset };
+    const opened = await client.stream(q.allocId, { path: q.path, follow: true, ...at }, hooks.signal);
+    return pos ? { opened, check: streamCheck(pos) } : { opened };
+  }, hooks, retry);
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/** Errors worth another attempt once a stream has been established. */
+const retryable = (err: unknown, downMs: number, retry: RetryPolicy): boolean => {
+  if (err instanceof NetworkError || err instanceof StreamError || err instanceof NodeDownError) return true;
+  if (err instanceof ResumeMismatch) return true;
+  if (err instanceof ApiError) return err.status >= 500 || downMs < retry.notFoundGraceMs;
+  return false;
+};
+
+class ResumeMismatch extends Error {}
+
+/**
+ * The reconnect loop shared by both followers. The first connection's errors are final (the
+ * user asked for something that does not work); after that, drops are retried with back-off
+ * until the stream has been down for `giveUpMs`. Position = File + Offset of the last data frame.
+ */
+async function* resumable(
+  open: (pos: Position | undefined) => Promise<Attempt>,
+  hooks: FollowHooks,
+  retry: RetryPolicy,
+): AsyncGenerator<StreamItem> {
+  let pos: Position | undefined;
+  let everConnected = false;
+  let downSince: number | undefined;
+  let backoff = retry.initialBackoffMs;
+  for (;;) {
+    try {
+      const { opened, check } = await open(pos);
+      if (everConnected) hooks.onResumed?.(opened, pos);
+      everConnected = true;
+      let pending = check;
+      try {
+        for await (const item of readFrames(opened.res, { heartbeats: true, base: opened.base, via: opened.via })) {
+          downSince = undefined;
+          backoff = retry.initialBackoffMs;
+          if (item.kind === 'heartbeat') {
+            if (hooks.heartbeats) yield item;
+            continue;
+          }
+          if (item.kind === 'event') {
+            yield item;
+            continue;
+          }
+          let data = item.data;
+          if (pending) {
+            const verdict = pending(item.file, item.offset - data.length);
+            if (!verdict.ok) throw new ResumeMismatch(verdict.why);
+            data = data.subarray(verdict.skip);
+            pending = undefined;
+          }
+          pos = { file: item.file, offset: item.offset };
+          if (data.length > 0) yield { kind: 'data', data, file: item.file, offset: item.offset };
+        }
+      } finally {
+        opened.res.destroy();
+      }
+      if (hooks.signal?.aborted) return;
+      throw new NetworkError(opened.base, 'EOF', 'stream closed by the server', opened.via);
+    } catch (err) {
+      if (hooks.signal?.aborted) return;
+      if (!everConnected) throw err;
+      const now = Date.now();
+      downSince ??= now;
+      if (!retryable(err, now - downSince, retry)) throw err;
+      if (now - downSince >= retry.giveUpMs) throw new GiveUpError(now - downSince, err);
+      hooks.onReconnecting?.(err, backoff);
+      await sleep(backoff, hooks.signal);
+      if (hooks.signal?.aborted) return;
+      backoff = Math.min(backoff * 2, retry.maxBackoffMs);
+    }
+  }
+}

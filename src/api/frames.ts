@@ -1,0 +1,52 @@
+import type { Readable } from 'node:stream';
+import { FrameDecoder, type DecodedFrame } from '../wire/frames';
+import { NetworkError, StreamError, type Via } from './errors';
+
+/** What a frame stream yields to its consumer. */
+export type StreamItem =
+  | { readonly kind: 'data'; readonly data: Buffer; readonly file: string; readonly offset: number }
+  | { readonly kind: 'event'; readonly event: string; readonly file: string }
+  | { readonly kind: 'heartbeat' };
+
+export interface ReadFramesOptions {
+  /** Yield heartbeats too (the logs tail logic uses the first one as "backlog sent"). */
+  heartbeats?: boolean;
+  /** For the error raised when the connection breaks mid-stream. */
+  base?: string;
+  via?: Via;
+}
+
+/**
+ * Turns a response body of concatenated JSON frames (spec §6.1) into items. Heartbeats are
+ * dropped unless asked for, file events are surfaced, and text a node appended after the
+ * frames (spec §6.10) is raised as StreamError once the body ends. A connection that breaks
+ * mid-body raises NetworkError, so a follower knows to reconnect.
+ */
+export async function* readFrames(body: Readable, opts: ReadFramesOptions = {}): AsyncGenerator<StreamItem> {
+  const decoder = new FrameDecoder();
+  try {
+    for await (const chunk of body) {
+      for (const f of decoder.push(chunk as Buffer)) yield* toItems(f, opts.heartbeats === true);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.name === 'AbortError') throw err;
+    throw new NetworkError(opts.base ?? 'stream', e.code ?? 'ECONNRESET', `stream interrupted: ${e.message}`, opts.via ?? 'gateway');
+  }
+  // A body cut short by a dying peer ends "cleanly" in node:http but leaves `complete` false.
+  const msg = body as Readable & { complete?: boolean };
+  if (msg.complete === false) {
+    throw new NetworkError(opts.base ?? 'stream', 'ECONNRESET', 'stream interrupted', opts.via ?? 'gateway');
+  }
+  const trailer = decoder.trailer();
+  if (trailer.trim() !== '') throw new StreamError(trailer);
+}
+
+function* toItems(f: DecodedFrame, heartbeats: boolean): Generator<StreamItem> {
+  if (f.heartbeat) {
+    if (heartbeats) yield { kind: 'heartbeat' };
+    return;
+  }
+  if (f.fileEvent) yield { kind: 'event', event: f.fileEvent, file: f.file };
+  if (f.data.length > 0) yield { kind: 'data', data: f.data, file: f.file, offset: f.offset };
+}

@@ -1,0 +1,114 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { ApiError, NetworkError, type Via } from './errors';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestSpec {
+  method?: string;
+  /** Path starting with `/`, without the query string. */
+  path: string;
+  query?: Query;
+  headers?: Record<string, string>;
+  body?: string | Buffer | Readable;
+  /** TCP connect deadline; Nomad's api uses 1 s towards nodes (spec §7). */
+  connectTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export const buildPath = (path: string, query: Query | undefined): string => {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) qs.set(k, String(v));
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+};
+
+/** `host:port` or a URL → a base URL without a trailing slash. */
+export const normalizeBase = (addr: string): string => {
+  const withScheme = /^[a-z]+:\/\//i.test(addr) ? addr : `http://${addr}`;
+  return withScheme.replace(/\/+$/, '');
+};
+
+/**
+ * One HTTP endpoint (the gateway or a node agent). Responses are returned as streams, never
+ * buffered, so `fs cat` of a large file and follow streams cost constant memory.
+ */
+export class Endpoint {
+  readonly base: string;
+  constructor(
+    base: string,
+    readonly via: Via,
+    private readonly token: string | undefined,
+  ) {
+    this.base = normalizeBase(base);
+  }
+
+  /** Sends the request; resolves with the response once its status is 2xx, else throws ApiError. */
+  async open(spec: RequestSpec): Promise<http.IncomingMessage> {
+    const res = await this.send(spec);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const body = await readAll(res);
+    throw new ApiError(status, body.toString('utf8'), this.base + spec.path, this.via);
+  }
+
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const text = (await readAll(await this.open(spec))).toString('utf8');
+    return (text.trim() === '' ? null : JSON.parse(text)) as T;
+  }
+
+  async text(spec: RequestSpec): Promise<string> {
+    return (await readAll(await this.open(spec))).toString('utf8');
+  }
+
+  /** Any status: for callers that show the raw answer (`operator api`). Throws only NetworkError. */
+  send(spec: RequestSpec): Promise<http.IncomingMessage> {
+    const url = new URL(buildPath(spec.path, spec.query), this.base + '/');
+    const mod = url.protocol === 'https:' ? https : http;
+    const headers: Record<string, string> = { ...spec.headers };
+    if (this.token && !hasHeader(headers, 'x-nomad-token')) headers['X-Nomad-Token'] = this.token;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, { method: spec.method ?? 'GET', headers, signal: spec.signal });
+      let connectTimer: NodeJS.Timeout | undefined;
+      const fail = (code: string, detail: string) => {
+        if (connectTimer) clearTimeout(connectTimer);
+        reject(new NetworkError(this.base, code, detail, this.via));
+      };
+      req.on('socket', (sock) => {
+        // A reused keep-alive socket is already connected; only a fresh one gets the deadline.
+        if (!spec.connectTimeoutMs || !sock.connecting) return;
+        connectTimer = setTimeout(() => {
+          req.destroy(Object.assign(new Error(`connect timeout after ${spec.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+        }, spec.connectTimeoutMs);
+        sock.once('connect', () => clearTimeout(connectTimer));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') {
+          if (connectTimer) clearTimeout(connectTimer);
+          reject(err);
+          return;
+        }
+        fail(err.code ?? 'ERR', err.message);
+      });
+      req.on('response', (res) => {
+        if (connectTimer) clearTimeout(connectTimer);
+        resolve(res);
+      });
+      const body = spec.body;
+      if (body === undefined) req.end();
+      else if (typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
+      else body.pipe(req);
+    });
+  }
+}
+
+const hasHeader = (h: Record<string, string>, name: string): boolean =>
+  Object.keys(h).some((k) => k.toLowerCase() === name);
+
+/** Reads a (small) response body completely: only for JSON and error replies. */
+export const readAll = async (res: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+};

@@ -1,0 +1,89 @@
+import type { FleetgateClient } from './client';
+
+/** Where a follower has got to: the file of the last data frame and the offset at its end. */
+export interface Position {
+  readonly file: string;
+  readonly offset: number;
+}
+
+/**
+ * How to judge the first data frame after a reconnect: `skip` bytes of it were already
+ * delivered (trim them), or it is from an unexpected place (`lost`: retry the computation).
+ */
+export type Check = (file: string, start: number) => { ok: true; skip: number } | { ok: false; why: string };
+
+export interface LogFile {
+  readonly index: number;
+  readonly size: number;
+}
+
+const logIndex = (name: string, base: string): number | undefined => {
+  if (!name.startsWith(base)) return undefined;
+  const rest = name.slice(base.length);
+  return /^\d+$/.test(rest) ? Number(rest) : undefined;
+};
+
+const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+
+/**
+ * The `origin=start` offset that lands exactly on `pos` in the log walk (spec §6.7).
+ *
+ * `/fs/logs` cannot be asked for a file by name: with origin=start it begins at the oldest
+ * file present and walks forward by file sizes. Rotated files are complete and never change,
+ * so the sum of the sizes of the files older than `pos.file`, plus `pos.offset`, addresses
+ * the next byte to deliver, across any number of rotations that happened while disconnected.
+ * Only a purge of the oldest file between the listing and the request could move that
+ * target, and `check` catches it: the first frame must start where we expect.
+ */
+export const logResumePoint = (
+  files: readonly LogFile[],
+  base: string,
+  pos: Position,
+): { offset: number; check: Check; lost: boolean } => {
+  const sorted = [...files].sort((a, b) => a.index - b.index);
+  const cur = logIndex(basename(pos.file), base);
+  if (cur === undefined) throw new Error(`cannot resume: "${pos.file}" is not a ${base}N log file`);
+  const older = sorted.filter((f) => f.index < cur).reduce((s, f) => s + f.size, 0);
+  const here = sorted.find((f) => f.index === cur);
+  const next = sorted.find((f) => f.index > cur);
+  if (!here) {
+    // Rotated away and purged while we were disconnected: continue with the next file there is.
+    return { offset: older, lost: true, check: (file, start) => (start === 0 && (logIndex(basename(file), base) ?? -1) > cur ? { ok: true, skip: 0 } : { ok: false, why: `expected the start of a file after ${pos.file}` }) };
+  }
+  const check: Check = (file, start) => {
+    const idx = logIndex(basename(file), base);
+    if (idx === cur) {
+      if (start <= pos.offset) return { ok: true, skip: pos.offset - start };
+      return { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
+    }
+    // Data from a later file is right when ours was complete and nothing lies in between.
+    if (idx !== undefined && idx > cur && start === 0 && pos.offset >= here.size && (!next || next.index === idx)) {
+      return { ok: true, skip: 0 };
+    }
+    return { ok: false, why: `expected ${pos.file} at ${pos.offset}, got ${file} at ${start}` };
+  };
+  return { offset: older + pos.offset, check, lost: false };
+};
+
+/** The task's log files of one type, from a listing of `alloc/logs`. */
+export const listLogFiles = async (
+  client: FleetgateClient,
+  allocId: string,
+  base: string,
+  signal?: AbortSignal,
+): Promise<LogFile[]> => {
+  const entries = await client.ls(allocId, 'alloc/logs', signal);
+  const out: LogFile[] = [];
+  for (const e of entries) {
+    const index = e.IsDir ? undefined : logIndex(e.Name, base);
+    if (index !== undefined) out.push({ index, size: e.Size });
+  }
+  return out;
+};
+
+/** For `/fs/stream` of one file: the same file at the same offset. */
+export const streamCheck = (pos: Position): Check => (file, start) =>
+  start <= pos.offset ? { ok: true, skip: pos.offset - start } : { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
+
+// Exported for the unit tests of the index parsing.
+export const _logIndex = logIndex;

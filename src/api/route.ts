@@ -1,0 +1,80 @@
+import type http from 'node:http';
+import { ApiError, NetworkError, NodeDownError, type Via } from './errors';
+import { Endpoint, type RequestSpec } from './http';
+import type { AllocStub, DirectMode, NodeStub } from './types';
+
+/** Where an allocation's node agent can be reached, learnt from the gateway. */
+interface NodeRoute {
+  nodeId: string;
+  name: string;
+  httpAddr: string;
+}
+
+export interface Opened {
+  res: http.IncomingMessage;
+  via: Via;
+  base: string;
+}
+
+/**
+ * The direct-to-node decision of Nomad's api client (spec §7), shared by every fs/logs call:
+ * look the node up through the gateway, fail at once when it is down, try its agent with a short
+ * connect timeout and fall back to the gateway only when that attempt never got an HTTP answer.
+ * An HTTP error from the node (403, 404, ...) is final: the gateway would say the same.
+ */
+export class NodeRouter {
+  /** Last known route per allocation: lets a resuming follower go direct while the gateway is down. */
+  private readonly known = new Map<string, NodeRoute>();
+
+  constructor(
+    private readonly gateway: Endpoint,
+    private readonly token: string | undefined,
+    private readonly mode: DirectMode,
+    private readonly connectTimeoutMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async open(allocId: string, spec: RequestSpec): Promise<Opened> {
+    if (this.mode === 'never') return this.viaGateway(spec, 'direct access disabled (--direct never)');
+    let route: NodeRoute | undefined;
+    try {
+      route = await this.lookup(allocId);
+    } catch (err) {
+      if (err instanceof NodeDownError) throw err;
+      if (err instanceof ApiError && err.status === 404) throw err;
+      route = this.known.get(allocId);
+      if (!route) {
+        if (this.mode === 'always' || err instanceof NetworkError) throw err;
+        return this.viaGateway(spec, `node lookup failed (${(err as Error).message})`);
+      }
+      this.log(`gateway lookup failed (${(err as Error).message}); using the last known node address`);
+    }
+    if (!route.httpAddr) {
+      if (this.mode === 'always') throw new Error(`http addr of node "${route.name}" (${route.nodeId}) is not advertised`);
+      return this.viaGateway(spec, `node ${route.name} advertises no HTTP address`);
+    }
+    const node = new Endpoint(`http://${route.httpAddr}`, 'node', this.token);
+    try {
+      const res = await node.open({ ...spec, connectTimeoutMs: this.connectTimeoutMs });
+      this.log(`direct: node ${route.name} at ${node.base}`);
+      return { res, via: 'node', base: node.base };
+    } catch (err) {
+      if (!(err instanceof NetworkError) || this.mode === 'always') throw err;
+      return this.viaGateway(spec, `node ${route.name} at ${node.base} unreachable (${err.code})`);
+    }
+  }
+
+  private async viaGateway(spec: RequestSpec, why: string): Promise<Opened> {
+    this.log(`via gateway ${this.gateway.base}: ${why}`);
+    return { res: await this.gateway.open(spec), via: 'gateway', base: this.gateway.base };
+  }
+
+  private async lookup(allocId: string): Promise<NodeRoute> {
+    const alloc = await this.gateway.json<AllocStub>({ path: `/v1/allocation/${encodeURIComponent(allocId)}` });
+    const node = await this.gateway.json<NodeStub>({ path: `/v1/node/${encodeURIComponent(alloc.NodeID)}` });
+    if (node.Status === 'down') throw new NodeDownError(node.ID, node.Name);
+    const route = { nodeId: node.ID, name: node.Name, httpAddr: node.HTTPAddr ?? '' };
+    this.known.set(allocId, route);
+    return route;
+  }
+}

@@ -1,0 +1,66 @@
+import type { AllocFileInfo, AllocRecord, NodeRecord } from '../wire/types';
+
+export type { AllocFileInfo, AllocRecord, NodeRecord };
+export type { AllocResourceUsage, HostStats, NodeMetaResponse } from '../wire/types';
+
+/** `'auto'`: node first, gateway on a network error; `'always'`: node only; `'never'`: gateway only. */
+export type DirectMode = 'auto' | 'always' | 'never';
+export const DIRECT_MODES: readonly DirectMode[] = ['auto', 'always', 'never'];
+
+export interface ClientOptions {
+  /** Gateway base URL or host:port. */
+  address: string;
+  token?: string | undefined;
+  direct?: DirectMode;
+  /** Connect timeout towards node agents (spec §7: 1 s). */
+  nodeConnectTimeoutMs?: number;
+  /** Called with one line per routing decision when the user asked for verbose output. */
+  log?: (line: string) => void;
+}
+
+/** What `/v1/nodes` lists (a subset of NodeRecord; extra fields pass through). */
+export type NodeStub = Pick<NodeRecord, 'ID' | 'Name' | 'Status'> & Partial<NodeRecord>;
+export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> & Partial<AllocRecord>;
+
+export type LogType = 'stdout' | 'stderr';
+export type Origin = 'start' | 'end';
+
+export interface LogsQuery {
+  task: string;
+  type: LogType;
+  follow: boolean;
+  origin?: Origin;
+  offset?: number;
+  plain?: boolean;
+}
+
+export interface StreamQuery {
+  path: string;
+  follow: boolean;
+  origin?: Origin;
+  offset?: number;
+}
+
+export interface AclTokenRequest {
+  Name?: string;
+  Type: 'client' | 'management';
+  Policies?: string[];
+  ExpirationTTL?: string;
+}
+
+export interface AclToken {
+  AccessorID: string;
+  SecretID: string;
+  Name?: string;
+  Type?: string;
+  Policies?: string[] | null;
+  ExpirationTime?: string | null;
+  CreateTime?: string;
+  [k: string]: unknown;
+}
+
+export interface AclPolicy {
+  Name: string;
+  Description?: string;
+  Rules: string;
+}

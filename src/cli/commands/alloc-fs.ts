@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { followFile, resolveAllocId, type AllocFileInfo, type FleetgateClient } from '../../api';
+import { humanBytes, isoSeconds, json, table } from '../output/format';
+import { bytesForLines, countLines } from '../output/lines';
+import { Progress } from '../output/progress';
+import { Sink } from '../output/sink';
+import { writeOut } from '../output/write';
+import { usage } from '../output/errors';
+import { action, out, parseCount, parseDuration, withCommonOptions, type CommonOptions } from './op-common';
+
+interface FsOptions extends CommonOptions {
+  stat?: boolean;
+  follow?: boolean;
+  tail?: boolean;
+  n?: number;
+  c?: number;
+  giveUp?: string;
+}
+
+export const registerAllocFs = (alloc: Command): void => {
+  withCommonOptions(alloc.command('fs').argument('<alloc>', 'allocation ID or unique prefix').argument('[path]', 'path in the allocation directory', '/'))
+    .description("list a directory or print a file of an allocation's directory")
+    .option('--stat', 'show file information instead of contents')
+    .option('-f, --follow', 'keep streaming the file as it grows')
+    .option('--tail', 'start near the end (10 lines unless -n or -c)')
+    .option('-n <lines>', 'last LINES lines (implies -tail)', parseCount('-n'))
+    .option('-c <bytes>', 'last BYTES bytes (implies -tail)', parseCount('-c'))
+    .option('--give-up <duration>', 'with -f: stop reconnecting after the stream is down this long (default 60s)')
+    .action(action(async (client, opts: FsOptions, prefix: string, path: string) => fs(client, opts, prefix, path)));
+};
+
+const fileRows = (files: readonly AllocFileInfo[]): string =>
+  table([
+    ['Mode', 'Size', 'Modified Time', 'Name'],
+    ...files.map((f) => [f.FileMode, humanBytes(f.Size), isoSeconds(f.ModTime), f.IsDir ? `${f.Name}/` : f.Name]),
+  ]);
+
+const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path: string): Promise<void> => {
+  const allocId = await resolveAllocId(client, prefix);
+  const info = await client.stat(allocId, path);
+  if (opts.stat) return out(opts.json ? json(info) : fileRows([info]));
+  if (info.IsDir) {
+    if (opts.follow || opts.tail) throw usage(`${path} is a directory: -f and -tail need a file`);
+    const list = await client.ls(allocId, path);
+    return out(opts.json ? json(list) : fileRows(list));
+  }
+  const tail = Boolean(opts.tail) || opts.n !== undefined || opts.c !== undefined;
+  const lines = tail && opts.c === undefined ? (opts.n ?? 10) : undefined;
+  if (opts.follow) {
+    const sink = new Sink(false, lines);
+    const offset = !tail ? 0 : (opts.c ?? bytesForLines(lines ?? 10));
+    const stream = followFile(
+      client,
+      { allocId, path, origin: tail ? 'end' : 'start', offset },
+      {
+        heartbeats: true,
+        onReconnecting: (err, ms) => process.stderr.write(`fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`),
+        onResumed: (o) => process.stderr.write(`fleetgate: resumed via ${o.via} ${o.base}\n`),
+      },
+      { giveUpMs: parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s'), initialBackoffMs: 200, maxBackoffMs: 2000, notFoundGraceMs: 5000 },
+    );
+    for await (const item of stream) await sink.item(item);
+    return sink.flush();
+  }
+  if (opts.c !== undefined) return copy(client, allocId, path, Math.max(0, info.Size - opts.c), undefined);
+  if (lines !== undefined) return tailLines(client, allocId, path, info.Size, lines);
+  return copy(client, allocId, path, 0, info.Size);
+};
+
+/** The file (from `offset`) to stdout, streaming, with progress when redirected. */
+const copy = async (client: FleetgateClient, allocId: string, path: string, offset: number, total: number | undefined): Promise<void> => {
+  const { res } = offset > 0 ? await client.readAt(allocId, path, offset) : await client.cat(allocId, path);
+  const progress = new Progress(total);
+  for await (const chunk of res) {
+    progress.add((chunk as Buffer).length);
+    await writeOut(process.stdout, chunk as Buffer);
+  }
+  progress.finish();
+};
+
+const tailLines = async (client: FleetgateClient, allocId: string, path: string, size: number, n: number): Promise<void> => {
+  for (let window = bytesForLines(n); ; window *= 4) {
+    const from = Math.max(0, size - window);
+    const { res } = await client.readAt(allocId, path, from, size - from);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const buf = Buffer.concat(chunks);
+    if (from === 0 || countLines(buf) > n) {
+      const sink = new Sink(false, n);
+      await sink.item({ kind: 'data', data: buf, file: path, offset: size });
+      return sink.flush();
+    }
+  }
+};
+

@@ -1,0 +1,99 @@
+import { Option, type Command } from 'commander';
+import { DIRECT_MODES, FleetgateClient, type DirectMode } from '../../api';
+import { describe, usage } from '../output/errors';
+import { exitQuietlyOnEpipe } from '../output/write';
+
+/** Options every operator command takes (design.md "Command line"). */
+export interface CommonOptions {
+  address?: string;
+  token?: string;
+  json?: boolean;
+  verbose?: boolean;
+  direct?: string;
+}
+
+export const DEFAULT_ADDRESS = 'http://127.0.0.1:4646';
+
+/**
+ * Nomad spells long flags with one dash (`-json`, `-stderr`, `-node-id`); commander would read
+ * `-json` as `-j -s -o -n`. Rewriting the known ones to `--x` before parsing keeps both spellings.
+ */
+export const NOMAD_FLAGS = new Set([
+  'address', 'token', 'json', 'verbose', 'direct', 'stderr', 'tail', 'stat', 'type', 'policy', 'ttl',
+  'name', 'description', 'node-id', 'unset', 'give-up', 'follow', 'task',
+]);
+
+export const normalizeNomadFlags = (argv: string[], from = 2): string[] => {
+  for (let i = from; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
+    if (m && NOMAD_FLAGS.has(m[1]!)) argv[i] = `--${m[1]}${m[2] ?? ''}`;
+  }
+  return argv;
+};
+
+/** Operator commands register through this, so the argv rewrite happens once before parsing. */
+export const OPERATOR_COMMANDS = new Set(['alloc', 'node', 'operator', 'acl']);
+export const prepareArgv = (argv: string[] = process.argv): void => {
+  if (OPERATOR_COMMANDS.has(argv[2] ?? '')) normalizeNomadFlags(argv);
+};
+
+export const withCommonOptions = (cmd: Command): Command =>
+  cmd
+    .option('--address <url>', 'gateway address (env FLEETGATE_ADDR, NOMAD_ADDR)')
+    .option('--token <secret>', 'ACL token (env FLEETGATE_TOKEN, NOMAD_TOKEN)')
+    .option('--json', 'print JSON for scripts (also -json)')
+    .option('-v, --verbose', 'say which path (node or gateway) each request took')
+    .addOption(new Option('--direct <mode>', 'reach node agents directly: auto | always | never (env FLEETGATE_DIRECT)'));
+
+export const addressOf = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env): string =>
+  o.address ?? env['FLEETGATE_ADDR'] ?? env['NOMAD_ADDR'] ?? DEFAULT_ADDRESS;
+
+export const clientFor = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env): FleetgateClient => {
+  const direct = o.direct ?? env['FLEETGATE_DIRECT'] ?? 'auto';
+  if (!DIRECT_MODES.includes(direct as DirectMode)) throw usage(`--direct must be one of ${DIRECT_MODES.join(', ')}, got "${direct}"`);
+  const token = o.token ?? env['FLEETGATE_TOKEN'] ?? env['NOMAD_TOKEN'];
+  return new FleetgateClient({
+    address: addressOf(o, env),
+    token: token || undefined,
+    direct: direct as DirectMode,
+    log: o.verbose ? (line) => process.stderr.write(`fleetgate: ${line}\n`) : undefined,
+  });
+};
+
+/**
+ * Wraps a command action: the client is built from the command's options, and every error
+ * becomes one message with a next step and exit code 1 (2 for usage), for main.ts to print.
+ */
+export const action =
+  <A extends unknown[]>(fn: (client: FleetgateClient, opts: CommonOptions & Record<string, unknown>, ...args: A) => Promise<void>) =>
+  async (...raw: unknown[]): Promise<void> => {
+    const cmd = raw[raw.length - 1] as Command;
+    const opts = cmd.opts<CommonOptions & Record<string, unknown>>();
+    const args = raw.slice(0, -2) as A;
+    exitQuietlyOnEpipe();
+    try {
+      await fn(clientFor(opts), opts, ...args);
+    } catch (err) {
+      throw describe(err, addressOf(opts));
+    }
+  };
+
+/** `8h`, `90s`, `500ms`, `2m`, or plain milliseconds. */
+export const parseDuration = (s: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw usage(`invalid duration "${s}" (use e.g. 500ms, 30s, 5m, 8h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
+};
+
+export const parseCount = (flag: string) => (v: string): number => {
+  if (!/^\d+$/.test(v)) throw usage(`${flag} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+};
+
+export const out = (s: string): void => {
+  process.stdout.write(s);
+};

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { usage } from '../output/errors';
+import { readAll } from '../../api/http';
+import { writeOut } from '../output/write';
+import { action, prepareArgv, withCommonOptions } from './op-common';
+import { ApiError } from '../../api';
+
+/** `fleetgate operator api [-X METHOD] [-H 'K: V']... PATH` — curl for the gateway, with the token set. */
+export const register = (program: Command): void => {
+  prepareArgv();
+  const operator = program.command('operator').description('operator tools');
+  withCommonOptions(operator.command('api').argument('<path>', 'request path, e.g. /v1/nodes or /v1/client/stats?node_id=...'))
+    .description('send a raw request to the gateway (body from stdin when piped)')
+    .option('-X <method>', 'HTTP method (default GET, or POST with a piped body)')
+    .option('-H <header>', 'extra header "Name: value" (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .action(
+      action(async (client, opts, rawPath: string) => {
+        const url = new URL(rawPath.startsWith('/') ? rawPath : `/${rawPath}`, 'http://x');
+        const headers: Record<string, string> = {};
+        for (const h of (opts['H'] as string[] | undefined) ?? []) {
+          const i = h.indexOf(':');
+          if (i <= 0) throw usage(`header "${h}" is not "Name: value"`);
+          headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+        }
+        const piped = !process.stdin.isTTY && process.stdin.readable && !process.stdin.readableEnded;
+        const body = piped ? await readAll(process.stdin) : undefined;
+        const hasBody = body !== undefined && body.length > 0;
+        const method = typeof opts['X'] === 'string' ? opts['X'].toUpperCase() : hasBody ? 'POST' : 'GET';
+        const query = Object.fromEntries(url.searchParams);
+        const res = await client.raw({ method, path: url.pathname, query, headers, body: hasBody ? body : undefined });
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          for await (const chunk of res) await writeOut(process.stdout, chunk as Buffer);
+          return;
+        }
+        throw new ApiError(status, (await readAll(res)).toString('utf8'), client.gateway.base + url.pathname, 'gateway');
+      }),
+    );
+};
