@@ -26,16 +26,34 @@ export const displayRel = (rel: string): string => (rel === '' ? '/' : rel);
 export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Promise<ResolvedPath> => {
   const rel = lexicalRelPath(requested);
   const abs = rel === '' ? alloc.dir : path.join(alloc.dir, rel);
-  let real: string;
+  const real = await realpathOrMissing(abs);
+  if (real !== undefined) {
+    if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
+    return { abs, rel, realRel: relUnder(alloc.dir, real) };
+  }
+  await assertDanglingLinkInside(alloc.dir, abs);
+  // Missing: the longest existing prefix must still resolve inside, or a 404-vs-400 answer
+  // would let callers probe for files outside through a symlinked directory.
+  let prefix = path.dirname(abs);
+  while (isInside(alloc.dir, prefix) && prefix !== alloc.dir) {
+    const r = await realpathOrMissing(prefix);
+    if (r !== undefined) {
+      if (!isInside(alloc.dir, r)) throw errors.pathEscapes();
+      break;
+    }
+    prefix = path.dirname(prefix);
+  }
+  return { abs, rel, realRel: undefined };
+};
+
+const realpathOrMissing = async (abs: string): Promise<string | undefined> => {
   try {
-    real = await fsp.realpath(abs);
+    return await fsp.realpath(abs);
   } catch (e) {
-    if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) return { abs, rel, realRel: undefined };
+    if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) return undefined;
     if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
     throw e;
   }
-  if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
-  return { abs, rel, realRel: relUnder(alloc.dir, real) };
 };
 
 /** resolveInAlloc plus the secrets/private refusal that applies to reading content. */
@@ -54,3 +72,22 @@ export const assertReadable = (alloc: LocalAlloc, rel: string, requested: string
 
 export const isCode = (e: unknown, code: string): boolean =>
   typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+
+/**
+ * A dangling symlink has no realpath; follow its chain lexically so a link to a missing target
+ * outside answers 400 like a link to an existing one (no existence oracle for host paths).
+ */
+const assertDanglingLinkInside = async (dir: string, abs: string): Promise<void> => {
+  let cur = abs;
+  for (let hops = 0; hops < 40; hops++) {
+    let target: string;
+    try {
+      target = await fsp.readlink(cur);
+    } catch {
+      return; // not a symlink (or missing): nothing more to follow
+    }
+    cur = path.resolve(path.dirname(cur), target);
+    if (!isInside(dir, cur)) throw errors.pathEscapes();
+  }
+  throw errors.pathEscapes();
+};

@@ -1,0 +1,110 @@
+import { Framer, type FrameSink } from '../../../../src/agent/framer';
+import { FrameDecoder, MAX_FRAME_DATA } from '../../../../src/wire';
+
+/** An in-memory sink that records exactly what would go on the wire. */
+class MemSink implements FrameSink {
+  out: Array<string | Buffer> = [];
+  closed = false;
+  needsDrain = false;
+  write(c: string | Buffer): boolean {
+    this.out.push(c);
+    return true;
+  }
+  async drained(): Promise<void> {}
+  text(): string {
+    return this.out.map(String).join('');
+  }
+}
+
+const frames = (s: MemSink) => new FrameDecoder().push(s.text());
+
+describe('framer', () => {
+  it('one small read becomes one frame whose Offset is the end of its data', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    await f.data('alloc/logs/web.stdout.0', Buffer.from('<script>alert(document.domain);</script>'), 40);
+    f.close();
+    expect(s.text()).toBe('{"Data":"PHNjcmlwdD5hbGVydChkb2N1bWVudC5kb21haW4pOzwvc2NyaXB0Pg==","File":"alloc/logs/web.stdout.0","Offset":40}');
+  });
+  it('reads within the coalescing window share a frame; Offset is the end of the merged data', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    await f.data('a', Buffer.from('abc'), 3);
+    await f.data('a', Buffer.from('defg'), 7);
+    f.flush();
+    expect(frames(s)).toEqual([expect.objectContaining({ data: Buffer.from('abcdefg'), file: 'a', offset: 7 })]);
+  });
+  it('splits at 64 KiB with exact end offsets and no data-less frames', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    const big = Buffer.alloc(70000, 'x');
+    await f.data('a', big, 70000);
+    f.close();
+    const fr = frames(s);
+    expect(fr.map((x) => [x.data.length, x.offset])).toEqual([[MAX_FRAME_DATA, MAX_FRAME_DATA], [70000 - MAX_FRAME_DATA, 70000]]);
+  });
+  it('a data read starting mid-file keeps its file offsets', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    await f.data('a', Buffer.from('side'), 25);
+    f.close();
+    expect(frames(s)[0]).toMatchObject({ offset: 25 });
+  });
+  it('a file switch flushes the previous file first, order preserved (§13.73)', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    const input: string[] = [];
+    for (let file = 0; file < 5; file++) {
+      let off = 0;
+      for (let shard = 0; shard < 10; shard++) {
+        const d = `f${file}s${shard}-`.repeat(40);
+        off += d.length;
+        input.push(d);
+        await f.data(`file${file}`, Buffer.from(d), off);
+      }
+    }
+    f.close();
+    const fr = frames(s);
+    expect(Buffer.concat(fr.map((x) => x.data)).toString()).toBe(input.join(''));
+    expect(fr.map((x) => x.file)).toEqual(['file0', 'file1', 'file2', 'file3', 'file4']);
+  });
+  it('an event is sent once as its own frame after pending data', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    await f.data('a', Buffer.from('hel'), 3);
+    f.event('a', 'file truncated', 0);
+    f.close();
+    expect(s.text()).toBe('{"Data":"aGVs","File":"a","Offset":3}{"File":"a","FileEvent":"file truncated"}');
+  });
+  it('flushes on its own within the coalescing window', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json', coalesceMs: 5 });
+    await f.data('a', Buffer.from('x'), 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(frames(s)).toHaveLength(1);
+    f.close();
+  });
+  it('an idle JSON framer sends {} heartbeats and stops after close (§13.72)', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json', heartbeatMs: 20 });
+    f.start();
+    await new Promise((r) => setTimeout(r, 150));
+    f.close();
+    const n = s.out.length;
+    expect(n).toBeGreaterThan(0);
+    expect(new Set(s.out)).toEqual(new Set(['{}']));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.out.length).toBe(n);
+  });
+  it('plain mode writes only raw bytes: no heartbeats, no events', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'plain', heartbeatMs: 10 });
+    f.start();
+    await f.data('a', Buffer.from('hello '), 6);
+    f.event('a', 'file deleted', 6);
+    await f.data('b', Buffer.from('world'), 5);
+    await new Promise((r) => setTimeout(r, 60));
+    f.close();
+    expect(s.text()).toBe('hello world');
+  });
+});
