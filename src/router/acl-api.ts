@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
+import { parseGoDuration, parsePolicy, PolicyError, POLICY_NAME, tokenFromHeaders } from '../acl';
+import type { Authenticator, Identity, PolicyDocument, TokenSigner } from '../acl';
+import { errors, HttpError, isHttpError } from '../errors';
+import type { PolicyRecord, Registry } from '../registry/registry';
+
+/**
+ * The ACL HTTP API (design.md "Tokens"), Nomad's paths and bodies. It lives in router/ because
+ * acl/ never imports express. Mount it on the gateway app before the proxy routes: its JSON body
+ * parser and error handler are scoped to `/v1/acl`, so forwarded requests pass through untouched.
+ */
+export interface AclApiDeps {
+  registry: Pick<Registry, 'getPolicy' | 'putPolicy' | 'listPolicies' | 'deletePolicy' | 'revokeToken' | 'claimBootstrap'>;
+  authenticator: Authenticator;
+  /** Issues tokens; required when ACLs are on (the gateway holds the private key / secret). */
+  signer?: TokenSigner;
+  /** Allow client tokens without ExpirationTTL (agents must be configured alike). */
+  allowNonExpiring?: boolean;
+}
+
+const tokenBody = z.object({
+  Name: z.string().optional(),
+  Type: z.enum(['client', 'management'], { error: 'Type must be "client" or "management"' }).optional(),
+  Policies: z.array(z.string()).nullish(),
+  // Duration string as Nomad's API takes it ("8h"); a number is Go's nanoseconds.
+  ExpirationTTL: z.union([z.string(), z.number()]).nullish(),
+  // fleetgate extension: inline rules (policy document as JSON text), carried in the token.
+  Rules: z.string().optional(),
+});
+
+const policyBody = z.object({
+  Name: z.string().optional(),
+  Description: z.string().optional(),
+  Rules: z.string({ error: 'Rules must be the policy document as JSON text' }),
+});
+
+const iso = (sec: number): string => new Date(sec * 1000).toISOString();
+
+const policyStub = (p: PolicyRecord) => ({
+  Name: p.Name,
+  Description: p.Description,
+  CreateIndex: p.CreateIndex ?? 0,
+  ModifyIndex: p.ModifyIndex ?? 0,
+});
+
+const parseBody = <T>(schema: z.ZodType<T>, body: unknown): T => {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw errors.badRequest(r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  return r.data;
+};
+
+const ttlMs = (ttl: string | number | null | undefined): number | undefined => {
+  if (ttl === undefined || ttl === null || ttl === '') return undefined;
+  let ms: number;
+  try {
+    ms = typeof ttl === 'number' ? ttl / 1e6 : parseGoDuration(ttl);
+  } catch (e) {
+    throw errors.badRequest(`ExpirationTTL: ${(e as Error).message}`);
+  }
+  if (ms < 0) throw errors.badRequest('ExpirationTTL must not be negative');
+  return ms === 0 ? undefined : ms; // Go clients send "0s" for "no TTL"
+};
+
+export const createAclApi = (deps: AclApiDeps): express.Router => {
+  const { registry, authenticator } = deps;
+  const router = express.Router();
+
+  const identify = (req: Request): Promise<Identity> => authenticator.authenticate(tokenFromHeaders(req.headers));
+  const management = async (req: Request): Promise<Identity> => {
+    const id = await identify(req);
+    if (id.type !== 'management') throw errors.permissionDenied();
+    return id;
+  };
+  const signer = (): TokenSigner => {
+    if (!deps.signer) throw errors.badRequest('this server cannot issue ACL tokens (it has no signing key)');
+    return deps.signer;
+  };
+  /** Client tokens see the policies they carry; management sees all (as Nomad). */
+  const canSeePolicy = (id: Identity, name: string): boolean => id.acl.management || (id.policies ?? []).includes(name);
+
+  router.use('/v1/acl', (_req: Request, _res: Response, next: NextFunction) => {
+    next(authenticator.enabled ? undefined : errors.aclDisabled());
+  });
+  // Any content type: operator tools often omit it. Only under /v1/acl (proxy bodies stream).
+  router.use('/v1/acl', express.json({ type: () => true, limit: '1mb' }));
+
+  router.route('/v1/acl/bootstrap').all(async (req, res) => {
+    if (req.method !== 'POST' && req.method !== 'PUT') throw errors.invalidMethod();
+    const accessorId = randomUUID();
+    if (!(await registry.claimBootstrap(accessorId))) throw errors.badRequest('ACL bootstrap already done');
+    const { token, claims } = signer().sign({ accessorId, type: 'management', name: 'Bootstrap Token' });
+    res.json({
+      AccessorID: accessorId,
+      SecretID: token,
+      Name: 'Bootstrap Token',
+      Type: 'management',
+      Policies: [],
+      Global: true,
+      CreateTime: iso(claims.iat),
+      ExpirationTime: null,
+    });
+  });
+
+  router.get('/v1/acl/policies', async (req, res) => {
+    const id = await identify(req);
+    const all = await registry.listPolicies();
+    res.json(all.filter((p) => canSeePolicy(id, p.Name)).sort((a, b) => a.Name.localeCompare(b.Name)).map(policyStub));
+  });
+
+  router.get('/v1/acl/policy/:name', async (req, res) => {
+    const id = await identify(req);
+    const name = String(req.params.name);
+    if (!canSeePolicy(id, name)) throw errors.permissionDenied();
+    const p = await registry.getPolicy(name);
+    if (!p) throw new HttpError(404, 'ACL policy not found');
+    res.json({ ...policyStub(p), Rules: p.Rules });
+  });
+
+  const upsertPolicy = async (req: Request, res: Response): Promise<void> => {
+    await management(req);
+    const name = String(req.params.name);
+    const body = parseBody(policyBody, req.body);
+    if (!POLICY_NAME.test(name)) throw errors.badRequest(`invalid policy name ${JSON.stringify(name)}: must match ${POLICY_NAME.source}`);
+    if (body.Name !== undefined && body.Name !== '' && body.Name !== name) {
+      throw errors.badRequest('ACL policy name does not match request path');
+    }
+    try {
+      parsePolicy(body.Rules);
+    } catch (e) {
+      if (e instanceof PolicyError) throw errors.badRequest(`failed to parse rules: ${e.message}`);
+      throw e;
+    }
+    await registry.putPolicy({ Name: name, Description: body.Description ?? '', Rules: body.Rules });
+    res.status(200).end();
+  };
+  router.post('/v1/acl/policy/:name', upsertPolicy);
+  router.put('/v1/acl/policy/:name', upsertPolicy);
+
+  router.delete('/v1/acl/policy/:name', async (req, res) => {
+    await management(req);
+    await registry.deletePolicy(String(req.params.name));
+    res.status(200).end();
+  });
+
+  const createToken = async (req: Request, res: Response): Promise<void> => {
+    await management(req);
+    const body = parseBody(tokenBody, req.body);
+    const type = body.Type ?? 'client';
+    const policies = [...new Set(body.Policies ?? [])];
+    let rules: PolicyDocument | undefined;
+    if (body.Rules) {
+      try {
+        rules = JSON.parse(body.Rules) as PolicyDocument;
+        parsePolicy(body.Rules);
+      } catch (e) {
+        throw errors.badRequest(`failed to parse rules: ${(e as Error).message}`);
+      }
+    }
+    if (type === 'management' && (policies.length > 0 || rules)) {
+      throw errors.badRequest('management token cannot be associated with policies');
+    }
+    if (type === 'client' && policies.length === 0 && !rules) throw errors.badRequest('client token missing policies');
+    for (const p of policies) {
+      if (!(await registry.getPolicy(p))) throw errors.badRequest(`cannot find policy ${p}`);
+    }
+    const ttl = ttlMs(body.ExpirationTTL);
+    if (type === 'client' && ttl === undefined && !deps.allowNonExpiring) {
+      throw errors.badRequest(
+        'ExpirationTTL is required for client tokens (e.g. "8h"): agents refuse client tokens that never expire unless non-expiring tokens are allowed',
+      );
+    }
+    const accessorId = randomUUID();
+    const name = body.Name ?? '';
+    const { token, claims } = signer().sign({
+      accessorId,
+      type,
+      policies,
+      ...(rules ? { rules } : {}),
+      ...(name ? { name } : {}),
+      ...(ttl !== undefined ? { ttlMs: ttl } : {}),
+    });
+    res.json({
+      AccessorID: accessorId,
+      SecretID: token,
+      Name: name,
+      Type: type,
+      Policies: policies,
+      Global: true,
+      CreateTime: iso(claims.iat),
+      ExpirationTime: claims.exp !== undefined ? iso(claims.exp) : null,
+    });
+  };
+  router.post('/v1/acl/token', createToken);
+  router.put('/v1/acl/token', createToken);
+
+  router.get('/v1/acl/token/self', async (req, res) => {
+    const secret = tokenFromHeaders(req.headers);
+    const id = await identify(req);
+    if (!secret) {
+      res.json({ AccessorID: 'anonymous', SecretID: 'anonymous', Name: 'Anonymous Token', Type: 'client', Policies: ['anonymous'], Global: false });
+      return;
+    }
+    res.json({
+      AccessorID: id.accessorId,
+      SecretID: secret,
+      Name: id.token?.name ?? '',
+      Type: id.type,
+      Policies: [...(id.policies ?? [])],
+      Global: true,
+      CreateTime: id.token ? iso(id.token.issuedAt) : null,
+      ExpirationTime: id.token?.expiresAt !== undefined ? iso(id.token.expiresAt) : null,
+    });
+  });
+
+  router.delete('/v1/acl/token/:accessor_id', async (req, res) => {
+    await management(req);
+    const accessor = String(req.params.accessor_id);
+    if (!accessor) throw errors.badRequest('missing token accessor ID');
+    // Tokens are not stored, so their expiry is unknown here: the revocation is kept forever.
+    await registry.revokeToken(accessor, 0);
+    res.status(200).end();
+  });
+
+  // Nomad's wire reply: the message as plain text with the error's status.
+  router.use('/v1/acl', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = err as { status?: number; type?: string; message?: string };
+    const [status, message] = isHttpError(err)
+      ? [err.status, err.message]
+      : e.type === 'entity.parse.failed' || e.type === 'entity.too.large'
+        ? [e.status ?? 400, `Request decode failed: ${e.message ?? 'bad body'}`]
+        : [500, e.message ?? String(err)];
+    res.status(status).type('text/plain; charset=utf-8').send(message);
+  });
+
+  return router;
+};
