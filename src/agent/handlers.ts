@@ -1,24 +1,10 @@
-import { HttpError } from '../errors';
 import type { AgentAppDeps } from './deps';
+import { fsHandlers } from './fs/handlers';
 import { allocGc, gcAll } from './gc/handlers';
 import { metadataApply, metadataRead } from './meta/handlers';
 import { allocStop } from './runner/handlers';
 import { allocStats, hostStats } from './stats/handlers';
-import type { AgentHandler, AgentHandlers } from './types';
-
-// ---- fs/logs handlers: PLACEHOLDER until src/agent/fs/handlers.ts lands (one-line swap) ----
-const notYet: AgentHandler = async () => {
-  throw new HttpError(501, 'fs endpoints not available yet');
-};
-const fsHandlers = {
-  'fs.ls': notYet,
-  'fs.stat': notYet,
-  'fs.cat': notYet,
-  'fs.readat': notYet,
-  'fs.stream': notYet,
-  'fs.logs': notYet,
-} satisfies Partial<AgentHandlers>;
-// ---- end placeholder ----
+import type { AgentHandlers } from './types';
 
 /** One handler per route row: a row without a handler does not compile (design.md). */
 export const buildHandlers = (deps: AgentAppDeps): AgentHandlers =>

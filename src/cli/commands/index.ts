@@ -4,6 +4,7 @@ import { register as node } from './node';
 import { register as operator } from './operator';
 import { register as acl } from './acl';
 import { register as aclKeygen } from './acl-keygen';
+import { register as agent } from './agent';
 
 /** Each command file exports `register(program)`; add one line here per command. */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -12,4 +13,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   operator,
   acl,
   aclKeygen,
+  agent,
 ];
