@@ -90,8 +90,9 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   router.route('/v1/acl/bootstrap').all(async (req, res) => {
     if (req.method !== 'POST' && req.method !== 'PUT') throw errors.invalidMethod();
     const accessorId = randomUUID();
-    if (!(await registry.claimBootstrap(accessorId))) throw errors.badRequest('ACL bootstrap already done');
+    // Sign before claiming: a server without a signing key must not use up the one-time bootstrap.
     const { token, claims } = signer().sign({ accessorId, type: 'management', name: 'Bootstrap Token' });
+    if (!(await registry.claimBootstrap(accessorId))) throw errors.badRequest('ACL bootstrap already done');
     res.json({
       AccessorID: accessorId,
       SecretID: token,
