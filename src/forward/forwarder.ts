@@ -7,7 +7,11 @@ import type { NodeRecord, RouteDef } from '../wire';
  * advertised URL) and local (the agent's dispatcher in the same process, no socket).
  */
 export interface Forwarder {
-  forward(req: IncomingMessage, res: ServerResponse, node: NodeRecord, route: RouteDef): Promise<void>;
+  /**
+   * Resolves when the response is over (finished or closed). `body`, when given, is a request
+   * body the gateway already read from `req` (POST metadata); it is sent instead of `req`.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, node: NodeRecord, route: RouteDef, body?: Buffer): Promise<void>;
 }
 
 /** The in-process agent, handed to forward/local by cli (forward never imports agent). */

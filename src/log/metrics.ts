@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsOptions {
+  /** `fleetgate_gateway_…` or `fleetgate_agent_…`: both roles use this factory. */
+  role: 'gateway' | 'agent';
+  /** Process metrics (RSS, fds, event-loop lag); off in tests that build many instances. */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * Prometheus metrics for one process, on its own prom-client registry (no global state, so
+ * tests can build several). Labels are bounded: route ids, status codes, cache kinds, registry
+ * operations — never allocation or node ids.
+ */
+export const createMetrics = (opts: MetricsOptions) => {
+  const register = new PromRegistry();
+  const p = `fleetgate_${opts.role}_`;
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register, prefix: p });
+  const requests = new Counter({ name: `${p}requests_total`, help: 'Requests by route id and status', labelNames: ['route', 'status'], registers: [register] });
+  const latency = new Histogram({
+    name: `${p}request_duration_seconds`,
+    help: 'Time to response end (streams: their whole life)',
+    labelNames: ['route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [register],
+  });
+  const openStreams = new Gauge({ name: `${p}open_streams`, help: 'Streaming responses in progress', registers: [register] });
+  const bytes = new Counter({ name: `${p}bytes_streamed_total`, help: 'Response body bytes relayed', registers: [register] });
+  const cache = new Counter({ name: `${p}cache_lookups_total`, help: 'Registry cache lookups', labelNames: ['kind', 'result'], registers: [register] });
+  const registryErrors = new Counter({ name: `${p}registry_errors_total`, help: 'Failed registry operations', labelNames: ['op'], registers: [register] });
+
+  return {
+    register,
+    /** Call when a request starts; the returned function records its end. */
+    startRequest(route: string, streaming: boolean): (status: number) => void {
+      const end = latency.startTimer({ route });
+      if (streaming) openStreams.inc();
+      return (status) => {
+        end();
+        requests.inc({ route, status: String(status) });
+        if (streaming) openStreams.dec();
+      };
+    },
+    bytes: (n: number) => bytes.inc(n),
+    cacheHit: (kind: string) => cache.inc({ kind, result: 'hit' }),
+    cacheMiss: (kind: string) => cache.inc({ kind, result: 'miss' }),
+    registryError: (op: string) => registryErrors.inc({ op }),
+    /** Prometheus text exposition. */
+    text: () => register.metrics(),
+    contentType: register.contentType,
+  };
+};
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,30 @@
+import express, { type Express } from 'express';
+import { errors } from '../errors';
+import { httpLogger } from '../log/http';
+import { clientRoutes } from './client-routes';
+import type { GatewayDeps } from './deps';
+import { readApi } from './read-api';
+import { errorMiddleware } from './respond';
+
+export type { GatewayDeps } from './deps';
+
+/**
+ * The gateway's Express app. No body parser anywhere before the client routes: request bodies
+ * are streamed to agents untouched (HPM pitfall, anchors.md §2.1).
+ */
+export const createGatewayApp = (deps: GatewayDeps): Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'extended');
+  app.use(httpLogger(deps.logger));
+  app.use(clientRoutes(deps));
+  app.use(readApi(deps));
+  // ---- ACL HTTP API mount point: createAclApi(deps) from src/router/acl-api.ts (ACL engineer) ----
+  if (deps.aclApi) app.use(deps.aclApi);
+  app.use(() => {
+    throw errors.notFound();
+  });
+  app.use(errorMiddleware(deps.logger));
+  return app;
+};

@@ -1,0 +1,83 @@
+import { Router, type Request, type Response } from 'express';
+import { authorize } from '../acl/authorize';
+import { tokenFromHeaders } from '../acl/token-header';
+import type { Identity } from '../acl/types';
+import { errors } from '../errors';
+import { allocIdParam, ROUTES, type NodeRecord, type RouteDef, type RouteId } from '../wire';
+import { nodeIdFromBody, readSmallBody } from './body';
+import { forwarderFor, type GatewayDeps } from './deps';
+import { lookupNode, reachableNode, resolveAlloc } from './resolve';
+
+interface Target {
+  node: NodeRecord;
+  body?: Buffer;
+}
+
+/** Adds node/alloc/accessor to this request's log line (pino-http child logger). */
+const bind = (req: Request, fields: Record<string, string>): void => {
+  req.log?.setBindings(fields);
+};
+
+/**
+ * Alloc routes (spec §1.2): a bad token fails first, then the allocation is resolved (so an
+ * unknown one is reported as unknown even to an unauthorized caller), then the capability is
+ * checked in the ALLOCATION's namespace, then its node.
+ */
+const allocTarget = async (deps: GatewayDeps, req: Request, route: RouteDef, identity: Identity): Promise<Target> => {
+  const id = allocIdParam(req.params);
+  if (!id) throw errors.missingAllocId();
+  const alloc = await resolveAlloc(deps.registry, id);
+  bind(req, { alloc: alloc.ID, node: alloc.NodeID });
+  authorize(identity, route.capability, alloc.Namespace);
+  return { node: reachableNode(await lookupNode(deps.registry, alloc.NodeID)) };
+};
+
+/**
+ * Node routes (spec §1.1/§1.2): `?node_id`, else (POST metadata) `NodeID` of the body, which is
+ * read here and replayed to the agent. The ACL check comes before the node lookup, as in Nomad.
+ */
+const nodeTarget = async (deps: GatewayDeps, req: Request, route: RouteDef, identity: Identity): Promise<Target> => {
+  const q = req.query['node_id'];
+  let nodeId = typeof q === 'string' ? q : Array.isArray(q) && typeof q[0] === 'string' ? q[0] : '';
+  let body: Buffer | undefined;
+  if (req.method === 'POST') {
+    body = await readSmallBody(req);
+    if (!nodeId) nodeId = nodeIdFromBody(body) ?? '';
+  }
+  if (!nodeId) throw errors.noNodeId();
+  bind(req, { node: nodeId });
+  authorize(identity, route.capability);
+  const node = reachableNode(await lookupNode(deps.registry, nodeId));
+  return body ? { node, body } : { node };
+};
+
+const handler = (deps: GatewayDeps, id: RouteId, route: RouteDef) => async (req: Request, res: Response) => {
+  const done = deps.metrics?.startRequest(id, route.streaming);
+  if (done) res.once('close', () => done(res.statusCode));
+  bind(req, { route: id });
+  const identity = await deps.authenticator.authenticate(tokenFromHeaders(req.headers));
+  bind(req, { accessor: identity.accessorId });
+  const target = route.target === 'alloc' ? await allocTarget(deps, req, route, identity) : await nodeTarget(deps, req, route, identity);
+  await forwarderFor(deps, target.node).forward(req, res, target.node, route, target.body);
+};
+
+/** One handler per row of the route table; methods as the row says, 405 for the rest of a GET/POST path. */
+export const clientRoutes = (deps: GatewayDeps): Router => {
+  const r = Router();
+  const explicit = new Set<string>();
+  for (const [id, route] of Object.entries(ROUTES) as [RouteId, RouteDef][]) {
+    const h = handler(deps, id, route);
+    if (route.method === 'ANY') r.all(route.path, h);
+    else {
+      if (route.method === 'GET') r.get(route.path, h);
+      else r.post(route.path, h);
+      explicit.add(route.path);
+    }
+  }
+  for (const path of explicit) {
+    r.all(path, () => {
+      throw errors.invalidMethod();
+    });
+  }
+  return r;
+};

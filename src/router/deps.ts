@@ -1,0 +1,25 @@
+import type { Router } from 'express';
+import type { Authenticator } from '../acl/types';
+import type { Forwarder } from '../forward/forwarder';
+import type { Logger } from '../log/logger';
+import type { Metrics } from '../log/metrics';
+import type { Registry } from '../registry/registry';
+import type { NodeRecord } from '../wire';
+
+/** Everything the gateway app needs; cli builds and hands these in (dependency direction). */
+export interface GatewayDeps {
+  /** Usually a CachedRegistry over Redis (or a MemoryRegistry in `fleetgate dev`). */
+  registry: Registry;
+  /** One forwarder for all nodes, or a choice per node (dev: the embedded node is local). */
+  forwarder: Forwarder | ((node: NodeRecord) => Forwarder);
+  authenticator: Authenticator;
+  logger: Logger;
+  metrics?: Metrics;
+  /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
+  aclApi?: Router;
+  /** Reported by `/v1/agent/self`-style endpoints and node stubs. */
+  version?: string;
+}
+
+export const forwarderFor = (deps: GatewayDeps, node: NodeRecord): Forwarder =>
+  typeof deps.forwarder === 'function' ? deps.forwarder(node) : deps.forwarder;

@@ -1,0 +1,33 @@
+import { errors, HttpError } from '../errors';
+import type { Registry } from '../registry/registry';
+import { asAllocId, asNodeId, isUuid, type AllocRecord, type NodeRecord } from '../wire';
+
+/** Full 36-char UUIDs only (spec §1.2 step 4: no prefix matching on client routes). */
+export const resolveAlloc = async (registry: Registry, id: string): Promise<AllocRecord> => {
+  if (!isUuid(id)) throw errors.badAllocIdShape(id);
+  const alloc = await registry.getAlloc(asAllocId(id));
+  if (!alloc) throw errors.unknownAlloc(id);
+  return alloc;
+};
+
+export const lookupNode = async (registry: Registry, id: string): Promise<NodeRecord> => {
+  if (!isUuid(id)) throw errors.badNodeIdShape();
+  const node = await registry.getNode(asNodeId(id));
+  if (!node) throw errors.unknownNode(id);
+  return node;
+};
+
+/**
+ * A node the gateway may dial. A node whose heartbeat lapsed is answered 503 at once instead
+ * of waiting on a connect timeout (design.md wire policy).
+ */
+export const reachableNode = (node: NodeRecord): NodeRecord => {
+  if (node.Status === 'down') {
+    const last = node.LastHeartbeat ? new Date(node.LastHeartbeat).toISOString() : 'never';
+    throw errors.noPathToNode(`node ${node.ID} is down (last heartbeat ${last})`);
+  }
+  if (!node.AdvertiseURL) throw errors.noPathToNode(`node ${node.ID} has no advertised address`);
+  return node;
+};
+
+export const notFound = (what: 'node' | 'alloc') => new HttpError(404, `${what} not found`);
