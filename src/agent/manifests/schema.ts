@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { asAllocId, isUuid, type AllocManifest } from '../../wire';
 
+/**
+ * Unix nanoseconds exceed 2^53, so zod's `.int()` (safe integers only) would reject every real
+ * timestamp; any non-negative integral number is accepted instead.
+ */
+const unixNs = z.number().nonnegative().refine(Number.isInteger, 'must be an integer (Unix nanoseconds)');
+
 /** `client/allocs/<id>.json` (design.md). Any program may write one, so it is validated. */
 export const ManifestSchema = z.object({
   ID: z.string().refine(isUuid, 'must be a UUID'),
@@ -10,8 +16,8 @@ export const ManifestSchema = z.object({
   Name: z.string(),
   Tasks: z.array(z.string().min(1)),
   ClientStatus: z.enum(['pending', 'running', 'complete', 'failed', 'lost']),
-  CreateTime: z.number().int().nonnegative(),
-  ModifyTime: z.number().int().nonnegative(),
+  CreateTime: unixNs,
+  ModifyTime: unixNs,
 });
 
 export const parseManifest = (text: string): AllocManifest => {
