@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AllocResourceUsage, NodeMetaResponse } from '../../src/wire';
 import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { tmpDir } from '../helpers/tmp';
 
@@ -68,7 +69,7 @@ describe('fleetgate agent process', () => {
     expect(agent.url).toMatch(/^http:\/\/127\.0\.0\.1:(?!0$)\d+$/);
     await waitFor(() => (/node id [0-9a-f-]{36}/.test(agent!.output()) ? true : undefined));
     const res = await fetch(`${agent.url}/v1/client/metadata`);
-    expect((await res.json()).Static.rack).toBe('r1');
+    expect(((await res.json()) as { Static: Record<string, string> }).Static.rack).toBe('r1');
   });
 
   it('runs the static allocation, rotates its logs as Nomad does, stops it, and GC makes it unknown', async () => {
@@ -97,9 +98,9 @@ describe('fleetgate agent process', () => {
     numbers.forEach((n, i) => i > 0 && expect(n).toBe(numbers[i - 1]! + 1));
     expect(numbers.at(-1)).toBe(LINES - 1);
 
-    const stats = await (await fetch(`${agent.url}/v1/client/allocation/${id}/stats`)).json();
-    expect(stats.Tasks.web.ResourceUsage.MemoryStats.RSS).toBeGreaterThan(0);
-    expect(stats.Tasks.web.ResourceUsage.MemoryStats.Measured).toContain('RSS');
+    const stats = (await (await fetch(`${agent.url}/v1/client/allocation/${id}/stats`)).json()) as AllocResourceUsage;
+    expect(stats.Tasks['web']!.ResourceUsage.MemoryStats.RSS).toBeGreaterThan(0);
+    expect(stats.Tasks['web']!.ResourceUsage.MemoryStats.Measured).toContain('RSS');
     expect(stats.ResourceUsage.CpuStats.Measured).toEqual(['System Mode', 'User Mode', 'Percent']);
 
     let gc = await fetch(`${agent.url}/v1/client/allocation/${id}/gc`);
@@ -144,10 +145,10 @@ describe('fleetgate agent process', () => {
     expect(post.status).toBe(200);
     await agent.stop('SIGKILL');
     agent = await start();
-    const body = await (await fetch(`${agent.url}/v1/client/metadata`)).json();
+    const body = (await (await fetch(`${agent.url}/v1/client/metadata`)).json()) as NodeMetaResponse;
     expect(body.Dynamic).toEqual({ foo: 'bar', rack: null });
-    expect(body.Meta.foo).toBe('bar');
-    expect(body.Meta.rack).toBeUndefined();
+    expect(body.Meta['foo']).toBe('bar');
+    expect(body.Meta['rack']).toBeUndefined();
   });
 
   it('a bad config is one line naming the key and exits 2', async () => {
