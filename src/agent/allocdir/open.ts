@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { errors } from '../../errors';
 import type { LocalAlloc } from '../types';
+import { osError } from './os-error';
 import { isInside, relUnder } from './relpath';
 import { assertReadable, displayRel, isCode, resolveForRead, type ResolvedPath } from './resolve';
 
@@ -28,7 +29,7 @@ export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise
   } catch (e) {
     if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile('stat', displayRel(r.rel));
     if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
-    throw e;
+    throw osError('open', displayRel(r.rel), e);
   }
   try {
     const real = await fdPath(handle.fd);
@@ -38,10 +39,12 @@ export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise
     }
     const st = await handle.stat({ bigint: true });
     if (st.isDirectory()) throw errors.isDirectory(requested);
+    // FIFOs, sockets and devices have no content to serve; reading a FIFO could block forever.
+    if (!st.isFile()) throw errors.badRequest(`file ${JSON.stringify(requested)} is not a regular file`);
     return { ...r, handle, size: Number(st.size), dev: st.dev, ino: st.ino };
   } catch (e) {
     await handle.close().catch(() => undefined);
-    throw e;
+    throw osError('stat', displayRel(r.rel), e);
   }
 };
 

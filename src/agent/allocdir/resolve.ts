@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../../errors';
 import type { LocalAlloc } from '../types';
+import { osError } from './os-error';
 import { isInside, lexicalRelPath, relUnder } from './relpath';
 import { protectedKind } from './secrets';
 
@@ -26,7 +27,7 @@ export const displayRel = (rel: string): string => (rel === '' ? '/' : rel);
 export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Promise<ResolvedPath> => {
   const rel = lexicalRelPath(requested);
   const abs = rel === '' ? alloc.dir : path.join(alloc.dir, rel);
-  const real = await realpathOrMissing(abs);
+  const real = await realpathOrMissing(alloc.dir, abs);
   if (real !== undefined) {
     if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
     return { abs, rel, realRel: relUnder(alloc.dir, real) };
@@ -36,7 +37,7 @@ export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Prom
   // would let callers probe for files outside through a symlinked directory.
   let prefix = path.dirname(abs);
   while (isInside(alloc.dir, prefix) && prefix !== alloc.dir) {
-    const r = await realpathOrMissing(prefix);
+    const r = await realpathOrMissing(alloc.dir, prefix);
     if (r !== undefined) {
       if (!isInside(alloc.dir, r)) throw errors.pathEscapes();
       break;
@@ -46,13 +47,13 @@ export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Prom
   return { abs, rel, realRel: undefined };
 };
 
-const realpathOrMissing = async (abs: string): Promise<string | undefined> => {
+const realpathOrMissing = async (dir: string, abs: string): Promise<string | undefined> => {
   try {
     return await fsp.realpath(abs);
   } catch (e) {
     if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) return undefined;
     if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
-    throw e;
+    throw osError('lstat', displayRel(relUnder(dir, abs)), e);
   }
 };
 

@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../../errors';
 import type { AllocFileInfo } from '../../wire';
-import { displayRel, isCode, resolveInAlloc } from '../allocdir';
+import { displayRel, isCode, osError, resolveInAlloc } from '../allocdir';
 import type { LocalAlloc } from '../types';
 import { toFileInfo } from './fileinfo';
 
@@ -18,7 +18,7 @@ export const listDir = async (alloc: LocalAlloc, requested: string): Promise<All
   } catch (e) {
     if (isCode(e, 'ENOENT')) throw errors.noSuchFile('open', displayRel(r.rel));
     if (isCode(e, 'ENOTDIR')) throw errors.notDirectory(displayRel(r.rel));
-    throw e;
+    throw osError('open', displayRel(r.rel), e);
   }
   names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const out: AllocFileInfo[] = [];
@@ -27,7 +27,7 @@ export const listDir = async (alloc: LocalAlloc, requested: string): Promise<All
       out.push(toFileInfo(name, await fsp.lstat(path.join(r.abs, name), { bigint: true })));
     } catch (e) {
       // Removed between readdir and lstat (a log rotation): it is simply no longer there.
-      if (!isCode(e, 'ENOENT')) throw e;
+      if (!isCode(e, 'ENOENT')) throw osError('lstat', `${r.rel}/${name}`, e);
     }
   }
   return out;

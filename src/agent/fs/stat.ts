@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../../errors';
 import type { AllocFileInfo } from '../../wire';
-import { displayRel, isCode, resolveInAlloc } from '../allocdir';
+import { displayRel, isCode, osError, resolveInAlloc } from '../allocdir';
 import type { LocalAlloc } from '../types';
 import { toFileInfo } from './fileinfo';
 import { detectContentType, SNIFF_LEN } from './sniff';
@@ -21,7 +21,7 @@ export const statPath = async (alloc: LocalAlloc, requested: string): Promise<Al
     st = await fsp.stat(r.abs, { bigint: true });
   } catch (e) {
     if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile('stat', displayRel(r.rel));
-    throw e;
+    throw osError('stat', displayRel(r.rel), e);
   }
   let contentType = st.isFile() ? await sniffFile(r.abs) : OCTET;
   if (requested.endsWith('.json')) contentType = 'application/json';

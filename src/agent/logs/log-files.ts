@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../../errors';
-import { isCode } from '../allocdir';
+import { isCode, osError } from '../allocdir';
 
 /** A rotated log file `<task>.<type>.<index>` in `alloc/logs` (spec §6.7). */
 export interface LogFile {
@@ -36,8 +36,7 @@ export const listLogFiles = async (allocDir: string, task: string, type: string)
   try {
     names = await fsp.readdir(dir);
   } catch (e) {
-    const reason = isCode(e, 'ENOENT') ? 'no such file or directory' : e instanceof Error ? e.message : String(e);
-    throw errors.listEntriesFailed(`open ${LOGS_DIR}: ${reason}`);
+    throw errors.listEntriesFailed(osError('open', LOGS_DIR, e).message);
   }
   const out: LogFile[] = [];
   for (const name of names) {
@@ -47,7 +46,7 @@ export const listLogFiles = async (allocDir: string, task: string, type: string)
       const st = await fsp.lstat(path.join(dir, name));
       if (!st.isDirectory()) out.push({ name, index, size: st.size });
     } catch (e) {
-      if (!isCode(e, 'ENOENT')) throw e;
+      if (!isCode(e, 'ENOENT')) throw osError('lstat', `${LOGS_DIR}/${name}`, e);
     }
   }
   return out.sort((a, b) => a.index - b.index);

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpError } from '../../../../src/errors';
-import { lexicalRelPath, openInAlloc, protectedKind, resolveInAlloc } from '../../../../src/agent/allocdir';
+import { execFileSync } from 'node:child_process';
+import { lexicalRelPath, openInAlloc, osError, protectedKind, resolveInAlloc } from '../../../../src/agent/allocdir';
 import { makeAlloc, type TestAlloc } from '../fs/harness';
 
 let root: string;
@@ -122,5 +123,19 @@ describe('no existence oracle outside the alloc dir', () => {
   it('a dangling symlink inside is simply not found', async () => {
     fs.symlinkSync('nothing-here', path.join(alloc.dir, 'alloc/data/dangling-in'));
     expect(await statusOf(openInAlloc(alloc, 'alloc/data/dangling-in'))).toBe(404);
+  });
+});
+
+describe('odd files and OS errors', () => {
+  it('reading a FIFO is refused at once instead of blocking', async () => {
+    const fifo = path.join(alloc.dir, 'alloc/logs/.web.stdout.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expect(openInAlloc(alloc, 'alloc/logs/.web.stdout.fifo')).rejects.toThrow(
+      new HttpError(400, 'file "alloc/logs/.web.stdout.fifo" is not a regular file'),
+    );
+  });
+  it('unexpected OS errors name the relative path in Go wording, never the host path', () => {
+    const e = osError('open', 'alloc/data/x', Object.assign(new Error(`EACCES: permission denied, open '${root}/x'`), { code: 'EACCES' }));
+    expect([e.status, e.message]).toEqual([500, 'open alloc/data/x: permission denied']);
   });
 });
