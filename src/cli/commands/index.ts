@@ -5,6 +5,8 @@ import { register as operator } from './operator';
 import { register as acl } from './acl';
 import { register as aclKeygen } from './acl-keygen';
 import { register as agent } from './agent';
+import { register as gateway } from './gateway';
+import { register as dev } from './dev';
 
 /** Each command file exports `register(program)`; add one line here per command. */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -14,4 +16,6 @@ export const COMMANDS: Array<(program: Command) => void> = [
   acl,
   aclKeygen,
   agent,
+  gateway,
+  dev,
 ];

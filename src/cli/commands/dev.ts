@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createAuthenticator } from '../../acl/authenticator';
+import { aclDisabled } from '../../acl/disabled';
+import { parseKeyMaterial } from '../../acl/keys';
+import { createSigner } from '../../acl/token';
+import { startAgent } from '../../agent/agent';
+import { AgentConfigSchema, ConfigError } from '../../config/agent';
+import { LocalForwarder } from '../../forward/local';
+import { createLogger } from '../../log/logger';
+import { createMetrics } from '../../log/metrics';
+import { MemoryRegistry } from '../../registry/memory';
+import { createAclApi } from '../../router/acl-api';
+import { createGatewayApp } from '../../router/app';
+import { listen } from './gateway-serve';
+
+interface DevFlags {
+  httpAddr: string;
+  dataDir?: string;
+  acl?: boolean;
+  logLevel: string;
+}
+
+/** The demo task: one line to stdout and one to stderr every second, so logs exist at once. */
+const DEMO_TASK = {
+  name: 'web',
+  command: '/bin/sh',
+  args: ['-c', 'i=0; while true; do i=$((i+1)); echo "hello from stdout $i"; echo "hello from stderr $i" >&2; sleep 1; done'],
+};
+
+/**
+ * `fleetgate dev`: one process with a gateway, an embedded agent reached in-process (local
+ * forwarder, no socket), and an in-memory registry. Nothing to install besides Node.
+ */
+const run = async (flags: DevFlags): Promise<void> => {
+  const dataDir = flags.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetgate-dev-'));
+  const parsed = AgentConfigSchema.safeParse({
+    http_addr: '127.0.0.1:0',
+    data_dir: dataDir,
+    node_name: 'dev',
+    log_level: flags.logLevel,
+    allocations: [{ job: 'demo', tasks: [DEMO_TASK] }],
+  });
+  if (!parsed.success) throw new ConfigError(`config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const logger = createLogger({ level: flags.logLevel, name: 'dev' });
+  const registry = new MemoryRegistry();
+  // --acl in dev: a fresh HS256 secret per run; bootstrap a management token through the API.
+  const keys = flags.acl ? parseKeyMaterial(crypto.randomBytes(32).toString('hex'), 'dev secret') : undefined;
+  const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
+  const agent = await startAgent(parsed.data, { logger, registry, ...(keys ? { authenticator } : {}) });
+  const local = new LocalForwarder(agent.app);
+  const metrics = createMetrics({ role: 'gateway' });
+  const aclApi = createAclApi({ registry, authenticator, ...(keys ? { signer: createSigner(keys) } : {}) });
+  const app = createGatewayApp({ registry, forwarder: local, authenticator, logger, metrics, aclApi });
+  const { server, url } = await listen(app, flags.httpAddr);
+  const allocId = agent.allocIds[0] ?? '';
+  const token = flags.acl ? ' -H "X-Nomad-Token: $TOKEN"' : '';
+  process.stdout.write(
+    [
+      `fleetgate dev listening on ${url}`,
+      `node id  ${agent.nodeId}`,
+      `alloc id ${allocId}`,
+      `data dir ${dataDir}`,
+      ...(flags.acl ? [`ACLs on: TOKEN=$(curl -s -X POST ${url}/v1/acl/bootstrap | sed -E 's/.*"SecretID":"([^"]+)".*/\\1/')`] : []),
+      `curl${token} '${url}/v1/client/allocation/${allocId}/stats'`,
+      `curl${token} '${url}/v1/client/fs/ls/${allocId}?path=/alloc/logs'`,
+      `curl${token} '${url}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true'`,
+      '',
+    ].join('\n'),
+  );
+  const shutdown = () => {
+    server.close();
+    server.closeAllConnections();
+    void agent.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+};
+
+export const register = (program: Command): void => {
+  program
+    .command('dev')
+    .description('One process: gateway + embedded agent + in-memory registry + a demo allocation')
+    .option('--http-addr <host:port>', 'listen address', '127.0.0.1:4646')
+    .option('--data-dir <dir>', 'agent data directory (default: a fresh temp dir)')
+    .option('--acl', 'enforce ACL tokens (bootstrap one via POST /v1/acl/bootstrap)')
+    .option('--log-level <level>', 'log level', 'warn')
+    .action(run);
+};

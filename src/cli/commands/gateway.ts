@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { createAuthenticator } from '../../acl/authenticator';
+import { canSign, KeyMaterialError, loadKeyMaterial } from '../../acl/keys';
+import { createSigner } from '../../acl/token';
+import { aclDisabled } from '../../acl/disabled';
+import { ConfigError } from '../../config/agent';
+import { loadGatewayConfig, type GatewayConfig, type GatewayFlags } from '../../config/gateway';
+import { RemoteForwarder } from '../../forward/remote';
+import { createLogger } from '../../log/logger';
+import { createMetrics } from '../../log/metrics';
+import { CachedRegistry } from '../../registry/cached';
+import { RedisRegistry } from '../../registry/redis';
+import { createAclApi } from '../../router/acl-api';
+import { createGatewayApp } from '../../router/app';
+import { listen } from './gateway-serve';
+
+const configError = (message: string): never => {
+  process.stderr.write(`fleetgate: ${message}\n`);
+  process.exit(2);
+};
+
+const run = async (flags: GatewayFlags): Promise<void> => {
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig(flags, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) return configError(err.message);
+    throw err;
+  }
+  let keys: ReturnType<typeof loadKeyMaterial> | undefined;
+  try {
+    keys = config.acl ? loadKeyMaterial(config.acl_key!) : undefined;
+  } catch (err) {
+    if (err instanceof KeyMaterialError) return configError(`config: acl_key: ${err.message}`);
+    throw err;
+  }
+  const logger = createLogger({ level: config.log_level, name: 'gateway' });
+  const metrics = createMetrics({ role: 'gateway' });
+  const redis = await RedisRegistry.connect({
+    url: config.redis,
+    prefix: config.registry_prefix,
+    onError: (err) => logger.warn({ err: err.message }, 'redis error'),
+  });
+  const registry = new CachedRegistry(redis, {
+    max: config.cache_max_entries,
+    heartbeatTtlMs: config.heartbeat_ttl_ms,
+    observer: { hit: metrics.cacheHit, miss: metrics.cacheMiss, registryError: metrics.registryError },
+  });
+  const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
+  const forwarder = new RemoteForwarder({
+    connectTimeoutMs: config.connect_timeout_ms,
+    idleTimeoutMs: config.idle_timeout_ms,
+    observer: { bytes: metrics.bytes },
+  });
+  const aclApi = createAclApi({ registry, authenticator, ...(keys && canSign(keys) ? { signer: createSigner(keys) } : {}) });
+  const app = createGatewayApp({ registry, forwarder, authenticator, logger, metrics, aclApi });
+  const { server, url } = await listen(app, config.http_addr);
+  process.stdout.write(`fleetgate gateway listening on ${url}\n`);
+
+  const shutdown = () => {
+    server.close();
+    server.closeAllConnections();
+    forwarder.close();
+    void registry.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+};
+
+/** `fleetgate gateway --http-addr H:P --redis URL [--acl --acl-key FILE] [--config FILE]`. */
+export const register = (program: Command): void => {
+  program
+    .command('gateway')
+    .description('Run a gateway: resolve nodes in Redis, check ACLs, stream /v1/client/* to agents')
+    .option('--config <file>', 'JSON config file (snake_case keys)')
+    .option('--http-addr <host:port>', 'listen address (port 0 picks a free port)')
+    .option('--redis <url>', 'registry (redis://host:port)')
+    .option('--registry-prefix <prefix>', 'registry key prefix')
+    .option('--acl', 'enforce ACL tokens')
+    .option('--acl-key <file>', 'ES256 private key (PEM) or HS256 secret used to sign and verify tokens')
+    .option('--connect-timeout-ms <ms>', 'TCP connect timeout to agents')
+    .option('--idle-timeout-ms <ms>', 'idle timeout for non-streaming forwarded requests')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .action(run);
+};
