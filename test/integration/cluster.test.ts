@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fdCount, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { startRedis, type RedisServer } from '../helpers/redis';
+import { tmpDir } from '../helpers/tmp';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const get = (url: string): Promise<{ status: number; body: Buffer }> =>
+  new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+
+/** A manifest plus log files written directly, as design.md allows; the agent adopts it. */
+const seedAlloc = (dataDir: string): string => {
+  const id = randomUUID();
+  const now = Date.now() * 1e6;
+  fs.mkdirSync(path.join(dataDir, 'client/allocs'), { recursive: true });
+  fs.mkdirSync(path.join(dataDir, 'alloc', id, 'alloc/logs'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'alloc', id, 'alloc/logs/web.stdout.0'), `hello from ${id}\n`.repeat(100));
+  fs.writeFileSync(
+    path.join(dataDir, 'client/allocs', `${id}.json`),
+    JSON.stringify({ ID: id, Namespace: 'default', JobID: 'web', TaskGroup: 'web', Name: 'web.web[0]', Tasks: ['web'], ClientStatus: 'running', CreateTime: now, ModifyTime: now }),
+  );
+  return id;
+};
+
+describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
+  let redis: RedisServer;
+  const agents: Array<{ p: FleetgateProcess; alloc: string; nodeId: string; cleanup: () => void }> = [];
+  const gateways: FleetgateProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    for (let i = 0; i < 3; i++) {
+      const { dir, cleanup } = tmpDir();
+      const alloc = seedAlloc(dir);
+      const p = await startFleetgate(['agent', '--http-addr', '127.0.0.1:0', '--data-dir', dir, '--node-name', `n${i}`, '--redis', redis.url, '--heartbeat-interval-ms', '300']);
+      const nodeId = fs.readFileSync(path.join(dir, 'client/node-id'), 'utf8').trim();
+      agents.push({ p, alloc, nodeId, cleanup });
+    }
+    for (let i = 0; i < 2; i++) gateways.push(await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]));
+    // Manifests are adopted within 1 s.
+    const end = Date.now() + 5000;
+    for (const a of agents) {
+      while ((await get(`${gateways[0]!.url}/v1/allocation/${a.alloc}`)).status !== 200 && Date.now() < end) await sleep(100);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const g of gateways) await g.stop('SIGKILL');
+    for (const a of agents) {
+      await a.p.stop('SIGKILL');
+      a.cleanup();
+    }
+    await redis.stop();
+  });
+
+  test('seed endpoints through either gateway equal the direct agent answer', async () => {
+    for (const a of agents) {
+      for (const q of [
+        `/v1/client/fs/cat/${a.alloc}?path=alloc/logs/web.stdout.0`,
+        `/v1/client/fs/readat/${a.alloc}?path=alloc/logs/web.stdout.0&offset=5&limit=40`,
+        `/v1/client/fs/logs/${a.alloc}?task=web&type=stdout&plain=true`,
+        `/v1/client/fs/stat/${a.alloc}?path=alloc/logs/web.stdout.0`,
+        `/v1/client/fs/ls/${a.alloc}?path=alloc/logs`,
+        `/v1/client/metadata?node_id=${a.nodeId}`,
+      ]) {
+        const direct = await get(a.p.url + q);
+        expect(direct.status).toBe(200);
+        for (const g of gateways) {
+          const via = await get(g.url + q);
+          expect(via.status).toBe(200);
+          expect(via.body.equals(direct.body)).toBe(true);
+        }
+      }
+    }
+  });
+
+  test('500 aborted follow streams through a gateway leave no fds behind', async () => {
+    const g = gateways[1]!;
+    const a = agents[1]!;
+    const gBase = await fdCount(g.pid);
+    const aBase = await fdCount(a.p.pid);
+    const agent = new http.Agent({ keepAlive: false, maxSockets: 600 });
+    const reqs = await Promise.all(
+      Array.from({ length: 500 }, () =>
+        new Promise<http.ClientRequest>((resolve, reject) => {
+          const r = http.get(`${g.url}/v1/client/fs/logs/${a.alloc}?task=web&type=stdout&follow=true`, { agent }, (res) => res.once('data', () => resolve(r)));
+          r.on('error', reject);
+        }),
+      ),
+    );
+    for (const r of reqs) r.destroy();
+    const end = Date.now() + 10_000;
+    let gNow = 0;
+    let aNow = 0;
+    do {
+      await sleep(200);
+      gNow = await fdCount(g.pid);
+      aNow = await fdCount(a.p.pid);
+    } while ((gNow > gBase + 5 || aNow > aBase + 5) && Date.now() < end);
+    expect(gNow).toBeLessThanOrEqual(gBase + 5);
+    expect(aNow).toBeLessThanOrEqual(aBase + 5);
+  }, 30_000);
+
+  test('Redis restart: cached allocations keep being served with zero failures', async () => {
+    const g = gateways[0]!;
+    const a = agents[0]!;
+    const q = `${g.url}/v1/client/fs/stat/${a.alloc}?path=alloc/logs/web.stdout.0`;
+    expect((await get(q)).status).toBe(200);
+    await redis.stop();
+    let failures = 0;
+    for (let i = 0; i < 20; i++) if ((await get(q)).status !== 200) failures++;
+    await redis.restart();
+    for (let i = 0; i < 20; i++) {
+      if ((await get(q)).status !== 200) failures++;
+      await sleep(50);
+    }
+    expect(failures).toBe(0);
+  }, 30_000);
+
+  test('kill an agent: gateways answer 503 No path to node fast, and an open follow ends within 2 s', async () => {
+    const a = agents[2]!;
+    const g = gateways[0]!;
+    const ended = new Promise<number>((resolve) => {
+      http.get(`${g.url}/v1/client/fs/logs/${a.alloc}?task=web&type=stdout&follow=true`, (res) => {
+        res.once('data', () => {
+          const t0 = Date.now();
+          void a.p.stop('SIGKILL');
+          res.on('close', () => resolve(Date.now() - t0));
+          res.resume();
+        });
+      });
+    });
+    expect(await ended).toBeLessThan(2000);
+    for (const gw of gateways) {
+      const t0 = Date.now();
+      const r = await get(`${gw.url}/v1/client/fs/stat/${a.alloc}?path=alloc/logs/web.stdout.0`);
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(r.status).toBe(503);
+      expect(r.body.toString()).toMatch(/^No path to node/);
+    }
+  }, 30_000);
+});
