@@ -176,3 +176,18 @@ describe('follow across a rotating writer', () => {
     await eventually(() => openFdCount() <= fdsBefore + 2, 5000);
   });
 });
+
+describe('follow when the newest file is deleted', () => {
+  it('does not go back to an older file; continues with the next index when it appears', async () => {
+    put(a, logFile(0), 'a');
+    put(a, logFile(1), 'b');
+    const l = liveGet(`${a.url}${logsPath('task=web&type=stdout&follow=true&plain=true')}`);
+    await eventually(() => l.body().toString() === 'ab');
+    fs.unlinkSync(path.join(a.alloc.dir, logFile(1)));
+    await sleep(600);
+    expect(l.body().toString()).toBe('ab');
+    put(a, logFile(2), 'c');
+    await eventually(() => l.body().toString() === 'abc');
+    l.abort();
+  });
+});

@@ -33,6 +33,13 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
     const files = await listLogFiles(alloc.dir, task, type);
     const pos: Position | undefined = first ? startPosition(files, o.origin, o.offset) : findClosest(files, nextIdx, off);
     if (!pos) return; // every file is gone (alloc collected): nothing left to send
+    if (!first && pos.file.index < nextIdx) {
+      // The file we were on is gone and nothing newer exists yet. Going back to an older file
+      // (what Nomad's findClosest would do) would resend bytes; wait for a newer one instead.
+      if (!o.follow) return;
+      await waitForIndexAbove(alloc.dir, task, type, nextIdx - 1, signal);
+      continue;
+    }
     const maxIndex = files[files.length - 1]!.index;
     const name = `${LOGS_DIR}/${pos.file.name}`;
     let file: OpenedFile;
@@ -61,5 +68,19 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
     }
     off = 0;
     nextIdx = pos.file.index + 1;
+  }
+};
+
+/** Resolves once a log file with an index above `idx` exists, or the request is aborted. */
+const waitForIndexAbove = async (allocDir: string, task: string, type: string, idx: number, signal: AbortSignal): Promise<void> => {
+  const next = watchNextFile(allocDir, task, type, idx);
+  try {
+    await new Promise<void>((resolve) => {
+      if (next.fired || signal.aborted) return resolve();
+      next.onFire(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    next.close();
   }
 };
