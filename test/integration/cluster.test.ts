@@ -113,6 +113,28 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
     expect(aNow).toBeLessThanOrEqual(aBase + 5);
   }, 30_000);
 
+  test('POST metadata through a gateway reaches the right node and GET /v1/node shows it within 1 s', async () => {
+    const a = agents[1]!;
+    const body = JSON.stringify({ NodeID: a.nodeId, Meta: { rack: 'r42' } });
+    const status = await new Promise<number>((resolve, reject) => {
+      const r = http.request(`${gateways[1]!.url}/v1/client/metadata`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+    expect(status).toBe(200);
+    expect(JSON.parse((await get(`${a.p.url}/v1/client/metadata`)).body.toString()).Dynamic).toMatchObject({ rack: 'r42' });
+    const end = Date.now() + 1000;
+    let meta: Record<string, string> = {};
+    while (Date.now() < end && meta['rack'] !== 'r42') {
+      meta = JSON.parse((await get(`${gateways[0]!.url}/v1/node/${a.nodeId}`)).body.toString()).Meta;
+      if (meta['rack'] !== 'r42') await sleep(50);
+    }
+    expect(meta['rack']).toBe('r42');
+  });
+
   test('Redis restart: cached allocations keep being served with zero failures', async () => {
     const g = gateways[0]!;
     const a = agents[0]!;
