@@ -129,6 +129,15 @@ describe('/fs/stream follow', () => {
 });
 
 describe('resource hygiene', () => {
+  it('aborting 20 cats of a large file mid-transfer releases every fd and handler', async () => {
+    put(a, 'alloc/data/huge', Buffer.alloc(32 * 1024 * 1024, 'h'));
+    const fdsBefore = openFdCount();
+    const lives = Array.from({ length: 20 }, () => liveGet(`${a.url}/v1/client/fs/cat/${ALLOC_ID}?path=alloc/data/huge`));
+    await eventually(() => lives.every((l) => l.body().length > 0), 10000);
+    for (const l of lives) l.abort();
+    await eventually(() => a.inFlight() === 0, 10000);
+    await eventually(() => openFdCount() <= fdsBefore + 2, 5000);
+  });
   it('200 follow streams on one file share one watcher; aborting them releases watchers and fds', async () => {
     put(a, 'alloc/data/shared', 'x');
     await sleep(50);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -35,6 +36,11 @@ describe('ls', () => {
     const r = await get(fsUrl('ls', 'path=/alloc/data'));
     const link = (r.body as Array<{ Name: string; FileMode: string; IsDir: boolean }>).find((e) => e.Name === 'link');
     expect(link).toMatchObject({ FileMode: 'Lrwxrwxrwx', IsDir: false });
+  });
+  it('ls shows a FIFO with the Go "p" mode letter', async () => {
+    execFileSync('mkfifo', ['-m', '600', path.join(a.alloc.dir, 'alloc/logs/.web.stdout.fifo')]);
+    const r = await get(fsUrl('ls', 'path=alloc/logs'));
+    expect(r.body).toContainEqual(expect.objectContaining({ Name: '.web.stdout.fifo', FileMode: 'prw-------', IsDir: false }));
   });
   it('ls of an empty directory is []', async () => {
     const r = await get(fsUrl('ls', 'path=alloc/tmp'));

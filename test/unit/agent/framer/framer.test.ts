@@ -108,3 +108,30 @@ describe('framer', () => {
     expect(s.text()).toBe('hello world');
   });
 });
+
+describe('framer backpressure', () => {
+  it('data() does not resolve while the sink needs draining, so readers stop reading', async () => {
+    let release!: () => void;
+    const s = new MemSink();
+    s.needsDrain = true;
+    s.drained = () => new Promise<void>((r) => (release = r));
+    const f = new Framer(s, { mode: 'json' });
+    let resolved = false;
+    const p = f.data('a', Buffer.alloc(MAX_FRAME_DATA, 'a'), MAX_FRAME_DATA).then(() => (resolved = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resolved).toBe(false);
+    release();
+    await p;
+    expect(resolved).toBe(true);
+    f.close();
+  });
+  it('skips heartbeats while the connection is backed up', async () => {
+    const s = new MemSink();
+    s.needsDrain = true;
+    const f = new Framer(s, { mode: 'json', heartbeatMs: 10 });
+    f.start();
+    await new Promise((r) => setTimeout(r, 60));
+    f.close();
+    expect(s.out).toEqual([]);
+  });
+});
