@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { ALLOC_ID, put, startAgent, type Agent } from '../unit/agent/fs/harness';
+import { ALLOC_ID, makeAlloc, put, startAgent, type Agent } from '../unit/agent/fs/harness';
 
 const XSS = '<script>alert(document.domain);</script>';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
@@ -195,5 +195,36 @@ describe('cat and readat', () => {
       res.on('end', () => cb(null, Buffer.concat(parts)));
     });
     expect(Buffer.compare(r.body as Buffer, big)).toBe(0);
+  });
+});
+
+describe('allocation directory location', () => {
+  const OTHER = '22222222-2222-3333-4444-555555555555';
+  const GONE = '33333333-2222-3333-4444-555555555555';
+  beforeAll(() => {
+    // An alloc reached through a symlinked data dir (LocalAlloc.dir not realpath'd).
+    const real = makeAlloc(path.join(a.root, 'real-data'), ['web'], OTHER);
+    fs.writeFileSync(path.join(real.dir, 'alloc/logs/web.stdout.0'), 'via link');
+    fs.symlinkSync(path.join(a.root, 'real-data'), path.join(a.root, 'linked-data'));
+    a.addAlloc({ ...real, dir: path.join(a.root, 'linked-data/alloc', OTHER), taskStarted: () => true });
+    const gone = makeAlloc(path.join(a.root, 'gone-data'), ['web'], GONE);
+    fs.rmSync(gone.dir, { recursive: true });
+    a.addAlloc(gone);
+  });
+  it('an alloc dir reached through a symlinked data dir is served normally', async () => {
+    expect((await get(fsUrl('cat', 'path=alloc/logs/web.stdout.0', OTHER))).text).toBe('via link');
+    expect((await get(fsUrl('ls', 'path=/', OTHER))).status).toBe(200);
+    const l = await get(`/v1/client/fs/logs/${OTHER}?task=web&type=stdout&plain=true`);
+    expect(l.text).toBe('via link');
+  });
+  it.each([
+    ['ls', 'path=/'],
+    ['stat', 'path=/'],
+    ['cat', 'path=alloc/logs/web.stdout.0'],
+    ['stream', 'path=alloc/logs/web.stdout.0&follow=false'],
+    ['logs', 'task=web&type=stdout'],
+  ])('%s of an allocation whose dir was collected is a 404 "not found on client"', async (op, q) => {
+    const r = await get(fsUrl(op, q, GONE));
+    expect([r.status, r.text]).toEqual([404, `state for allocation ${GONE} not found on client`]);
   });
 });

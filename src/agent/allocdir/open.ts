@@ -34,8 +34,8 @@ export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise
   try {
     const real = await fdPath(handle.fd);
     if (real !== undefined) {
-      if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
-      assertReadable(alloc, relUnder(alloc.dir, real), requested);
+      if (!isInside(r.root, real)) throw errors.pathEscapes();
+      assertReadable(alloc, relUnder(r.root, real), requested);
     }
     const st = await handle.stat({ bigint: true });
     if (st.isDirectory()) throw errors.isDirectory(requested);

@@ -8,6 +8,8 @@ import { protectedKind } from './secrets';
 
 /** A path inside an allocation directory that passed the escape checks. */
 export interface ResolvedPath {
+  /** The alloc dir's real path: the containment root. */
+  readonly root: string;
   /** Host path to operate on (joined, not symlink-resolved: ls must lstat the link itself). */
   readonly abs: string;
   /** Alloc-relative path for messages and frame names ('' for the alloc dir). */
@@ -20,31 +22,46 @@ export interface ResolvedPath {
 export const displayRel = (rel: string): string => (rel === '' ? '/' : rel);
 
 /**
+ * The alloc dir's real path. The LocalAlloc contract says `dir` is already realpath'd, but a
+ * relative or symlinked --data-dir would otherwise make every containment check fail, so it is
+ * resolved here once per request. A missing dir means the allocation was collected on this node.
+ */
+export const allocRoot = async (alloc: LocalAlloc): Promise<string> => {
+  try {
+    return await fsp.realpath(alloc.dir);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) throw errors.allocNotOnClient(alloc.manifest.ID);
+    throw osError('open', '/', e);
+  }
+};
+
+/**
  * Escape check for list/stat/read (spec §4.2): lexical first, then symlinks resolved with
- * realpath must stay inside the (already realpath'd) alloc dir. A path that does not exist
- * passes; the operation that follows reports it as not found.
+ * realpath must stay inside the real alloc dir. A path that does not exist passes (after the
+ * prefix and dangling-link checks below); the operation that follows reports it as not found.
  */
 export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Promise<ResolvedPath> => {
   const rel = lexicalRelPath(requested);
-  const abs = rel === '' ? alloc.dir : path.join(alloc.dir, rel);
-  const real = await realpathOrMissing(alloc.dir, abs);
+  const root = await allocRoot(alloc);
+  const abs = rel === '' ? root : path.join(root, rel);
+  const real = await realpathOrMissing(root, abs);
   if (real !== undefined) {
-    if (!isInside(alloc.dir, real)) throw errors.pathEscapes();
-    return { abs, rel, realRel: relUnder(alloc.dir, real) };
+    if (!isInside(root, real)) throw errors.pathEscapes();
+    return { root, abs, rel, realRel: relUnder(root, real) };
   }
-  await assertDanglingLinkInside(alloc.dir, abs);
+  await assertDanglingLinkInside(root, abs);
   // Missing: the longest existing prefix must still resolve inside, or a 404-vs-400 answer
   // would let callers probe for files outside through a symlinked directory.
   let prefix = path.dirname(abs);
-  while (isInside(alloc.dir, prefix) && prefix !== alloc.dir) {
-    const r = await realpathOrMissing(alloc.dir, prefix);
+  while (isInside(root, prefix) && prefix !== root) {
+    const r = await realpathOrMissing(root, prefix);
     if (r !== undefined) {
-      if (!isInside(alloc.dir, r)) throw errors.pathEscapes();
+      if (!isInside(root, r)) throw errors.pathEscapes();
       break;
     }
     prefix = path.dirname(prefix);
   }
-  return { abs, rel, realRel: undefined };
+  return { root, abs, rel, realRel: undefined };
 };
 
 const realpathOrMissing = async (dir: string, abs: string): Promise<string | undefined> => {

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { errors, isHttpError } from '../../errors';
+import { allocRoot } from '../allocdir';
 import { Framer, ResponseSink } from '../framer';
 import type { LogsParams } from '../fs/params';
 import type { LocalAlloc } from '../types';
@@ -14,9 +15,10 @@ import { walkLogs } from './walk';
 export const streamLogs = async (res: Response, signal: AbortSignal, alloc: LocalAlloc, p: LogsParams): Promise<void> => {
   if (!alloc.manifest.Tasks.includes(p.task)) throw errors.unknownTask(p.task);
   if (!alloc.taskStarted(p.task)) throw errors.taskNotStarted(p.task);
+  const root = await allocRoot(alloc);
   let files;
   try {
-    files = await listLogFiles(alloc.dir, p.task, p.type);
+    files = await listLogFiles(root, p.task, p.type);
   } catch (e) {
     // No logs directory at all means no log files (logging disabled), not a server fault.
     if (isHttpError(e) && e.message.endsWith('no such file or directory')) throw errors.logNotFound(p.task, p.type);
@@ -30,7 +32,7 @@ export const streamLogs = async (res: Response, signal: AbortSignal, alloc: Loca
   const framer = new Framer(sink, { mode: p.plain ? 'plain' : 'json' });
   framer.start();
   try {
-    await walkLogs({ alloc, task: p.task, type: p.type, origin: p.origin, offset: p.offset, follow: p.follow, framer, signal });
+    await walkLogs({ alloc, root, task: p.task, type: p.type, origin: p.origin, offset: p.offset, follow: p.follow, framer, signal });
   } catch (e) {
     framer.flush();
     sink.write(e instanceof Error ? e.message : String(e));

@@ -8,6 +8,8 @@ import { watchNextFile } from './next-file';
 
 export interface WalkOptions {
   readonly alloc: LocalAlloc;
+  /** The alloc dir's real path (allocRoot). */
+  readonly root: string;
   readonly task: string;
   readonly type: 'stdout' | 'stderr';
   readonly origin: 'start' | 'end';
@@ -30,14 +32,14 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
   let off = 0;
   let first = true;
   while (!signal.aborted) {
-    const files = await listLogFiles(alloc.dir, task, type);
+    const files = await listLogFiles(o.root, task, type);
     const pos: Position | undefined = first ? startPosition(files, o.origin, o.offset) : findClosest(files, nextIdx, off);
     if (!pos) return; // every file is gone (alloc collected): nothing left to send
     if (!first && pos.file.index < nextIdx) {
       // The file we were on is gone and nothing newer exists yet. Going back to an older file
       // (what Nomad's findClosest would do) would resend bytes; wait for a newer one instead.
       if (!o.follow) return;
-      await waitForIndexAbove(alloc.dir, task, type, nextIdx - 1, signal);
+      await waitForIndexAbove(o.root, task, type, nextIdx - 1, signal);
       continue;
     }
     const maxIndex = files[files.length - 1]!.index;
@@ -55,7 +57,7 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
         await streamFile({ file, name, start: pos.offset, follow: false, framer, signal });
         if (pos.file.index >= maxIndex) return;
       } else {
-        const next = watchNextFile(alloc.dir, task, type, pos.file.index);
+        const next = watchNextFile(o.root, task, type, pos.file.index);
         try {
           const end = await streamFile({ file, name, start: pos.offset, follow: true, framer, signal, next });
           if (end === 'aborted') return;

@@ -38,6 +38,8 @@ export interface Agent {
   readonly alloc: TestAlloc;
   /** Handlers still running (a finished request whose handler lingers is a leak). */
   inFlight(): number;
+  /** Serve another allocation (e.g. one whose dir is reached through a symlink). */
+  addAlloc(alloc: LocalAlloc): void;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export const startAgent = async (tasks?: string[]): Promise<Agent> => {
     root,
     alloc,
     inFlight: () => running,
+    addAlloc: (x) => void allocs.set(x.manifest.ID, x),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
