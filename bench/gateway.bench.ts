@@ -1,0 +1,171 @@
+/**
+ * Gateway benchmarks (issue 3), each against a baseline measured in the same run:
+ *  1. 1 GiB cat through the gateway ÷ through a bare node-http-proxy hop to the same agent (goal ≥ 0.95)
+ *  2. small requests (fs/stat, alloc stats): req/s and p99, gateway ÷ bare hop (goal ≥ 0.8)
+ *  3. Redis round trips per request in steady state, from INFO commandstats (goal 0)
+ *  4. N idle follow streams held by one gateway: its RSS (goal < 500 MiB at 10,000; 9,000 here, see STREAMS)
+ * Run with `npm run bench:gateway` (raises `ulimit -n`). Loopback only; every loop is bounded.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { allocFixture } from './alloc-fixture';
+import { CLI, bigFile, curlSpeed, fmt, median, startListening, type Proc } from './harness';
+import { load } from './load';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+// The sandbox's hard fd limit is 20,000 and a proxied stream costs the gateway two fds (client +
+// upstream), so 9,000 is the most one gateway can hold here; the RSS figure scales per stream.
+const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 9000);
+const LOAD_MS = Number(process.env['BENCH_LOAD_MS'] ?? 5000);
+
+const BARE_HOP = `
+const http = require('node:http'), httpProxy = require('http-proxy');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const proxy = httpProxy.createProxyServer({ target: process.argv[1], agent });
+proxy.on('error', (e, req, res) => { res.writeHead(502); res.end(String(e)); });
+http.createServer((req, res) => proxy.web(req, res)).listen(0, '127.0.0.1', function () {
+  console.log('hop listening on http://127.0.0.1:' + this.address().port);
+});
+`;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+const startRedis = async () => {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const client = new Redis({ port, lazyConnect: true, retryStrategy: () => 100 });
+  for (let i = 0; i < 50; i++) {
+    try {
+      await client.connect();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { url: `redis://127.0.0.1:${port}`, client, stop: () => { client.disconnect(); proc.kill('SIGKILL'); } };
+};
+
+const totalCalls = async (redis: Redis): Promise<number> => {
+  const info = await redis.info('commandstats');
+  let sum = 0;
+  for (const m of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (m[1] !== 'info') sum += Number(m[2]);
+  return sum;
+};
+
+const rssMiB = (pid: number): number => {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+};
+
+const sequential = async (url: string, n: number) => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve, reject) =>
+      http.get(url, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject),
+    );
+  }
+  agent.destroy();
+};
+
+const holdIdleStreams = async (url: string, n: number, pid: number) => {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const reqs: http.ClientRequest[] = [];
+  const before = rssMiB(pid);
+  let opened = 0;
+  for (let i = 0; i < n; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, n - i) }, () =>
+        new Promise<void>((resolve) => {
+          const req = http.get(url, { agent }, (res) => {
+            opened += res.statusCode === 200 ? 1 : 0;
+            resolve();
+          });
+          req.on('error', () => resolve());
+          // plain follow of an idle log sends no byte: wait until the gateway has the stream.
+          req.on('socket', (s) => s.once('connect', () => setTimeout(resolve, 50)));
+          reqs.push(req);
+        }),
+      ),
+    );
+    if (i % 2000 === 0) process.stderr.write(`  ${i + 200}/${n} streams opened\r`);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = rssMiB(pid);
+  for (const r of reqs) r.destroy();
+  return { before, after, opened: reqs.length, confirmed: opened };
+};
+
+const main = async () => {
+  const file = bigFile();
+  const fx = allocFixture();
+  fs.linkSync(file, path.join(fx.allocDir, 'alloc/data/big.bin'));
+  fs.writeFileSync(path.join(fx.allocDir, 'alloc/data/small.txt'), 'hello\n');
+  fs.writeFileSync(path.join(fx.allocDir, 'alloc/logs/web.stdout.0'), '');
+  const redis = await startRedis();
+  const procs: Proc[] = [];
+  try {
+    const agent = await startListening(process.execPath, [
+      CLI, 'agent', '--http-addr', '127.0.0.1:0', '--data-dir', fx.dataDir, '--node-name', 'bench', '--redis', redis.url,
+    ]);
+    procs.push(agent);
+    const gateway = await startListening(process.execPath, [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    procs.push(gateway);
+    const hop = await startListening(process.execPath, ['-e', BARE_HOP, agent.url]);
+    procs.push(hop);
+    await new Promise((r) => setTimeout(r, 1500)); // manifest adoption + registration
+
+    const cat = `/v1/client/fs/cat/${fx.id}?path=alloc/data/big.bin`;
+    const gw: number[] = [];
+    const bare: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      bare.push(curlSpeed(hop.url + cat).mbps);
+      gw.push(curlSpeed(gateway.url + cat).mbps);
+    }
+    console.log(`cat 1 GiB        gateway ${fmt(median(gw))} MB/s   bare http-proxy hop ${fmt(median(bare))} MB/s   ratio ${fmt(median(gw) / median(bare), 2)} (goal ≥ 0.95)`);
+
+    for (const [name, p] of [
+      ['fs/stat', `/v1/client/fs/stat/${fx.id}?path=alloc/data/small.txt`],
+      ['alloc stats', `/v1/client/allocation/${fx.id}/stats`],
+    ] as const) {
+      await load(gateway.url + p, 10, 500); // warm caches and connections
+      const h = await load(hop.url + p, 50, LOAD_MS);
+      const g = await load(gateway.url + p, 50, LOAD_MS);
+      console.log(
+        `${name.padEnd(16)} gateway ${fmt(g.rps, 0)} req/s p99 ${fmt(g.p99, 2)} ms   bare hop ${fmt(h.rps, 0)} req/s p99 ${fmt(h.p99, 2)} ms   ratio ${fmt(g.rps / h.rps, 2)} (goal ≥ 0.8)${g.errors + h.errors ? `  errors ${g.errors}/${h.errors}` : ''}`,
+      );
+    }
+
+    const N = 1000;
+    const stat = `${gateway.url}/v1/client/fs/stat/${fx.id}?path=alloc/data/small.txt`;
+    await sequential(stat, 10);
+    const c0 = await totalCalls(redis.client);
+    await sequential(stat, N);
+    const c1 = await totalCalls(redis.client);
+    console.log(`redis commands   ${c1 - c0} during ${N} gateway requests = ${fmt((c1 - c0) / N, 3)} per request (goal 0; includes the agent's heartbeats in that window)`);
+
+    const follow = `${gateway.url}/v1/client/fs/logs/${fx.id}?task=web&type=stdout&follow=true&plain=true`;
+    const held = await holdIdleStreams(follow, STREAMS, gateway.proc.pid!);
+    console.log(
+      `idle follows     ${held.opened} held by one gateway: RSS ${fmt(held.before, 0)} → ${fmt(held.after, 0)} MiB (${fmt(((held.after - held.before) * 1024) / held.opened, 1)} KiB/stream; goal < 500 MiB)`,
+    );
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+    redis.stop();
+    fx.cleanup();
+  }
+};
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
