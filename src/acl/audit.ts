@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger';
-import type { RouteCapability } from '../wire';
+import { ROUTES, type RouteCapability, type RouteDef, type RouteId } from '../wire';
 import { isAllowed } from './authorize';
 import { errors } from '../errors';
 import type { Identity } from './types';
@@ -19,8 +19,19 @@ export interface AuditEvent {
   nodeId?: string;
   /** Request path (no query string: it may carry file paths but never tokens). */
   path: string;
+  /** The `path` query parameter of fs/logs routes: the file inside the allocation that was read. */
+  file?: string;
   allowed: boolean;
 }
+
+/** Routes whose decisions are audited: the ones that read allocation files or destroy allocations. */
+export const AUDITED_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['fs.ls', 'fs.stat', 'fs.cat', 'fs.readat', 'fs.stream', 'fs.logs', 'alloc.gc', 'gc.all']);
+
+// Both roles hand their route row around, not its id; map rows back by identity (they are constants).
+const auditedRows: ReadonlySet<RouteDef> = new Set([...AUDITED_ROUTES].map((id) => ROUTES[id]));
+
+/** Whether a route row (as the gateway and agent hold it) is one of AUDITED_ROUTES. */
+export const isAuditedRoute = (route: RouteDef): boolean => auditedRows.has(route);
 
 export const describeCapability = (c: RouteCapability | string): string => {
   if (typeof c === 'string') return c;
@@ -47,6 +58,7 @@ export const auditDecision = (logger: Logger, event: AuditEvent, res?: ServerRes
     ...(event.allocId !== undefined ? { alloc: event.allocId } : {}),
     ...(event.nodeId !== undefined ? { node: event.nodeId } : {}),
     path: event.path,
+    ...(event.file !== undefined ? { file: event.file } : {}),
     allowed: event.allowed,
   };
   if (!res || !event.allowed) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Request, Response } from 'express';
+import { authorizeAudited, isAuditedRoute } from '../acl/audit';
 import { authorize } from '../acl/authorize';
 import { tokenFromHeaders } from '../acl/token-header';
 import type { Identity } from '../acl/types';
@@ -36,17 +37,38 @@ export const buildContext = (deps: AgentAppDeps, route: RouteDef, req: Request, 
     });
     return identity;
   };
+  // fs/logs/GC decisions write one audit line each (bytes sent at the end); with ACLs off there
+  // is no decision to record. Operators may call agents directly, so they audit like the gateway.
+  const audited = deps.authenticator.enabled && isAuditedRoute(route);
+  const decide = async (namespace?: string, allocId?: string): Promise<void> => {
+    const identity = await who();
+    if (!audited) return authorize(identity, route.capability, namespace);
+    const file = typeof req.query['path'] === 'string' ? req.query['path'] : undefined;
+    authorizeAudited(
+      deps.logger,
+      identity,
+      route.capability,
+      {
+        path: req.path,
+        nodeId: deps.node.id,
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(allocId !== undefined ? { allocId } : {}),
+        ...(file !== undefined ? { file } : {}),
+      },
+      res,
+    );
+  };
   return {
     signal: ac.signal,
     async resolveAlloc(allocId) {
       const manifest = deps.manifests.get(allocId) ?? deps.manifests.get(allocId.toLowerCase());
       if (!manifest) throw errors.unknownAlloc(allocId);
       req.log?.setBindings({ alloc: manifest.ID });
-      authorize(await who(), route.capability, manifest.Namespace);
+      await decide(manifest.Namespace, manifest.ID);
       return toLocalAlloc(deps.dataDir, manifest);
     },
     async authorizeNode() {
-      authorize(await who(), route.capability);
+      await decide();
     },
   };
 };

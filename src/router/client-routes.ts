@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { authorizeAudited, isAuditedRoute } from '../acl/audit';
 import { authorize } from '../acl/authorize';
 import { tokenFromHeaders } from '../acl/token-header';
 import type { Identity } from '../acl/types';
@@ -18,17 +19,33 @@ const bind = (req: Request, fields: Record<string, string>): void => {
   req.log?.setBindings(fields);
 };
 
+/** The `path` query parameter (the file an fs/logs request reads), for the audit line. */
+const fileParam = (req: Request): string | undefined => {
+  const p = req.query['path'];
+  return typeof p === 'string' ? p : undefined;
+};
+
+/**
+ * The authorize step. fs/logs/GC decisions also write one audit line (with the bytes sent, once
+ * the response ends); with ACLs off there is no decision to record, so nothing is logged.
+ */
+const decide = (deps: GatewayDeps, req: Request, res: Response, route: RouteDef, identity: Identity, at: { namespace?: string; allocId?: string; nodeId: string }): void => {
+  if (!deps.authenticator.enabled || !isAuditedRoute(route)) return authorize(identity, route.capability, at.namespace);
+  const file = fileParam(req);
+  authorizeAudited(deps.logger, identity, route.capability, { ...at, path: req.path, ...(file !== undefined ? { file } : {}) }, res);
+};
+
 /**
  * Alloc routes (spec §1.2): a bad token fails first, then the allocation is resolved (so an
  * unknown one is reported as unknown even to an unauthorized caller), then the capability is
  * checked in the ALLOCATION's namespace, then its node.
  */
-const allocTarget = async (deps: GatewayDeps, req: Request, route: RouteDef, identity: Identity): Promise<Target> => {
+const allocTarget = async (deps: GatewayDeps, req: Request, res: Response, route: RouteDef, identity: Identity): Promise<Target> => {
   const id = allocIdParam(req.params);
   if (!id) throw errors.missingAllocId();
   const alloc = await resolveAlloc(deps.registry, id);
   bind(req, { alloc: alloc.ID, node: alloc.NodeID });
-  authorize(identity, route.capability, alloc.Namespace);
+  decide(deps, req, res, route, identity, { namespace: alloc.Namespace, allocId: alloc.ID, nodeId: alloc.NodeID });
   return { node: reachableNode(await lookupNode(deps.registry, alloc.NodeID)) };
 };
 
@@ -36,7 +53,7 @@ const allocTarget = async (deps: GatewayDeps, req: Request, route: RouteDef, ide
  * Node routes (spec §1.1/§1.2): `?node_id`, else (POST metadata) `NodeID` of the body, which is
  * read here and replayed to the agent. The ACL check comes before the node lookup, as in Nomad.
  */
-const nodeTarget = async (deps: GatewayDeps, req: Request, route: RouteDef, identity: Identity): Promise<Target> => {
+const nodeTarget = async (deps: GatewayDeps, req: Request, res: Response, route: RouteDef, identity: Identity): Promise<Target> => {
   const q = req.query['node_id'];
   let nodeId = typeof q === 'string' ? q : Array.isArray(q) && typeof q[0] === 'string' ? q[0] : '';
   let body: Buffer | undefined;
@@ -46,7 +63,7 @@ const nodeTarget = async (deps: GatewayDeps, req: Request, route: RouteDef, iden
   }
   if (!nodeId) throw errors.noNodeId();
   bind(req, { node: nodeId });
-  authorize(identity, route.capability);
+  decide(deps, req, res, route, identity, { nodeId });
   const node = reachableNode(await lookupNode(deps.registry, nodeId));
   return body ? { node, body } : { node };
 };
@@ -57,7 +74,7 @@ const handler = (deps: GatewayDeps, id: RouteId, route: RouteDef) => async (req:
   bind(req, { route: id });
   const identity = await deps.authenticator.authenticate(tokenFromHeaders(req.headers));
   bind(req, { accessor: identity.accessorId });
-  const target = route.target === 'alloc' ? await allocTarget(deps, req, route, identity) : await nodeTarget(deps, req, route, identity);
+  const target = route.target === 'alloc' ? await allocTarget(deps, req, res, route, identity) : await nodeTarget(deps, req, res, route, identity);
   await forwarderFor(deps, target.node).forward(req, res, target.node, route, target.body);
 };
 
