@@ -45,18 +45,9 @@ export interface NodeRecord {
   LastHeartbeat: number;
 }
 
-/** An allocation as the registry holds it. */
-export interface AllocRecord {
-  ID: AllocId;
+/** An allocation as the registry holds it: its manifest plus the node that runs it. */
+export interface AllocRecord extends AllocManifest {
   NodeID: NodeId;
-  Namespace: string;
-  JobID: string;
-  TaskGroup: string;
-  Name: string;
-  Tasks: string[];
-  ClientStatus: ClientStatus;
-  CreateTime: number;
-  ModifyTime: number;
 }
 
 /** `GET|POST /v1/client/metadata` (spec §8). */
