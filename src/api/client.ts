@@ -6,8 +6,8 @@ import type {
   AclToken,
   AclTokenRequest,
   AllocFileInfo,
-  AllocRecord,
   AllocResourceUsage,
+  AllocDetail,
   AllocStub,
   ClientOptions,
   HostStats,
@@ -50,8 +50,8 @@ export class FleetgateClient {
   allocations(prefix?: string): Promise<AllocStub[]> {
     return this.gateway.json<AllocStub[]>({ path: '/v1/allocations', query: { prefix } }).then((l) => l ?? []);
   }
-  allocation(allocId: string): Promise<AllocRecord> {
-    return this.gateway.json<AllocRecord>({ path: `/v1/allocation/${enc(allocId)}` });
+  allocation(allocId: string): Promise<AllocDetail> {
+    return this.gateway.json<AllocDetail>({ path: `/v1/allocation/${enc(allocId)}` });
   }
   stopAlloc(allocId: string): Promise<unknown> {
     return this.gateway.json<unknown>({ method: 'POST', path: `/v1/allocation/${enc(allocId)}/stop` });

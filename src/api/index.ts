@@ -6,3 +6,4 @@ export { resolveAllocId, resolveNodeId, ShortPrefixError, MIN_PREFIX } from './p
 export { normalizeBase } from './http';
 export type { Opened } from './route';
 export * from './types';
+export { taskNames } from './tasks';

@@ -20,7 +20,7 @@ export interface ClientOptions {
 
 /** What `/v1/nodes` lists (a subset of NodeRecord; extra fields pass through). */
 export type NodeStub = Pick<NodeRecord, 'ID' | 'Name' | 'Status'> & Partial<NodeRecord>;
-export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> & Partial<AllocRecord>;
+export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> & Partial<AllocRecord> & { TaskStates?: Record<string, { State?: string }> };
 
 export type LogType = 'stdout' | 'stderr';
 export type Origin = 'start' | 'end';
@@ -64,3 +64,6 @@ export interface AclPolicy {
   Description?: string;
   Rules: string;
 }
+
+/** `GET /v1/allocation/:id`: the registry record plus Nomad's TaskStates and DesiredStatus. */
+export type AllocDetail = AllocRecord & { TaskStates?: Record<string, { State?: string }>; DesiredStatus?: string };

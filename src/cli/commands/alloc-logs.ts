@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { followLogs, readFrames, resolveAllocId, type FleetgateClient, type LogType, type Origin } from '../../api';
+import { followLogs, readFrames, resolveAllocId, taskNames, type FleetgateClient, type LogType, type Origin } from '../../api';
 import { usage } from '../output/errors';
 import { bytesForLines, countLines } from '../output/lines';
 import { Sink } from '../output/sink';
@@ -35,7 +35,7 @@ const pickTask = (tasks: readonly string[], asked: string | undefined): string =
 
 const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, taskArg: string | undefined): Promise<void> => {
   const allocId = await resolveAllocId(client, prefix);
-  const task = pickTask((await client.allocation(allocId)).Tasks ?? [], taskArg);
+  const task = pickTask(taskNames(await client.allocation(allocId)), taskArg);
   const type: LogType = opts.stderr ? 'stderr' : 'stdout';
   const tail = Boolean(opts.tail) || opts.n !== undefined || opts.c !== undefined;
   const lines = tail && opts.c === undefined ? (opts.n ?? 10) : undefined;

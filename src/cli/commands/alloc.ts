@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveAllocId, type AllocResourceUsage } from '../../api';
+import { resolveAllocId, taskNames, type AllocResourceUsage } from '../../api';
 import { humanBytes, json, keyValues, nanosToIso, percent, table } from '../output/format';
 import { registerAllocFs } from './alloc-fs';
 import { registerAllocLogs } from './alloc-logs';
@@ -25,7 +25,7 @@ export const register = (program: Command): void => {
             ['Job ID', a.JobID ?? ''],
             ['Task Group', a.TaskGroup ?? ''],
             ['Client Status', a.ClientStatus ?? ''],
-            ['Tasks', (a.Tasks ?? []).join(', ')],
+            ['Tasks', taskNames(a).join(', ')],
             ['Created', nanosToIso(a.CreateTime)],
             ['Modified', nanosToIso(a.ModifyTime)],
           ]),

@@ -105,7 +105,14 @@ export const formatNode = (n: NodeRecord, s: HostStats | undefined): string => {
     '\nHost Resource Utilization\n' +
     table([
       ['CPU', 'Memory Used', 'Memory Total', 'Alloc Dir Disk Used', 'Uptime'],
-      [percent(cpu), humanBytes(s.Memory.Used), humanBytes(s.Memory.Total), `${humanBytes(disk.Used)} / ${humanBytes(disk.Size)}`, `${s.Uptime}s`],
+      [percent(cpu), humanBytes(s.Memory.Used), humanBytes(s.Memory.Total), `${humanBytes(disk.Used)} / ${humanBytes(disk.Size)}`, formatUptime(s.Uptime)],
     ])
   );
+};
+
+const formatUptime = (secs: number): string => {
+  const d = Math.floor(secs / 86400);
+  const h = Math.floor((secs % 86400) / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  return d > 0 ? `${d}d${h}h${m}m` : h > 0 ? `${h}h${m}m` : `${m}m${Math.floor(secs % 60)}s`;
 };
