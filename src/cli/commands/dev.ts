@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createAuthenticator } from '../../acl/authenticator';
 import { aclDisabled } from '../../acl/disabled';
-import { parseKeyMaterial } from '../../acl/keys';
+import { loadKeyMaterial, type KeyMaterial } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
 import { startAgent } from '../../agent/agent';
 import { AgentConfigSchema, ConfigError } from '../../config/agent';
@@ -15,6 +14,7 @@ import { createMetrics } from '../../log/metrics';
 import { MemoryRegistry } from '../../registry/memory';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
+import { writeKeyPair } from './acl-keygen';
 import { listen } from './gateway-serve';
 
 interface DevFlags {
@@ -29,6 +29,25 @@ const DEMO_TASK = {
   name: 'web',
   command: '/bin/sh',
   args: ['-c', 'i=0; while true; do i=$((i+1)); echo "hello from stdout $i"; echo "hello from stderr $i" >&2; sleep 1; done'],
+};
+
+/**
+ * `--acl`: a fresh ES256 pair per run in `<data-dir>/acl/` (ephemeral: the registry is in memory,
+ * so tokens of an earlier run could not be revoked or bootstrapped anew anyway). The public key
+ * is there so an extra `fleetgate agent --acl --acl-key` can be pointed at it.
+ */
+const devKeys = (dataDir: string): { keys: KeyMaterial; dir: string } => {
+  const dir = path.join(dataDir, 'acl');
+  const { privatePath } = writeKeyPair(dir, true);
+  return { keys: loadKeyMaterial(privatePath), dir };
+};
+
+/** Bootstrap through our own ACL API, exactly as an operator would, and return the SecretID. */
+const bootstrap = async (url: string): Promise<string> => {
+  const res = await fetch(`${url}/v1/acl/bootstrap`, { method: 'POST' });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`ACL bootstrap failed: ${res.status} ${text}`);
+  return (JSON.parse(text) as { SecretID: string }).SecretID;
 };
 
 /**
@@ -47,8 +66,8 @@ const run = async (flags: DevFlags): Promise<void> => {
   if (!parsed.success) throw new ConfigError(`config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const logger = createLogger({ level: flags.logLevel, name: 'dev' });
   const registry = new MemoryRegistry();
-  // --acl in dev: a fresh HS256 secret per run; bootstrap a management token through the API.
-  const keys = flags.acl ? parseKeyMaterial(crypto.randomBytes(32).toString('hex'), 'dev secret') : undefined;
+  const acl = flags.acl ? devKeys(dataDir) : undefined;
+  const keys = acl?.keys;
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
   const agent = await startAgent(parsed.data, { logger, registry, ...(keys ? { authenticator } : {}) });
   const local = new LocalForwarder(agent.app);
@@ -57,14 +76,18 @@ const run = async (flags: DevFlags): Promise<void> => {
   const app = createGatewayApp({ registry, forwarder: local, authenticator, logger, metrics, aclApi });
   const { server, url } = await listen(app, flags.httpAddr);
   const allocId = agent.allocIds[0] ?? '';
-  const token = flags.acl ? ' -H "X-Nomad-Token: $TOKEN"' : '';
+  // The curl lines carry the token itself so they can be pasted as they are.
+  const secret = acl ? await bootstrap(url) : undefined;
+  const token = secret ? ` -H "X-Nomad-Token: ${secret}"` : '';
   process.stdout.write(
     [
       `fleetgate dev listening on ${url}`,
       `node id  ${agent.nodeId}`,
       `alloc id ${allocId}`,
       `data dir ${dataDir}`,
-      ...(flags.acl ? [`ACLs on: TOKEN=$(curl -s -X POST ${url}/v1/acl/bootstrap | sed -E 's/.*"SecretID":"([^"]+)".*/\\1/')`] : []),
+      ...(acl && secret
+        ? [`ACLs on (keys in ${acl.dir}); bootstrap done, management token:`, `export NOMAD_TOKEN=${secret}`]
+        : []),
       `curl${token} '${url}/v1/client/allocation/${allocId}/stats'`,
       `curl${token} '${url}/v1/client/fs/ls/${allocId}?path=/alloc/logs'`,
       `curl${token} '${url}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true'`,
@@ -86,7 +109,7 @@ export const register = (program: Command): void => {
     .description('One process: gateway + embedded agent + in-memory registry + a demo allocation')
     .option('--http-addr <host:port>', 'listen address', '127.0.0.1:4646')
     .option('--data-dir <dir>', 'agent data directory (default: a fresh temp dir)')
-    .option('--acl', 'enforce ACL tokens (bootstrap one via POST /v1/acl/bootstrap)')
+    .option('--acl', 'enforce ACL tokens: ephemeral ES256 keys in <data-dir>/acl, bootstrapped; prints the management token')
     .option('--log-level <level>', 'log level', 'warn')
     .action(run);
 };

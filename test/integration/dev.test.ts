@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { tmpDir } from '../helpers/tmp';
+
+/**
+ * `fleetgate dev` as a user meets it: start the real process, read what it prints, run every
+ * printed curl line with curl, and check the answers — without ACLs and with `--acl`.
+ */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Banner {
+  url: string;
+  nodeId: string;
+  allocId: string;
+  curls: string[];
+  token?: string;
+}
+
+/** The dev banner is one write, but may arrive in pieces: wait for the last curl line. */
+const readBanner = async (p: FleetgateProcess): Promise<Banner> => {
+  const end = Date.now() + 10_000;
+  while (!/curl .*follow=true.*\n/.test(p.output()) && Date.now() < end) await sleep(20);
+  const out = p.output();
+  const field = (re: RegExp) => re.exec(out)?.[1] ?? '';
+  const token = field(/^export NOMAD_TOKEN=(\S+)$/m);
+  return {
+    url: field(/listening on (http:\/\/\S+)/),
+    nodeId: field(/^node id\s+([0-9a-f-]{36})$/m),
+    allocId: field(/^alloc id\s+([0-9a-f-]{36})$/m),
+    curls: out.split('\n').filter((l) => l.startsWith('curl ')),
+    ...(token ? { token } : {}),
+  };
+};
+
+/** Splits a printed curl line into argv as sh would (it only uses '...' and "..." quoting). */
+const shellWords = (line: string): string[] =>
+  [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+
+interface CurlResult {
+  status: number;
+  body: string;
+}
+
+/**
+ * Runs a printed line with curl, adding only `-sS`, a status trailer and `-N`: curl's stdout into a
+ * pipe is block-buffered (a terminal gets lines), and a follow ended by the timeout would lose it.
+ */
+const runCurl = (
+  line: string,
+  timeoutMs = 10_000,
+  drop: (w: string[]) => string[] = (w) => w,
+): Promise<CurlResult> => {
+  const [cmd, ...args] = drop(shellWords(line));
+  expect(cmd).toBe('curl');
+  return new Promise((resolve) => {
+    execFile('curl', ['-sSN', '-w', '\n%{http_code}', ...args], { timeout: timeoutMs }, (_err, stdout) => {
+      // A follow killed by the timeout has no status trailer: its body is all there is.
+      const m = /\n(\d{3})$/.exec(stdout);
+      resolve(m ? { status: Number(m[1]), body: stdout.slice(0, m.index) } : { status: 0, body: stdout });
+    });
+  });
+};
+
+/** The same line without its `-H "X-Nomad-Token: ..."`. */
+const withoutToken = (w: string[]): string[] =>
+  w.filter((x, i) => x !== '-H' && !(w[i - 1] === '-H' && x.startsWith('X-Nomad-Token')));
+
+const startDev = async (
+  extra: string[],
+): Promise<{ p: FleetgateProcess; banner: Banner; cleanup: () => void }> => {
+  const { dir, cleanup } = tmpDir('fleetgate-dev-test-');
+  const p = await startFleetgate(['dev', '--http-addr', '127.0.0.1:0', '--data-dir', dir, ...extra]);
+  return { p, banner: await readBanner(p), cleanup };
+};
+
+/** SIGTERM stops the demo task too (SIGKILL would orphan it); SIGKILL only if that hangs. */
+const stopDev = async (p: FleetgateProcess | undefined): Promise<void> => {
+  if (!p) return;
+  const t = setTimeout(() => p.proc.kill('SIGKILL'), 5000);
+  await p.stop('SIGTERM');
+  clearTimeout(t);
+};
+
+const stdoutLines = (body: string) => body.split('\n').filter((l) => l.startsWith('hello from stdout'));
+
+/** Asserts what each of the three printed lines answers; `token` is sent by the pre-count fetch. */
+const checkPrintedLines = async (banner: Banner, token?: string): Promise<void> => {
+  const [stats, ls, follow] = banner.curls;
+  expect(stats).toContain(`/v1/client/allocation/${banner.allocId}/stats`);
+  const s = await runCurl(stats!);
+  expect(s.status).toBe(200);
+  expect(JSON.parse(s.body)).toHaveProperty('ResourceUsage');
+
+  const l = await runCurl(ls!);
+  expect(l.status).toBe(200);
+  const names = (JSON.parse(l.body) as Array<{ Name: string }>).map((f) => f.Name);
+  expect(names).toEqual(expect.arrayContaining(['web.stdout.0', 'web.stderr.0']));
+
+  // Lines already written, then a 3 s follow: it must bring at least two more (one a second).
+  const before = await fetch(
+    `${banner.url}/v1/client/fs/logs/${banner.allocId}?task=web&type=stdout&plain=true`,
+    {
+      headers: token ? { 'X-Nomad-Token': token } : {},
+    },
+  );
+  const already = stdoutLines(await before.text()).length;
+  const f = await runCurl(follow!, 3000);
+  expect(f.status).toBe(0); // still streaming when cut off
+  const got = stdoutLines(f.body);
+  expect(got.length).toBeGreaterThanOrEqual(already + 2);
+  expect(got[0]).toBe('hello from stdout 1');
+};
+
+describe('fleetgate dev: the printed curl lines work as printed', () => {
+  let dev: { p: FleetgateProcess; banner: Banner; cleanup: () => void } | undefined;
+  beforeAll(async () => {
+    dev = await startDev([]);
+  }, 20_000);
+  afterAll(async () => {
+    await stopDev(dev?.p);
+    dev?.cleanup();
+  });
+
+  it('prints the node ID, the allocation ID and three curl lines', async () => {
+    const b = dev!.banner;
+    expect(b.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(b.curls).toHaveLength(3);
+    expect(b.token).toBeUndefined();
+    expect((await fetch(`${b.url}/v1/client/metadata?node_id=${b.nodeId}`)).status).toBe(200);
+    expect((await fetch(`${b.url}/v1/allocation/${b.allocId}`)).status).toBe(200);
+  });
+
+  it('stats, ls and a 3 s follow answer as expected', async () => {
+    await checkPrintedLines(dev!.banner);
+  }, 20_000);
+});
+
+describe('fleetgate dev --acl: bootstrapped, the printed token works and no token is refused', () => {
+  let dev: { p: FleetgateProcess; banner: Banner; cleanup: () => void } | undefined;
+  beforeAll(async () => {
+    dev = await startDev(['--acl']);
+  }, 20_000);
+  afterAll(async () => {
+    await stopDev(dev?.p);
+    dev?.cleanup();
+  });
+
+  it('prints a management token, and every curl line carries it', async () => {
+    const b = dev!.banner;
+    expect(b.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    for (const line of b.curls) expect(line).toContain(`-H "X-Nomad-Token: ${b.token}"`);
+    const self = await fetch(`${b.url}/v1/acl/token/self`, { headers: { 'X-Nomad-Token': b.token! } });
+    expect(await self.json()).toMatchObject({ Type: 'management' });
+    // Already bootstrapped by dev itself.
+    expect((await fetch(`${b.url}/v1/acl/bootstrap`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('each printed line without its token is 403 Permission denied', async () => {
+    for (const line of dev!.banner.curls) {
+      expect(await runCurl(line, 3000, withoutToken)).toEqual({ status: 403, body: 'Permission denied' });
+    }
+  });
+
+  it('with the printed token: stats, ls and a 3 s follow answer as expected', async () => {
+    await checkPrintedLines(dev!.banner, dev!.banner.token);
+  }, 20_000);
+});
