@@ -1,0 +1,73 @@
+import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { freePort } from '../helpers/ports';
+import { startRedis, type RedisServer } from '../helpers/redis';
+import { tmpDir } from '../helpers/tmp';
+import { agentArgs, httpStatus, NumberWriter, numbersOf, seedAlloc, sleep, spawnCli, waitFor } from './cli-stack';
+
+/**
+ * `alloc logs -f` on a task writing numbered lines, while the agent is killed and restarted and
+ * the gateway is killed and restarted: the CLI prints every number exactly once, across log
+ * rotations, and ends by itself once the allocation is terminal and drained.
+ */
+describe('alloc logs -f resumes across agent and gateway restarts', () => {
+  let redis: RedisServer;
+  const procs: FleetgateProcess[] = [];
+  const dirs: Array<() => void> = [];
+  afterAll(async () => {
+    for (const p of procs) await p.stop('SIGKILL');
+    await redis?.stop();
+    dirs.forEach((c) => c());
+  });
+
+  it('every number exactly once, with -direct auto and -direct never', async () => {
+    redis = await startRedis();
+    const { dir, cleanup } = tmpDir();
+    dirs.push(cleanup);
+    const alloc = seedAlloc(dir, 'counter');
+    const writer = new NumberWriter(alloc.logsDir, 'counter', 3000);
+    const agentPort = await freePort();
+    const gwPort = await freePort();
+    const aArgs = agentArgs(agentPort, dir, 'resume-node', redis.url);
+    const gArgs = ['gateway', '--http-addr', `127.0.0.1:${gwPort}`, '--redis', redis.url];
+    let agent = await startFleetgate(aArgs);
+    let gateway = await startFleetgate(gArgs);
+    procs.push(agent, gateway);
+    const gw = gateway.url;
+    await waitFor('alloc registered', async () => (await httpStatus(`${gw}/v1/allocation/${alloc.id}`)) === 200);
+    writer.start();
+
+    const env = { FLEETGATE_ADDR: gw };
+    const direct = spawnCli(['alloc', 'logs', '-f', alloc.id.slice(0, 8), '-give-up', '30s'], env);
+    const viaGw = spawnCli(['alloc', 'logs', '-f', '-direct', 'never', alloc.id, 'counter'], env);
+    const lines = (c: typeof direct) => numbersOf(c.stdout()).length;
+    await waitFor('first output', () => lines(direct) > 200 && lines(viaGw) > 200);
+
+    // Agent restart: both streams drop (the node serves both paths).
+    await agent.stop('SIGKILL');
+    await sleep(800);
+    agent = await startFleetgate(aArgs);
+    procs.push(agent);
+    const afterAgent = writer.n;
+    await waitFor('resumed after agent restart', () => numbersOf(direct.stdout()).includes(afterAgent + 100) && numbersOf(viaGw.stdout()).includes(afterAgent + 100), 20000);
+
+    // Gateway restart: the gateway-path stream drops (the direct one need not).
+    await gateway.stop('SIGKILL');
+    await sleep(500);
+    gateway = await startFleetgate(gArgs);
+    procs.push(gateway);
+    const afterGw = writer.n;
+    await waitFor('resumed after gateway restart', () => numbersOf(viaGw.stdout()).includes(afterGw + 100), 20000);
+
+    writer.stop();
+    const total = writer.n;
+    expect(writer.files).toBeGreaterThan(3);
+    alloc.setStatus('complete');
+    const [c1, c2] = await Promise.all([direct.exited, viaGw.exited]);
+    const want = Array.from({ length: total }, (_, i) => i + 1);
+    expect(numbersOf(direct.stdout())).toEqual(want);
+    expect(numbersOf(viaGw.stdout())).toEqual(want);
+    expect([c1, c2]).toEqual([0, 0]);
+    expect(viaGw.stderr()).toMatch(/resumed via gateway/);
+    expect(direct.stderr()).toMatch(/resumed via (node|gateway)/);
+  }, 90_000);
+});

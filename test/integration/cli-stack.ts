@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI once and collects its output and exit code. */
+export const runCli = (args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string): Promise<CliResult> =>
+  new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    if (stdin !== undefined) p.stdin!.end(stdin);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
+/** A long-running CLI (`alloc logs -f`) whose output is read while it runs. */
+export interface LiveCli {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+export const spawnCli = (args: string[], env: NodeJS.ProcessEnv = {}): LiveCli => {
+  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('close', (code) => r(code)));
+  return { proc, stdout: () => out, stderr: () => err, exited };
+};
+
+export const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+};
+
+export const httpStatus = (url: string): Promise<number> =>
+  new Promise((resolve) => {
+    http
+      .get(url, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', () => resolve(0));
+  });
+
+/** An allocation written as a manifest (design.md allows any program to); the test writes its logs. */
+export interface SeededAlloc {
+  id: string;
+  logsDir: string;
+  setStatus(status: 'running' | 'complete'): void;
+}
+export const seedAlloc = (dataDir: string, task: string): SeededAlloc => {
+  const id = randomUUID();
+  const created = Date.now() * 1e6;
+  const logsDir = path.join(dataDir, 'alloc', id, 'alloc/logs');
+  fs.mkdirSync(path.join(dataDir, 'client/allocs'), { recursive: true });
+  fs.mkdirSync(logsDir, { recursive: true });
+  const write = (status: string) => {
+    const file = path.join(dataDir, 'client/allocs', `${id}.json`);
+    const m = { ID: id, Namespace: 'default', JobID: 'counter', TaskGroup: 'counter', Name: 'counter.counter[0]', Tasks: [task], ClientStatus: status, CreateTime: created, ModifyTime: Date.now() * 1e6 };
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(m));
+    fs.renameSync(`${file}.tmp`, file);
+  };
+  write('running');
+  return { id, logsDir, setStatus: write };
+};
+
+/** Writes `1\n2\n...` into <task>.stdout.N, rotating every `rotateAt` bytes, like the agent's rotator. */
+export class NumberWriter {
+  n = 0;
+  private idx = 0;
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly logsDir: string,
+    private readonly task: string,
+    private readonly rotateAt: number,
+  ) {
+    fs.writeFileSync(this.file(), '');
+  }
+  private file(): string {
+    return path.join(this.logsDir, `${this.task}.stdout.${this.idx}`);
+  }
+  start(everyMs = 3, perTick = 2): void {
+    this.timer = setInterval(() => {
+      for (let k = 0; k < perTick; k++) {
+        if (this.size >= this.rotateAt) {
+          this.idx++;
+          this.size = 0;
+        }
+        const line = `${++this.n}\n`;
+        fs.appendFileSync(this.file(), line);
+        this.size += line.length;
+      }
+    }, everyMs);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+  get files(): number {
+    return this.idx + 1;
+  }
+}
+
+/** Agent restartable on the same port (so the node keeps its advertised address). */
+export const agentArgs = (port: number, dataDir: string, name: string, redisUrl: string, extra: string[] = []): string[] => [
+  'agent', '--http-addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--node-name', name, '--redis', redisUrl, '--heartbeat-interval-ms', '300', ...extra,
+];
+
+export const startAgent = (args: string[]): Promise<FleetgateProcess> => startFleetgate(args);
+
+/** Every number 1..n exactly once, in order: the lines as the CLI printed them. */
+export const numbersOf = (out: string): number[] => out.split('\n').filter((l) => l !== '').map(Number);
