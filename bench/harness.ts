@@ -46,14 +46,15 @@ export interface Proc {
 /** Start a process and wait for `listening on http://...` in its output. */
 export const startListening = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { env: { ...process.env, FLEETGATE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Default log level (info: one line per request), as an operator runs it; output is drained.
+    const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
-        proc.stdout!.off('data', onData);
-        proc.stderr!.off('data', onData);
+        proc.stdout!.off('data', onData).resume();
+        proc.stderr!.off('data', onData).resume();
         resolve({
           url: m[1]!,
           proc,

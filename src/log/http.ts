@@ -3,14 +3,15 @@ import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * Per-request log line. Handlers add `node`, `alloc` and `accessor` bindings through
- * `req.log.setBindings` / `res.locals`; 4xx log at debug-ish `info`, 5xx at `error`.
+ * One log line per request (design.md: every request logs node, alloc and the caller's
+ * accessor ID; handlers add them with `req.log.setBindings`). 5xx and handler errors log at
+ * `error`, everything else at `info`, so `--log-level warn` keeps only what needs attention.
  */
 export const httpLogger = (logger: Logger) =>
   pinoHttp({
     logger,
     customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+      err || res.statusCode >= 500 ? 'error' : 'info',
     serializers: {
       req: (req: { method: string; url: string; id: unknown }) => ({
         id: req.id,
