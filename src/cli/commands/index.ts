@@ -3,6 +3,7 @@ import { register as alloc } from './alloc';
 import { register as node } from './node';
 import { register as operator } from './operator';
 import { register as acl } from './acl';
+import { register as cluster } from './cluster';
 import { register as aclKeygen } from './acl-keygen';
 import { register as agent } from './agent';
 import { register as gateway } from './gateway';
@@ -14,6 +15,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   node,
   operator,
   acl,
+  cluster,
   aclKeygen,
   agent,
   gateway,

@@ -31,6 +31,9 @@ export const describe = (err: unknown, address: string): CliError => {
   }
   if (err instanceof ApiError) return new CliError(apiHint(err), 1);
   if (err instanceof NodeDownError) return new CliError(`${err.message}\ncheck the agent on that node; "fleetgate node status" shows every node's status`, 1);
+  if (err instanceof PrefixError && err.candidates.length === 0) {
+    return new CliError(`${err.message}\ncheck the ID, or your token may not allow reading it: set --token or FLEETGATE_TOKEN`, 1);
+  }
   if (err instanceof PrefixError || err instanceof StreamError) return new CliError(err.message, 1);
   if (err instanceof GiveUpError) return new CliError(`${err.message}\nthe stream stayed down; check "fleetgate node status" and the gateway, or raise --give-up`, 1);
   if (err instanceof SyntaxError) return new CliError(`unexpected reply (not JSON): ${err.message}; is ${address} a fleetgate gateway?`, 1);

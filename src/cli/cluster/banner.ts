@@ -1,0 +1,41 @@
+import { shortId } from '../output/format';
+import { TOPOLOGY } from './topology';
+
+export interface RunningCluster {
+  dir: string;
+  redisUrl: string;
+  gatewayUrl: string;
+  agents: Array<{ nodeName: string; url: string; allocId: string; job: string }>;
+  managementToken: string;
+  readToken: string;
+}
+
+/** What `fleetgate cluster` prints once everything is up: where things are and what to try. */
+export const banner = (c: RunningCluster): string => {
+  const first = c.agents[0];
+  const alloc = first ? shortId(first.allocId) : 'ALLOC';
+  const lines = [
+    `fleetgate cluster ready (data and logs in ${c.dir})`,
+    '',
+    `  redis      ${c.redisUrl}`,
+    `  gateway    ${c.gatewayUrl}   (ACLs on)`,
+    ...c.agents.map((a) => `  ${a.nodeName.padEnd(9)}  ${a.url}   alloc ${a.allocId} (job ${a.job}, task ${TOPOLOGY.taskName})`),
+    '',
+    `management token: ${c.managementToken}`,
+    `read-only token (policy ${TOPOLOGY.demoPolicy.name}): ${c.readToken}`,
+    '',
+    'Try:',
+    `  export FLEETGATE_ADDR=${c.gatewayUrl}`,
+    `  export FLEETGATE_TOKEN=${c.managementToken}`,
+    '  npx fleetgate node status',
+    ...c.agents.map((a) => `  npx fleetgate alloc logs -f ${shortId(a.allocId)}`),
+    `  npx fleetgate alloc logs -stderr -tail -n 5 ${alloc}`,
+    `  npx fleetgate alloc fs ${alloc} alloc/logs`,
+    `  npx fleetgate alloc logs -f -v ${alloc}          # -v says whether it went direct to the node or via the gateway`,
+    `  FLEETGATE_TOKEN=${c.readToken} npx fleetgate node meta apply -node-id node-1 team=demo   # denied: read-only`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  return lines.join('\n');
+};

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { runCluster } from '../cluster/run';
+import { agentConfig, findAgent, TOPOLOGY } from '../cluster/topology';
+import { describe, usage } from '../output/errors';
+
+/**
+ * `fleetgate cluster`: the docker-compose demo as local processes (Docker-free), and
+ * `fleetgate cluster agent-config NAME`, which compose's agents use to get their config
+ * from the same topology module.
+ */
+export const register = (program: Command): void => {
+  const cluster = program
+    .command('cluster')
+    .description('run the demo topology locally: redis, one gateway, three agents with ACLs (Ctrl-C stops it)')
+    .option('--dir <dir>', 'keep data, configs, keys and logs here (default: a temp dir removed on exit)')
+    .option('--free-ports', `use free ports instead of ${TOPOLOGY.gateway.port}-${TOPOLOGY.gateway.port + TOPOLOGY.agents.length}`)
+    .option('--redis-server <bin>', 'redis-server binary', 'redis-server')
+    .option('--heartbeat-interval-ms <ms>', 'agent heartbeat interval', '1000')
+    .action(async (opts: { dir?: string; freePorts?: boolean; redisServer: string; heartbeatIntervalMs: string }) => {
+      try {
+        await runCluster(
+          {
+            ...(opts.dir ? { dir: opts.dir } : {}),
+            freePorts: opts.freePorts === true,
+            redisServer: opts.redisServer,
+            cliPath: process.argv[1]!,
+            heartbeatMs: Number(opts.heartbeatIntervalMs),
+          },
+          (s) => process.stdout.write(s),
+        );
+      } catch (err) {
+        throw describe(err, 'the cluster gateway');
+      }
+    });
+
+  cluster
+    .command('agent-config')
+    .argument('<name>', `agent service or node name (${TOPOLOGY.agents.map((a) => a.service).join(', ')})`)
+    .description("print an agent's JSON config (its static allocation) from the demo topology")
+    .action((name: string) => {
+      const agent = findAgent(name);
+      if (!agent) throw usage(`unknown demo agent "${name}"; one of ${TOPOLOGY.agents.map((a) => a.service).join(', ')}`);
+      process.stdout.write(JSON.stringify(agentConfig(agent), null, 2) + '\n');
+    });
+};
