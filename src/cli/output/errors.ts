@@ -46,7 +46,7 @@ const apiHint = (err: ApiError): string => {
   const head = `${body} (${err.status} from the ${from})`;
   if (err.status === 403) return `${head}\nuse a token whose policy allows this: set --token or FLEETGATE_TOKEN`;
   if (err.status === 401) return `${head}\nset --token or FLEETGATE_TOKEN`;
-  if (/^Unknown allocation/.test(body)) return `${head}\nlist allocations with: fleetgate operator api /v1/allocations`;
+  if (/^Unknown allocation|^alloc not found/.test(body)) return `${head}\nlist allocations with: fleetgate operator api /v1/allocations`;
   if (/^Unknown node/.test(body)) return `${head}\nlist nodes with: fleetgate node status`;
   if (/^No path to node/.test(body)) return `${head}\nthe gateway cannot reach that node's agent; check "fleetgate node status"`;
   if (/ACL support disabled/.test(body)) return `${head}\nstart the gateway with --acl --acl-key FILE`;
