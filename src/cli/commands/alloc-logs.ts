@@ -35,7 +35,8 @@ const pickTask = (tasks: readonly string[], asked: string | undefined): string =
 
 const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, taskArg: string | undefined): Promise<void> => {
   const allocId = await resolveAllocId(client, prefix);
-  const task = pickTask(taskNames(await client.allocation(allocId)), taskArg);
+  // With the task given, skip the lookup: a token may allow read-logs without read-job.
+  const task = taskArg ?? pickTask(taskNames(await client.allocation(allocId)), undefined);
   const type: LogType = opts.stderr ? 'stderr' : 'stdout';
   const tail = Boolean(opts.tail) || opts.n !== undefined || opts.c !== undefined;
   const lines = tail && opts.c === undefined ? (opts.n ?? 10) : undefined;
