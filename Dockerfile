@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: compile with the dev toolchain, then ship only dist/ and production
+# dependencies on a slim base, running as an unprivileged user.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No install scripts: nothing fleetgate needs at runtime builds native code.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# /keys and /data are owned by the runtime user so named volumes mounted there inherit it
+# (acl keygen writes the key pair into /keys; agents keep allocation directories in /data).
+RUN groupadd --system fleetgate \
+ && useradd --system --gid fleetgate --home-dir /app --shell /usr/sbin/nologin fleetgate \
+ && mkdir -p /keys /data \
+ && chown fleetgate:fleetgate /keys /data
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+USER fleetgate
+EXPOSE 4646
+ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+CMD ["--help"]
