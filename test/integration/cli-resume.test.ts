@@ -71,3 +71,39 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     expect(direct.stderr()).toMatch(/resumed via (node|gateway)/);
   }, 90_000);
 });
+
+describe('alloc fs -f resumes at the last offset after an agent restart', () => {
+  it('every number exactly once', async () => {
+    const redis = await startRedis();
+    const { dir, cleanup } = tmpDir();
+    const alloc = seedAlloc(dir, 'counter');
+    const writer = new NumberWriter(alloc.logsDir, 'counter', Number.MAX_SAFE_INTEGER);
+    const aArgs = agentArgs(await freePort(), dir, 'fs-node', redis.url);
+    let agent = await startFleetgate(aArgs);
+    const gateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    try {
+      await waitFor('alloc registered', async () => (await httpStatus(`${gateway.url}/v1/allocation/${alloc.id}`)) === 200);
+      writer.start();
+      const f = spawnCli(['alloc', 'fs', '-f', alloc.id, 'alloc/logs/counter.stdout.0'], { FLEETGATE_ADDR: gateway.url });
+      await waitFor('first output', () => numbersOf(f.stdout()).length > 200);
+      await agent.stop('SIGKILL');
+      await sleep(600);
+      agent = await startFleetgate(aArgs);
+      const after = writer.n;
+      await waitFor('resumed', () => numbersOf(f.stdout()).includes(after + 100), 20000);
+      writer.stop();
+      const total = writer.n;
+      await waitFor('drained', () => numbersOf(f.stdout()).includes(total), 10000);
+      f.proc.kill('SIGINT');
+      await f.exited;
+      expect(numbersOf(f.stdout())).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(f.stderr()).toMatch(/resumed via/);
+    } finally {
+      writer.stop();
+      await gateway.stop('SIGKILL');
+      await agent.stop('SIGKILL');
+      await redis.stop();
+      cleanup();
+    }
+  }, 60_000);
+});
