@@ -4,7 +4,7 @@ import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-proc
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
-import { agentArgs, httpStatus, runCli, seedAlloc, spawnCli, waitFor, type SeededAlloc } from './cli-stack';
+import { agentArgs, httpStatus, runCli, seedAlloc, sleep, spawnCli, waitFor, type SeededAlloc } from './cli-stack';
 
 /** Every operator command against real processes (Redis, one agent, one gateway, ACLs off). */
 describe('operator commands: human and -json output, exit codes', () => {
@@ -164,6 +164,15 @@ describe('operator commands: human and -json output, exit codes', () => {
     const bad = await cli('operator', 'api', '-X', 'GET', '/v1/allocation/ffffffff-0000-4000-8000-000000000000');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/alloc not found \(404 from the gateway\)/);
+  });
+
+  it('alloc logs -f -n 2 prints only the last two lines of the backlog, then follows', async () => {
+    const f = spawnCli(['alloc', 'logs', '-f', '-n', '2', seeded.id], { FLEETGATE_ADDR: gateway.url });
+    await waitFor('tail', () => f.stdout().includes('five\n'));
+    await sleep(1200);
+    expect(f.stdout()).toBe('four\nfive\n');
+    f.proc.kill('SIGINT');
+    await f.exited;
   });
 
   it('alloc logs -f ends by itself once the allocation is terminal and drained', async () => {

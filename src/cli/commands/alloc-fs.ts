@@ -47,7 +47,7 @@ const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path
   const tail = Boolean(opts.tail) || opts.n !== undefined || opts.c !== undefined;
   const lines = tail && opts.c === undefined ? (opts.n ?? 10) : undefined;
   if (opts.follow) {
-    const sink = new Sink(false, lines);
+    const sink = new Sink(false, lines, 300);
     const offset = !tail ? 0 : (opts.c ?? bytesForLines(lines ?? 10));
     const stream = followFile(
       client,

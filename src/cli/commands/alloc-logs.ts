@@ -40,7 +40,7 @@ const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, 
   const type: LogType = opts.stderr ? 'stderr' : 'stdout';
   const tail = Boolean(opts.tail) || opts.n !== undefined || opts.c !== undefined;
   const lines = tail && opts.c === undefined ? (opts.n ?? 10) : undefined;
-  const sink = new Sink(Boolean(opts.json), lines);
+  const sink = new Sink(Boolean(opts.json), lines, opts.follow ? 300 : Infinity);
   if (!opts.follow) {
     if (lines !== undefined) return tailLines(client, allocId, task, type, lines, sink);
     const origin: Origin = tail ? 'end' : 'start';

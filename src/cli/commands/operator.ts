@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { usage } from '../output/errors';
 import { readAll } from '../../api/http';
@@ -22,10 +23,12 @@ export const register = (program: Command): void => {
           if (i <= 0) throw usage(`header "${h}" is not "Name: value"`);
           headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
         }
-        const piped = !process.stdin.isTTY && process.stdin.readable && !process.stdin.readableEnded;
-        const body = piped ? await readAll(process.stdin) : undefined;
+        // Read a body from a pipe, socket or redirected file (not a terminal or /dev/null), and
+        // never for an explicit GET/HEAD, so `-X GET` cannot hang on a caller's open pipe.
+        const explicit = typeof opts['X'] === 'string' ? opts['X'].toUpperCase() : undefined;
+        const body = explicit === 'GET' || explicit === 'HEAD' || !stdinIsData() ? undefined : await readAll(process.stdin);
         const hasBody = body !== undefined && body.length > 0;
-        const method = typeof opts['X'] === 'string' ? opts['X'].toUpperCase() : hasBody ? 'POST' : 'GET';
+        const method = explicit ?? (hasBody ? 'POST' : 'GET');
         const query = Object.fromEntries(url.searchParams);
         const res = await client.raw({ method, path: url.pathname, query, headers, body: hasBody ? body : undefined });
         const status = res.statusCode ?? 0;
@@ -36,4 +39,13 @@ export const register = (program: Command): void => {
         throw new ApiError(status, (await readAll(res)).toString('utf8'), client.gateway.base + url.pathname, 'gateway');
       }),
     );
+};
+
+const stdinIsData = (): boolean => {
+  try {
+    const st = fs.fstatSync(0);
+    return st.isFIFO() || st.isFile() || st.isSocket();
+  } catch {
+    return false;
+  }
 };

@@ -4,8 +4,9 @@ import { writeOut } from './write';
 
 /**
  * Where log bytes go: stdout raw, or one JSON object per frame with `-json`. With a line limit
- * it holds data back until the backlog is in (the first heartbeat or the end) and then prints
- * only the last lines.
+ * it holds data back until the backlog is in (the first heartbeat, `holdMs` after the first
+ * data when following — the backlog arrives as one burst — or the end) and then prints only
+ * the last lines.
  */
 export class Sink {
   private held: Buffer[] | undefined;
@@ -13,11 +14,13 @@ export class Sink {
   constructor(
     private readonly asJson: boolean,
     lines: number | undefined,
+    private readonly holdMs = Infinity,
   ) {
     this.held = lines === undefined ? undefined : [];
     this.lines = lines ?? 0;
   }
   private readonly lines: number;
+  private holdUntil = Infinity;
 
   collect(item: StreamItem): void {
     if (item.kind === 'data') {
@@ -38,7 +41,12 @@ export class Sink {
       if (this.asJson) await writeOut(process.stdout, JSON.stringify({ File: item.file, FileEvent: item.event }) + '\n');
       return;
     }
-    if (this.held) return this.collect(item);
+    if (this.held) {
+      if (this.holdUntil === Infinity) this.holdUntil = Date.now() + this.holdMs;
+      this.collect(item);
+      if (Date.now() >= this.holdUntil) await this.flush();
+      return;
+    }
     await this.emit(item.data, item.file, item.offset);
   }
 
