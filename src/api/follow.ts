@@ -1,7 +1,7 @@
 import type { FleetgateClient } from './client';
 import { ApiError, GiveUpError, NetworkError, NodeDownError, StreamError } from './errors';
 import { readFrames, type StreamItem } from './frames';
-import { listLogFiles, logResumePoint, streamCheck, type Check, type Position } from './resume';
+import { listLogFiles, logResumePoint, streamCheck, tailPosition, type Check, type Position } from './resume';
 import type { Opened } from './route';
 import type { LogType, Origin } from './types';
 
@@ -42,14 +42,36 @@ export const followLogs = (
   retry: RetryPolicy = DEFAULT_RETRY,
 ): AsyncGenerator<StreamItem> => {
   const base = `${q.task}.${q.type}.`;
+  let tailStart: Position | undefined;
+  let tailDone = false;
+  const listOrDenied = () =>
+    listLogFiles(client, q.allocId, base, hooks.signal).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 403) return undefined;
+      throw err;
+    });
   return resumable(async (pos) => {
+    // A tail start is turned into an exact File+Offset first, so a drop before the first byte
+    // resumes there instead of re-sending (or skipping) whatever the tail window covers then.
+    if (q.origin === 'end' && !tailDone) {
+      const files = await listOrDenied();
+      tailStart = files && tailPosition(files, base, q.offset);
+      tailDone = true;
+    }
+    pos ??= tailStart;
     if (!pos) {
       const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: q.origin, offset: q.offset }, hooks.signal);
       return { opened };
     }
-    const files = await listLogFiles(client, q.allocId, base, hooks.signal);
-    const point = logResumePoint(files, base, pos);
-    if (point.lost) hooks.onLoss?.(`${pos.file} was rotated away while disconnected; some output is missing`);
+    const start = pos;
+    const files = await listOrDenied();
+    if (!files) {
+      // Listing needs read-fs; a read-logs-only token can still follow, from the current end.
+      hooks.onLoss?.('the token cannot list alloc/logs (read-fs), so the stream resumed at the current end; output written while disconnected is missing');
+      const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: 'end', offset: 0 }, hooks.signal);
+      return { opened };
+    }
+    const point = logResumePoint(files, base, start);
+    if (point.lost) hooks.onLoss?.(`${start.file} was rotated away while disconnected; some output is missing`);
     const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: 'start', offset: point.offset }, hooks.signal);
     return { opened, check: point.check };
   }, hooks, retry);

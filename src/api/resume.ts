@@ -65,6 +65,20 @@ export const logResumePoint = (
   return { offset: older + pos.offset, check, lost: false };
 };
 
+/**
+ * The position `back` bytes before the end of the newest log file, spilling into older files
+ * (the `origin=end&offset=N` walk of spec §6.7, computed client-side); undefined with no files.
+ */
+export const tailPosition = (files: readonly LogFile[], base: string, back: number): Position | undefined => {
+  const sorted = [...files].sort((a, b) => b.index - a.index);
+  let left = Math.max(0, back);
+  for (const [i, f] of sorted.entries()) {
+    if (left <= f.size || i === sorted.length - 1) return { file: `alloc/logs/${base}${f.index}`, offset: Math.max(0, f.size - left) };
+    left -= f.size;
+  }
+  return undefined;
+};
+
 /** The task's log files of one type, from a listing of `alloc/logs`. */
 export const listLogFiles = async (
   client: FleetgateClient,

@@ -44,6 +44,23 @@ describe('followLogs resumes after drops without losing or repeating a byte', ()
     expect(reconnects).toBeGreaterThan(3);
   });
 
+  it('a tail start is an exact position: a drop before and after the first bytes repeats nothing', async () => {
+    const client = new FleetgateClient({ address: fake.server.url, direct: 'never' });
+    fake.append('aaaa\n', 5, 10);
+    fake.append('bbbbb\n', 5, 10);
+    fake.dropAfterBytes = 3;
+    let got = '';
+    const ac = new AbortController();
+    const guard = setTimeout(() => ac.abort(), 10_000);
+    setTimeout(() => fake.append('cc\n', 1000, 10), 100);
+    for await (const item of followLogs(client, { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'end', offset: 8 }, { signal: ac.signal }, fastRetry)) {
+      if (item.kind === 'data') got += item.data.toString();
+      if (got.length >= 11) break;
+    }
+    clearTimeout(guard);
+    expect(got).toBe('a\nbbbbb\ncc\n');
+  });
+
   it('gives up with a clear error after the configured time', async () => {
     const client = new FleetgateClient({ address: fake.server.url, direct: 'never' });
     fake.append('a\n', 100, 10);

@@ -1,4 +1,4 @@
-import { logResumePoint } from '../../../src/api/resume';
+import { logResumePoint, tailPosition } from '../../../src/api/resume';
 
 const base = 'web.stdout.';
 const files = [
@@ -44,5 +44,24 @@ describe('logResumePoint (origin=start offset that lands on File+Offset)', () =>
   it('the older files counted are only those still present (purged ones shift the walk)', () => {
     const p = logResumePoint(files.slice(1), base, { file: 'alloc/logs/web.stdout.2', offset: 7 });
     expect(p.offset).toBe(107);
+  });
+});
+
+describe('tailPosition (origin=end offset=N as an exact File+Offset)', () => {
+  const three = [
+    { index: 0, size: 100 },
+    { index: 1, size: 100 },
+    { index: 2, size: 100 },
+  ];
+  it.each([
+    [0, 'alloc/logs/web.stdout.2', 100],
+    [5, 'alloc/logs/web.stdout.2', 95],
+    [250, 'alloc/logs/web.stdout.0', 50],
+    [1000, 'alloc/logs/web.stdout.0', 0],
+  ])('%i bytes back → %s @ %i', (back, file, offset) => {
+    expect(tailPosition(three, base, back)).toEqual({ file, offset });
+  });
+  it('no files: undefined (the server decides)', () => {
+    expect(tailPosition([], base, 10)).toBeUndefined();
   });
 });
