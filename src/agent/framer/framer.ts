@@ -1,4 +1,4 @@
-import { encodeFrame, HEARTBEAT, HEARTBEAT_MS, MAX_FRAME_DATA, type FileEvent } from '../../wire';
+import { encodeDataFrames, encodeFrame, HEARTBEAT, HEARTBEAT_MS, MAX_FRAME_DATA, type FileEvent } from '../../wire';
 
 /** Where frames go: the response, with backpressure (see ResponseSink). */
 export interface FrameSink {
@@ -47,8 +47,11 @@ export class Framer {
     }, this.opts.heartbeatMs ?? HEARTBEAT_MS);
   }
 
-  /** Queue bytes read from `file`; `endOffset` is the file offset just after them. Resolves when the sink has room. */
-  async data(file: string, data: Buffer, endOffset: number): Promise<void> {
+  /**
+   * Queue bytes read from `file`; `endOffset` is the file offset just after them. `flushNow`
+   * (the reader hit EOF) sends everything pending at once. Resolves when the sink has room.
+   */
+  async data(file: string, data: Buffer, endOffset: number, flushNow = false): Promise<void> {
     if (this.stopped || data.length === 0) return;
     if (this.pendingLen > 0 && file !== this.file) this.flush();
     if (this.pendingLen === 0) {
@@ -57,7 +60,9 @@ export class Framer {
     }
     this.chunks.push(data);
     this.pendingLen += data.length;
-    while (this.pendingLen >= MAX_FRAME_DATA) this.emit(MAX_FRAME_DATA);
+    // Every whole frame goes out now, all in one write (a 512 KiB bulk read = 8 frames, one chunk).
+    if (flushNow) this.flush();
+    else if (this.pendingLen >= MAX_FRAME_DATA) this.emit(this.opts.mode === 'json' ? this.pendingLen - (this.pendingLen % MAX_FRAME_DATA) : this.pendingLen);
     if (this.pendingLen > 0 && !this.coalesceTimer) {
       this.coalesceTimer = setTimeout(() => {
         this.coalesceTimer = undefined;
@@ -80,7 +85,7 @@ export class Framer {
       clearTimeout(this.coalesceTimer);
       this.coalesceTimer = undefined;
     }
-    while (this.pendingLen > 0) this.emit(Math.min(this.pendingLen, MAX_FRAME_DATA));
+    if (this.pendingLen > 0) this.emit(this.pendingLen);
   }
 
   /** Flush and stop all timers; later calls are ignored. */
@@ -92,19 +97,22 @@ export class Framer {
     this.heartbeatTimer = undefined;
   }
 
+  /** Write the next `n` pending bytes: as consecutive ≤ 64 KiB frames (json) or raw (plain), one sink write. */
   private emit(n: number): void {
     const data = this.take(n);
-    this.startOffset += data.length;
-    if (this.opts.mode === 'json') this.sink.write(encodeFrame({ data, file: this.file, offset: this.startOffset }));
+    if (this.opts.mode === 'json') this.sink.write(encodeDataFrames(this.file, data, this.startOffset));
     else this.sink.write(data);
+    this.startOffset += data.length;
   }
 
+  /** The next `n` pending bytes as one Buffer; a view (no copy) when they lie in one chunk. */
   private take(n: number): Buffer {
-    const first = this.chunks[0];
-    if (first && first.length === n) {
-      this.chunks.shift();
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
       this.pendingLen -= n;
-      return first;
+      return first.length === n ? first : first.subarray(0, n);
     }
     const parts: Buffer[] = [];
     let need = n;

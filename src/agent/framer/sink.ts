@@ -15,10 +15,18 @@ export class ResponseSink {
     return this.signal.aborted || this.res.destroyed || this.res.writableEnded;
   }
 
-  /** True when the chunk was written; false when the sink is closed (the chunk is dropped). */
+  /**
+   * True when the chunk was written; false when the sink is closed (the chunk is dropped).
+   * The chunk goes to the socket now: node:http corks a chunked response and uncorks on the
+   * next tick, which comes only after the writer's whole microtask chain; a follower would then
+   * start its post-read stat checks (waking thread-pool threads that compete for the CPU) before
+   * the data leaves. Uncorking here makes "append → bytes on the wire" one step.
+   */
   write(chunk: string | Buffer): boolean {
     if (this.closed) return false;
     this.res.write(chunk);
+    const socket = this.res.socket;
+    if (socket && socket.writableCorked > 0) socket.uncork();
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { encodeFrame, FrameDecoder } from '../../../src/wire/frames';
+import { encodeDataFrames, encodeFrame, FrameDecoder, MAX_FRAME_DATA } from '../../../src/wire/frames';
 
 describe('frame encoding', () => {
   it('encodes Nomad’s byte-exact frame for the XSS test text (spec §13 #17)', () => {
@@ -19,6 +19,26 @@ describe('frame encoding', () => {
   });
 });
 
+describe('encodeDataFrames (bulk, straight into a Buffer)', () => {
+  it('is byte-identical to encodeFrame per ≤ 64 KiB piece, Offset = end of each piece', () => {
+    for (const len of [1, 2, 3, MAX_FRAME_DATA - 1, MAX_FRAME_DATA, MAX_FRAME_DATA + 1, 16 * MAX_FRAME_DATA, 1_000_003]) {
+      const data = Buffer.alloc(len);
+      for (let i = 0; i < len; i++) data[i] = (i * 7919) & 0xff;
+      for (const [file, start] of [['alloc/logs/web.stdout.0', 0], ['x"é\\n', 12345], ['', 7]] as const) {
+        let expected = '';
+        for (let p = 0; p < len; p += MAX_FRAME_DATA) {
+          const piece = data.subarray(p, Math.min(len, p + MAX_FRAME_DATA));
+          expected += encodeFrame({ data: piece, file, offset: start + p + piece.length });
+        }
+        expect(encodeDataFrames(file, data, start).toString('utf8')).toBe(expected);
+      }
+    }
+  });
+  it('no data → no bytes', () => {
+    expect(encodeDataFrames('a', Buffer.alloc(0), 5).length).toBe(0);
+  });
+});
+
 describe('frame decoding', () => {
   it('decodes concatenated frames split at arbitrary byte boundaries', () => {
     const wire =
@@ -30,6 +50,15 @@ describe('frame decoding', () => {
       expect(frames.filter((f) => f.heartbeat)).toHaveLength(1);
       expect(frames[0]!.file).toBe('x"}{');
       expect(d.trailer()).toBe('');
+    }
+  });
+
+  it('keeps a multi-byte UTF-8 character split across Buffer chunks', () => {
+    const wire = Buffer.from(encodeFrame({ data: Buffer.from('x'), file: 'logs/é€😀', offset: 1 }));
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const d = new FrameDecoder();
+      const frames = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))];
+      expect(frames.map((f) => f.file)).toEqual(['logs/é€😀']);
     }
   });
 

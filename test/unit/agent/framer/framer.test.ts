@@ -43,6 +43,28 @@ describe('framer', () => {
     const fr = frames(s);
     expect(fr.map((x) => [x.data.length, x.offset])).toEqual([[MAX_FRAME_DATA, MAX_FRAME_DATA], [70000 - MAX_FRAME_DATA, 70000]]);
   });
+  it('a 1 MiB read goes out as 16 full frames in ONE sink write; a remainder waits for flush', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json' });
+    await f.data('a', Buffer.alloc(16 * MAX_FRAME_DATA + 10, 'z'), 100 + 16 * MAX_FRAME_DATA + 10);
+    expect(s.out).toHaveLength(1);
+    expect(frames(s).map((x) => [x.data.length, x.offset])).toEqual(
+      Array.from({ length: 16 }, (_, i) => [MAX_FRAME_DATA, 100 + (i + 1) * MAX_FRAME_DATA]),
+    );
+    f.close();
+    expect(frames(s).at(-1)).toMatchObject({ offset: 100 + 16 * MAX_FRAME_DATA + 10 });
+    expect(frames(s).at(-1)!.data.length).toBe(10);
+  });
+  it('flushNow (reader at EOF) sends pending and new data at once, merged, without waiting for the timer', async () => {
+    const s = new MemSink();
+    const f = new Framer(s, { mode: 'json', coalesceMs: 10_000 });
+    await f.data('a', Buffer.from('abc'), 3);
+    expect(s.out).toHaveLength(0);
+    await f.data('a', Buffer.from('de'), 5, true);
+    expect(s.out).toHaveLength(1);
+    expect(frames(s)).toEqual([expect.objectContaining({ data: Buffer.from('abcde'), offset: 5 })]);
+    f.close();
+  });
   it('a data read starting mid-file keeps its file offsets', async () => {
     const s = new MemSink();
     const f = new Framer(s, { mode: 'json' });
