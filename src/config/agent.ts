@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { redisUrlSchema } from './redis-url';
 import { DEFAULTS } from './defaults';
 
 /**
@@ -60,7 +61,7 @@ export const AgentConfigSchema = z
     datacenter: z.string().min(1).default(DEFAULTS.datacenter),
     meta: z.record(metaKey, z.string()).default({}),
     advertise: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-    redis: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional(),
+    redis: redisUrlSchema.optional(),
     registry_prefix: z.string().default(DEFAULTS.registryPrefix),
     acl: z.boolean().default(false),
     acl_key: z.string().min(1).optional(),

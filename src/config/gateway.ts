@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { redisUrlSchema } from './redis-url';
 import { ConfigError } from './agent';
 import { DEFAULTS } from './defaults';
 
@@ -16,7 +17,7 @@ const hostPort = z
 export const GatewayConfigSchema = z
   .object({
     http_addr: hostPort.default(DEFAULTS.httpAddr),
-    redis: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }),
+    redis: redisUrlSchema,
     registry_prefix: z.string().default(DEFAULTS.registryPrefix),
     acl: z.boolean().default(false),
     acl_key: z.string().min(1).optional(),

@@ -3,11 +3,13 @@ import { DEFAULTS } from '../config/defaults';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
 import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
 import { HEARTBEAT_LUA, PUT_ALLOC_LUA, PUT_POLICY_LUA, REMOVE_ALLOC_LUA, redisKeys, type RedisKeys } from './redis-keys';
+import { redisTarget } from './redis-url';
 import { matchesFilter } from './status';
 
 type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
 
 export interface RedisRegistryOptions {
+  /** `redis://…` for one server, `redis-sentinel://h:p,h:p/<master>` for Sentinel (redis-url.ts). */
   url: string;
   prefix?: string;
   /** Per-command deadline: a request waits at most this long on a sick Redis. */
@@ -78,9 +80,11 @@ export class RedisRegistry implements Registry {
 
   /** Connects both connections; returns after `startupWaitMs` even if Redis is not up yet. */
   static async connect(opts: RedisRegistryOptions): Promise<RedisRegistry> {
-    const client = new Redis(opts.url, clientOptions(opts, false));
+    const target = redisTarget(opts.url);
+    const make = (o: RedisOptions) => (target.url ? new Redis(target.url, { ...target.options, ...o }) : new Redis({ ...target.options, ...o }));
+    const client = make(clientOptions(opts, false));
     // The subscriber queues SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
-    const sub = new Redis(opts.url, { ...clientOptions(opts, true), maxRetriesPerRequest: null, commandTimeout: undefined });
+    const sub = make({ ...clientOptions(opts, true), maxRetriesPerRequest: null, commandTimeout: undefined });
     const reg = new RedisRegistry(client, sub, opts.prefix ?? DEFAULTS.registryPrefix, opts.onError ?? (() => undefined));
     const wait = opts.startupWaitMs ?? 5000;
     const ready = (r: Redis) =>
