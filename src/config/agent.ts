@@ -1,7 +1,9 @@
-import fs from 'node:fs';
 import { z } from 'zod';
-import { redisUrlSchema } from './redis-url';
 import { DEFAULTS } from './defaults';
+import { redisUrlSchema } from './redis-url';
+import { ConfigError, defined, fromEnv, hostPort, logLevel, num, readConfigFile, validate, type EnvTwins } from './sources';
+
+export { ConfigError } from './sources';
 
 /**
  * `fleetgate agent` configuration (design.md "Command line"): flags win over `FLEETGATE_*`
@@ -9,11 +11,6 @@ import { DEFAULTS } from './defaults';
  * wins over defaults. Every source is validated by one zod schema so a bad value in any of
  * them produces the same one-line error naming the key.
  */
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port (e.g. 127.0.0.1:4646)')
-  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
-
 const metaKey = z.string().regex(/^[^=\s]+$/, 'meta keys must be non-empty without "=" or spaces');
 
 export const TaskLogsSchema = z
@@ -66,18 +63,13 @@ export const AgentConfigSchema = z
     acl: z.boolean().default(false),
     acl_key: z.string().min(1).optional(),
     heartbeat_interval_ms: z.number().int().min(100).default(DEFAULTS.heartbeatIntervalMs),
-    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    log_level: logLevel,
     allocations: z.array(AllocationSpecSchema).default([]),
   })
   .strict()
   .refine((c) => !c.acl || c.acl_key !== undefined, { message: 'acl is on but acl_key is not set', path: ['acl_key'] });
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
-
-/** A config problem: the CLI prints `fleetgate: config: <message>` and exits 2. */
-export class ConfigError extends Error {
-  readonly exitCode = 2;
-}
 
 /** `k=v` pairs (repeatable `--meta`, comma-separated in FLEETGATE_META). */
 export const parseMetaPairs = (pairs: readonly string[], source: string): Record<string, string> => {
@@ -107,53 +99,25 @@ export interface AgentFlags {
   logLevel?: string;
 }
 
-const ENV_KEYS: Record<string, keyof AgentConfig> = {
-  FLEETGATE_HTTP_ADDR: 'http_addr',
-  FLEETGATE_DATA_DIR: 'data_dir',
-  FLEETGATE_NODE_NAME: 'node_name',
-  FLEETGATE_DATACENTER: 'datacenter',
-  FLEETGATE_ADVERTISE: 'advertise',
-  FLEETGATE_REDIS: 'redis',
-  FLEETGATE_REGISTRY_PREFIX: 'registry_prefix',
-  FLEETGATE_ACL_KEY: 'acl_key',
-  FLEETGATE_LOG_LEVEL: 'log_level',
-};
-
-const num = (v: string | undefined): number | string | undefined =>
-  v === undefined || v === '' ? undefined : /^\d+$/.test(v) ? Number(v) : v;
-const bool = (v: string | undefined): boolean | string | undefined =>
-  v === undefined || v === '' ? undefined : ['1', 'true'].includes(v) ? true : ['0', 'false'].includes(v) ? false : v;
-
-const defined = (o: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-
-const readConfigFile = (file: string): Record<string, unknown> => {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`config: cannot read ${file}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`config: ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ConfigError(`config: ${file} must hold a JSON object`);
-  }
-  return json as Record<string, unknown>;
+const ENV_TWINS: EnvTwins = {
+  strings: {
+    FLEETGATE_HTTP_ADDR: 'http_addr',
+    FLEETGATE_DATA_DIR: 'data_dir',
+    FLEETGATE_NODE_NAME: 'node_name',
+    FLEETGATE_DATACENTER: 'datacenter',
+    FLEETGATE_ADVERTISE: 'advertise',
+    FLEETGATE_REDIS: 'redis',
+    FLEETGATE_REGISTRY_PREFIX: 'registry_prefix',
+    FLEETGATE_ACL_KEY: 'acl_key',
+    FLEETGATE_LOG_LEVEL: 'log_level',
+  },
+  numbers: { FLEETGATE_HEARTBEAT_INTERVAL_MS: 'heartbeat_interval_ms' },
+  booleans: { FLEETGATE_ACL: 'acl' },
 };
 
 /** Merge file < env < flags and validate. Throws ConfigError with one line naming the key. */
 export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig => {
-  const configFile = flags.config ?? env['FLEETGATE_CONFIG'];
-  const file = configFile ? readConfigFile(configFile) : {};
-  const fromEnv: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(ENV_KEYS)) if (env[name]) fromEnv[key] = env[name];
-  if (env['FLEETGATE_ACL'] !== undefined) fromEnv['acl'] = bool(env['FLEETGATE_ACL']);
-  if (env['FLEETGATE_HEARTBEAT_INTERVAL_MS']) fromEnv['heartbeat_interval_ms'] = num(env['FLEETGATE_HEARTBEAT_INTERVAL_MS']);
+  const file = readConfigFile(flags.config, env);
   const envMeta = env['FLEETGATE_META'] ? parseMetaPairs(env['FLEETGATE_META'].split(','), 'FLEETGATE_META') : undefined;
   const flagMeta = flags.meta?.length ? parseMetaPairs(flags.meta, '--meta') : undefined;
   const fromFlags = defined({
@@ -170,14 +134,8 @@ export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): Agen
     log_level: flags.logLevel,
   });
   const fileMeta = typeof file['meta'] === 'object' && file['meta'] !== null ? (file['meta'] as Record<string, unknown>) : {};
-  const merged: Record<string, unknown> = { ...file, ...fromEnv, ...fromFlags };
+  const merged: Record<string, unknown> = { ...file, ...fromEnv(env, ENV_TWINS), ...fromFlags };
   // Meta merges key by key across sources rather than one source replacing another.
   if (envMeta || flagMeta || file['meta'] !== undefined) merged['meta'] = { ...fileMeta, ...envMeta, ...flagMeta };
-  const parsed = AgentConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = issue.path.length ? issue.path.map(String).join('.') : 'config';
-    throw new ConfigError(`config: ${key}: ${issue.message}`);
-  }
-  return parsed.data;
+  return validate(AgentConfigSchema, merged);
 };

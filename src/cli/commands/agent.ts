@@ -1,40 +1,22 @@
 import type { Command } from 'commander';
 import { createAuthenticator } from '../../acl/authenticator';
-import { KeyMaterialError, loadKeyMaterial } from '../../acl/keys';
 import type { Authenticator } from '../../acl/types';
 import { startAgent } from '../../agent/agent';
-import { ConfigError, loadAgentConfig, type AgentConfig, type AgentFlags } from '../../config/agent';
+import { loadAgentConfig, type AgentConfig, type AgentFlags } from '../../config/agent';
 import { createLogger, type Logger } from '../../log/logger';
 import { MemoryRegistry } from '../../registry/memory';
 import type { Registry } from '../../registry/registry';
 import { RedisRegistry } from '../../registry/redis';
+import { loadAclKey } from '../acl-key';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** Config problems are one line and exit code 2 (design.md "Command line"). */
-const configError = (message: string): never => {
-  process.stderr.write(`fleetgate: ${message}\n`);
-  process.exit(2);
-};
+const buildAuthenticator = (config: AgentConfig, registry: Registry, logger: Logger): Authenticator | undefined =>
+  config.acl ? createAuthenticator({ keyMaterial: loadAclKey(config.acl_key!), registry, logger }) : undefined;
 
-const buildAuthenticator = (config: AgentConfig, registry: Registry, logger: Logger): Authenticator | undefined => {
-  if (!config.acl) return undefined;
-  try {
-    return createAuthenticator({ keyMaterial: loadKeyMaterial(config.acl_key!), registry, logger });
-  } catch (err) {
-    if (err instanceof KeyMaterialError) return configError(`config: acl_key: ${err.message}`);
-    throw err;
-  }
-};
-
+/** Config problems throw ConfigError: main.ts prints its one line and exits 2 (design.md). */
 const run = async (flags: AgentFlags): Promise<void> => {
-  let config: AgentConfig;
-  try {
-    config = loadAgentConfig(flags, process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) return configError(err.message);
-    throw err;
-  }
+  const config = loadAgentConfig(flags, process.env);
   const logger = createLogger({ level: config.log_level, name: 'agent' });
   const registry: Registry | undefined = config.redis
     ? await RedisRegistry.connect({

@@ -7,7 +7,8 @@ import { aclDisabled } from '../../acl/disabled';
 import { loadKeyMaterial, type KeyMaterial } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
 import { startAgent } from '../../agent/agent';
-import { AgentConfigSchema, ConfigError } from '../../config/agent';
+import { AgentConfigSchema } from '../../config/agent';
+import { validate } from '../../config/sources';
 import { LocalForwarder } from '../../forward/local';
 import { createLogger } from '../../log/logger';
 import { createMetrics } from '../../log/metrics';
@@ -56,20 +57,19 @@ const bootstrap = async (url: string): Promise<string> => {
  */
 const run = async (flags: DevFlags): Promise<void> => {
   const dataDir = flags.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetgate-dev-'));
-  const parsed = AgentConfigSchema.safeParse({
+  const agentConfig = validate(AgentConfigSchema, {
     http_addr: '127.0.0.1:0',
     data_dir: dataDir,
     node_name: 'dev',
     log_level: flags.logLevel,
     allocations: [{ job: 'demo', tasks: [DEMO_TASK] }],
   });
-  if (!parsed.success) throw new ConfigError(`config: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const logger = createLogger({ level: flags.logLevel, name: 'dev' });
   const registry = new MemoryRegistry();
   const acl = flags.acl ? devKeys(dataDir) : undefined;
   const keys = acl?.keys;
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
-  const agent = await startAgent(parsed.data, { logger, registry, ...(keys ? { authenticator } : {}) });
+  const agent = await startAgent(agentConfig, { logger, registry, ...(keys ? { authenticator } : {}) });
   const local = new LocalForwarder(agent.app);
   const metrics = createMetrics({ role: 'gateway' });
   const aclApi = createAclApi({ registry, authenticator, ...(keys ? { signer: createSigner(keys) } : {}) });

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { createAuthenticator } from '../../acl/authenticator';
-import { canSign, KeyMaterialError, loadKeyMaterial } from '../../acl/keys';
+import { canSign } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
 import { aclDisabled } from '../../acl/disabled';
-import { ConfigError } from '../../config/agent';
-import { loadGatewayConfig, type GatewayConfig, type GatewayFlags } from '../../config/gateway';
+import { loadGatewayConfig, type GatewayFlags } from '../../config/gateway';
 import { RemoteForwarder } from '../../forward/remote';
 import { createLogger } from '../../log/logger';
 import { createMetrics } from '../../log/metrics';
@@ -12,28 +11,13 @@ import { CachedRegistry } from '../../registry/cached';
 import { RedisRegistry } from '../../registry/redis';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
+import { loadAclKey } from '../acl-key';
 import { listen } from './gateway-serve';
 
-const configError = (message: string): never => {
-  process.stderr.write(`fleetgate: ${message}\n`);
-  process.exit(2);
-};
-
+/** Config problems throw ConfigError: main.ts prints its one line and exits 2 (design.md). */
 const run = async (flags: GatewayFlags): Promise<void> => {
-  let config: GatewayConfig;
-  try {
-    config = loadGatewayConfig(flags, process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) return configError(err.message);
-    throw err;
-  }
-  let keys: ReturnType<typeof loadKeyMaterial> | undefined;
-  try {
-    keys = config.acl ? loadKeyMaterial(config.acl_key!) : undefined;
-  } catch (err) {
-    if (err instanceof KeyMaterialError) return configError(`config: acl_key: ${err.message}`);
-    throw err;
-  }
+  const config = loadGatewayConfig(flags, process.env);
+  const keys = config.acl ? loadAclKey(config.acl_key!) : undefined;
   const logger = createLogger({ level: config.log_level, name: 'gateway' });
   const metrics = createMetrics({ role: 'gateway' });
   const redis = await RedisRegistry.connect({
