@@ -19,5 +19,7 @@ export const httpLogger = (logger: Logger) =>
         // The query string is kept: fleetgate never takes tokens from it.
         url: req.url,
       }),
+      // The status is what an operator reads; response headers cost serialization per request.
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { reapOrphanTasks } from '../../src/agent/runner/pidfiles';
 import type { AllocResourceUsage, NodeMetaResponse } from '../../src/wire';
 import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { tmpDir } from '../helpers/tmp';
@@ -52,8 +53,19 @@ describe('fleetgate agent process', () => {
   afterEach(async () => {
     await agent?.stop('SIGKILL');
     agent = undefined;
+    // Tasks run in their own process groups and survive a SIGKILLed agent: don't leak them.
+    reapOrphanTasks(path.join(t.dir, 'data'));
     t.cleanup();
   });
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   const allocId = () => fs.readdirSync(path.join(t.dir, 'data/client/allocs')).find((n) => n.endsWith('.json'))!.slice(0, -5);
   const manifest = (id: string) => JSON.parse(fs.readFileSync(path.join(t.dir, `data/client/allocs/${id}.json`), 'utf8'));
@@ -149,6 +161,20 @@ describe('fleetgate agent process', () => {
     expect(body.Dynamic).toEqual({ foo: 'bar', rack: null });
     expect(body.Meta['foo']).toBe('bar');
     expect(body.Meta['rack']).toBeUndefined();
+  });
+
+  it('a task left running by a SIGKILLed agent is killed when the agent starts again, not duplicated', async () => {
+    agent = await start();
+    const id = allocId();
+    const pidFile = path.join(t.dir, 'data/client/tasks', `${id}.web.pid`);
+    const { pid } = await waitFor(() => (fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined));
+    await agent.stop('SIGKILL');
+    expect(alive(pid)).toBe(true);
+    agent = await start();
+    await waitFor(() => (alive(pid) ? undefined : true));
+    const next = await waitFor(() => (fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined));
+    expect(next.pid).not.toBe(pid);
+    expect(alive(next.pid)).toBe(true);
   });
 
   it('a bad config is one line naming the key and exits 2', async () => {

@@ -7,6 +7,7 @@ import { nowNs } from '../manifests/schema';
 import type { ManifestStore } from '../manifests/store';
 import type { PidSource } from '../stats/alloc';
 import { specKey, StaticAllocIds } from './ids';
+import { reapOrphanTasks } from './pidfiles';
 import { createAllocLayout } from './layout';
 import { TaskProcess, type TaskExit } from './task';
 
@@ -35,6 +36,8 @@ export class TaskRunner implements PidSource {
   /** Start every configured allocation not stopped by an operator; returns their ids. */
   async start(specs: readonly AllocationSpec[]): Promise<AllocId[]> {
     this.ids ??= await StaticAllocIds.open(this.dataDir);
+    const reaped = reapOrphanTasks(this.dataDir);
+    if (reaped.length) this.log.warn({ pids: reaped }, 'killed tasks left running by a previous agent');
     const started: AllocId[] = [];
     for (const spec of specs) {
       const { id, stopped } = await this.ids.idFor(specKey(spec));
@@ -96,7 +99,7 @@ export class TaskRunner implements PidSource {
     await this.manifests.write(manifest);
     const allocDir = allocDirOf(this.dataDir, id);
     await createAllocLayout(allocDir, manifest.Tasks);
-    const env = { allocId: id, allocDir, job: spec.job, group, namespace: spec.namespace };
+    const env = { dataDir: this.dataDir, allocId: id, allocDir, job: spec.job, group, namespace: spec.namespace };
     const tasks = new Map(spec.tasks.map((ts) => [ts.name, new TaskProcess(ts, env, this.log.child({ alloc: id }))]));
     const entry: Running = { tasks, stopping: false, done: Promise.resolve() };
     this.running.set(id, entry);

@@ -2,9 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { TaskSpec } from '../../config/agent';
+import { forgetTask, recordTask } from './pidfiles';
 import { LogRotator } from './rotator';
 
 export interface TaskEnv {
+  /** The agent's data dir, where the task's pid file lives while it runs (pidfiles.ts). */
+  dataDir: string;
   allocId: string;
   allocDir: string;
   job: string;
@@ -70,6 +73,7 @@ export class TaskProcess {
         this.log.error({ err: e, task: spec.name }, 'writing task log failed');
       }
     };
+    const pidFile = this.child.pid !== undefined ? recordTask(env.dataDir, `${env.allocId}.${spec.name}`, this.child.pid) : undefined;
     this.child.stdout!.on('data', onChunk(out));
     this.child.stderr!.on('data', onChunk(err));
     this.exited = new Promise<TaskExit>((resolve) => {
@@ -81,6 +85,7 @@ export class TaskProcess {
       // 'close' (not 'exit'): every byte of stdout/stderr has been written to the log by then.
       this.child.once('close', (code, signal) => {
         if (this.killTimer) clearTimeout(this.killTimer);
+        if (pidFile) forgetTask(pidFile);
         out.close();
         err.close();
         resolve({ code, signal });
