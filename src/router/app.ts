@@ -16,7 +16,8 @@ export const createGatewayApp = (deps: GatewayDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.set('query parser', 'extended');
+  // Flat parameters only (node_id, path, prefix…): the simple parser, not qs, on the request path.
+  app.set('query parser', 'simple');
   app.use(httpLogger(deps.logger));
   app.use(clientRoutes(deps));
   app.use(readApi(deps));
