@@ -1,2 +1,3 @@
 export { Framer, type FrameSink, type FramerOptions } from './framer';
 export { ResponseSink } from './sink';
+export { streamFramed } from './respond';

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { errors } from '../../errors';
 import { displayRel, openInAlloc } from '../allocdir';
-import { Framer, ResponseSink } from '../framer';
+import { streamFramed } from '../framer';
 import type { LocalAlloc } from '../types';
 import { streamFile } from './follow';
 import type { StreamParams } from './params';
@@ -16,22 +16,10 @@ export const streamPath = async (res: Response, signal: AbortSignal, alloc: Loca
   try {
     const start = p.origin === 'end' ? Math.max(f.size - p.offset, 0) : p.offset;
     if (start < 0) throw errors.negativeOffset(p.offset, displayRel(f.rel));
-    // Go sniffs frame JSON as text/plain (spec §6.9); say so explicitly and send headers now,
-    // so a follower on an idle file knows at once that the stream is open.
-    res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.flushHeaders();
-    const sink = new ResponseSink(res, signal);
-    const framer = new Framer(sink, { mode: 'json' });
-    framer.start();
-    try {
-      await streamFile({ file: f, name: p.path, start, follow: p.follow, framer, signal });
-    } catch (e) {
-      framer.flush();
-      sink.write(e instanceof Error ? e.message : String(e));
-    } finally {
-      framer.close();
-    }
-    res.end();
+    // Go sniffs frame JSON as text/plain (spec §6.9): say so explicitly.
+    await streamFramed(res, signal, 'text/plain; charset=utf-8', 'json', (framer) =>
+      streamFile({ file: f, name: p.path, start, follow: p.follow, framer, signal }),
+    );
   } finally {
     await f.handle.close().catch(() => undefined);
   }

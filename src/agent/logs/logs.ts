@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { errors, isHttpError } from '../../errors';
 import { allocRoot } from '../allocdir';
-import { Framer, ResponseSink } from '../framer';
+import { streamFramed } from '../framer';
 import type { LogsParams } from '../fs/params';
 import type { LocalAlloc } from '../types';
 import { listLogFiles } from './log-files';
@@ -26,18 +26,7 @@ export const streamLogs = async (res: Response, signal: AbortSignal, alloc: Loca
   }
   if (files.length === 0) throw errors.logNotFound(p.task, p.type);
 
-  res.status(200).setHeader('Content-Type', p.plain ? 'text/plain' : 'application/json');
-  res.flushHeaders();
-  const sink = new ResponseSink(res, signal);
-  const framer = new Framer(sink, { mode: p.plain ? 'plain' : 'json' });
-  framer.start();
-  try {
-    await walkLogs({ alloc, root, task: p.task, type: p.type, origin: p.origin, offset: p.offset, follow: p.follow, framer, signal });
-  } catch (e) {
-    framer.flush();
-    sink.write(e instanceof Error ? e.message : String(e));
-  } finally {
-    framer.close();
-  }
-  res.end();
+  await streamFramed(res, signal, p.plain ? 'text/plain' : 'application/json', p.plain ? 'plain' : 'json', (framer) =>
+    walkLogs({ alloc, root, task: p.task, type: p.type, origin: p.origin, offset: p.offset, follow: p.follow, framer, signal }),
+  );
 };
