@@ -24,9 +24,15 @@ export const register = (program: Command): void => {
           headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
         }
         // Read a body from a pipe, socket or redirected file (not a terminal or /dev/null), and
-        // never for an explicit GET/HEAD, so `-X GET` cannot hang on a caller's open pipe.
+        // never for an explicit GET/HEAD. Without -X, a pipe that stays silent is no body: a
+        // script run with an open, idle stdin must not hang (it gets a GET).
         const explicit = typeof opts['X'] === 'string' ? opts['X'].toUpperCase() : undefined;
-        const body = explicit === 'GET' || explicit === 'HEAD' || !stdinIsData() ? undefined : await readAll(process.stdin);
+        const body =
+          explicit === 'GET' || explicit === 'HEAD' || !stdinIsData()
+            ? undefined
+            : explicit
+              ? await readAll(process.stdin)
+              : await readIfPrompt(process.stdin, STDIN_SILENCE_MS);
         const hasBody = body !== undefined && body.length > 0;
         const method = explicit ?? (hasBody ? 'POST' : 'GET');
         const query = Object.fromEntries(url.searchParams);
@@ -40,6 +46,28 @@ export const register = (program: Command): void => {
       }),
     );
 };
+
+/** How long a pipe may stay silent before `operator api` without -X decides there is no body. */
+const STDIN_SILENCE_MS = 200;
+
+/** The whole stream if its first byte (or EOF) comes within `ms`; otherwise undefined. */
+const readIfPrompt = (stream: NodeJS.ReadStream, ms: number): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      stream.off('data', onData).off('end', onEnd).off('error', reject).pause();
+      resolve(undefined);
+    }, ms);
+    const onData = (c: Buffer) => {
+      clearTimeout(timer);
+      chunks.push(c);
+    };
+    const onEnd = () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    };
+    stream.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 
 const stdinIsData = (): boolean => {
   try {
