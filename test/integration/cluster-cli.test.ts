@@ -18,7 +18,19 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
 
   beforeAll(async () => {
     cluster = spawnCli(['cluster', '--free-ports', '--dir', path.join(dir, 'c')]);
-    await waitFor('cluster ready', () => cluster.stdout().includes('Ctrl-C stops everything'), 45000);
+    try {
+      await waitFor('cluster ready', () => {
+        if (cluster.proc.exitCode !== null) throw new Error(`fleetgate cluster exited ${cluster.proc.exitCode}`);
+        return cluster.stdout().includes('Ctrl-C stops everything');
+      }, 45000);
+    } catch (e) {
+      // Say why: the cluster's own output and every child's log.
+      const logsDir = path.join(dir, 'c');
+      const logs = fs.existsSync(logsDir)
+        ? fs.readdirSync(logsDir).filter((n) => n.endsWith('.log')).map((n) => `--- ${n}\n${fs.readFileSync(path.join(logsDir, n), 'utf8').slice(-2000)}`)
+        : [];
+      throw new Error(`${(e as Error).message}\n--- stdout\n${cluster.stdout()}\n--- stderr\n${cluster.stderr()}\n${logs.join('\n')}`);
+    }
     const out = cluster.stdout();
     addr = /export FLEETGATE_ADDR=(\S+)/.exec(out)![1]!;
     mgmt = /^management token: (\S+)$/m.exec(out)![1]!;

@@ -7,6 +7,8 @@ export interface Child {
   readonly name: string;
   readonly proc: ChildProcess;
   readonly logFile: string;
+  /** The base URL it printed (`listening on http://…`), when it prints one. */
+  readonly url?: string;
 }
 
 export const freePort = (): Promise<number> =>
@@ -40,8 +42,9 @@ export const startChild = (name: string, cmd: string, args: string[], logFile: s
       if (done) return;
       done = true;
       clearTimeout(timer);
+      const url = /listening on (http:\/\/\S+)/.exec(seen)?.[1];
       if (err) reject(err);
-      else resolve({ name, proc, logFile });
+      else resolve({ name, proc, logFile, ...(url ? { url } : {}) });
     };
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');

@@ -20,11 +20,15 @@ export interface ClusterOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Fixed topology ports when all are free (so the printed commands are stable), else free ones. */
+/**
+ * Fixed topology ports when all are free (so the printed commands are stable); otherwise port 0
+ * for the gateway and agents, which then report the port they bound (no race with other
+ * programs picking the same "free" port between our check and their bind).
+ */
 const choosePorts = async (free: boolean): Promise<{ gateway: number; agents: number[]; redis: number }> => {
   const fixed = [TOPOLOGY.gateway.port, ...TOPOLOGY.agents.map((a) => a.port)];
   const useFixed = !free && (await Promise.all(fixed.map(portFree))).every(Boolean);
-  const ports = useFixed ? fixed : await Promise.all(fixed.map(() => freePort()));
+  const ports = useFixed ? fixed : fixed.map(() => 0);
   return { gateway: ports[0]!, agents: ports.slice(1), redis: await freePort() };
 };
 
@@ -54,31 +58,73 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
     if (!fs.existsSync(path.join(keysDir, 'acl-private.pem'))) writeKeyPair(keysDir);
     const redisUrl = `redis://127.0.0.1:${ports.redis}`;
     children.push(
-      await startChild('redis', o.redisServer, ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], path.join(dir, 'redis.log'), /Ready to accept connections/),
+      await startChild(
+        'redis',
+        o.redisServer,
+        ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        path.join(dir, 'redis.log'),
+        /Ready to accept connections/,
+      ),
     );
     const fg = (name: string, args: string[]) =>
-      startChild(name, process.execPath, [o.cliPath, ...args], path.join(dir, `${name}.log`), /listening on http:\/\//);
-    const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-    children.push(await fg(TOPOLOGY.gateway.service, ['gateway', '--http-addr', `127.0.0.1:${ports.gateway}`, '--redis', redisUrl, '--acl', '--acl-key', path.join(keysDir, 'acl-private.pem')]));
+      startChild(
+        name,
+        process.execPath,
+        [o.cliPath, ...args],
+        path.join(dir, `${name}.log`),
+        /listening on http:\/\//,
+      );
+    const gateway = await fg(TOPOLOGY.gateway.service, [
+      'gateway',
+      '--http-addr',
+      `127.0.0.1:${ports.gateway}`,
+      '--redis',
+      redisUrl,
+      '--acl',
+      '--acl-key',
+      path.join(keysDir, 'acl-private.pem'),
+    ]);
+    children.push(gateway);
+    const gatewayUrl = gateway.url ?? `http://127.0.0.1:${ports.gateway}`;
     const agentUrls: string[] = [];
     for (const [i, a] of TOPOLOGY.agents.entries()) {
       const configFile = path.join(dir, `${a.service}.json`);
       fs.writeFileSync(configFile, JSON.stringify(agentConfig(a), null, 2));
       const port = ports.agents[i]!;
       const meta = Object.entries(a.meta).flatMap(([k, v]) => ['--meta', `${k}=${v}`]);
-      children.push(
-        await fg(a.service, [
-          'agent', '--config', configFile, '--http-addr', `127.0.0.1:${port}`, '--data-dir', path.join(dir, a.service),
-          '--node-name', a.nodeName, '--datacenter', a.datacenter, ...meta, '--redis', redisUrl,
-          '--acl', '--acl-key', path.join(keysDir, 'acl-public.pem'), '--heartbeat-interval-ms', String(o.heartbeatMs),
-        ]),
-      );
-      agentUrls.push(`http://127.0.0.1:${port}`);
+      const agent = await fg(a.service, [
+        'agent',
+        '--config',
+        configFile,
+        '--http-addr',
+        `127.0.0.1:${port}`,
+        '--data-dir',
+        path.join(dir, a.service),
+        '--node-name',
+        a.nodeName,
+        '--datacenter',
+        a.datacenter,
+        ...meta,
+        '--redis',
+        redisUrl,
+        '--acl',
+        '--acl-key',
+        path.join(keysDir, 'acl-public.pem'),
+        '--heartbeat-interval-ms',
+        String(o.heartbeatMs),
+      ]);
+      children.push(agent);
+      agentUrls.push(agent.url ?? `http://127.0.0.1:${port}`);
     }
     if (stopping) return;
     const running = await bootstrap(gatewayUrl, redisUrl, dir, agentUrls);
     print(banner(running));
-    for (const c of children) c.proc.once('exit', (code, sig) => !stopping && print(`fleetgate cluster: ${c.name} exited (${sig ?? code}); see ${c.logFile}\n`));
+    for (const c of children)
+      c.proc.once(
+        'exit',
+        (code, sig) =>
+          !stopping && print(`fleetgate cluster: ${c.name} exited (${sig ?? code}); see ${c.logFile}\n`),
+      );
     await stopped;
   } finally {
     await stopChildren(children);
@@ -90,13 +136,23 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
 };
 
 /** Bootstrap ACLs, make the read-only demo token, and wait for the three allocations to register. */
-const bootstrap = async (gatewayUrl: string, redisUrl: string, dir: string, agentUrls: string[]): Promise<RunningCluster> => {
+const bootstrap = async (
+  gatewayUrl: string,
+  redisUrl: string,
+  dir: string,
+  agentUrls: string[],
+): Promise<RunningCluster> => {
   const anon = new FleetgateClient({ address: gatewayUrl });
   const mgmt = (await anon.aclBootstrap()).SecretID;
   const client = new FleetgateClient({ address: gatewayUrl, token: mgmt });
   const p = TOPOLOGY.demoPolicy;
   await client.aclPolicyApply({ Name: p.name, Description: p.description, Rules: JSON.stringify(p.rules) });
-  const read = await client.aclTokenCreate({ Name: 'demo read-only', Type: 'client', Policies: [p.name], ExpirationTTL: '8h' });
+  const read = await client.aclTokenCreate({
+    Name: 'demo read-only',
+    Type: 'client',
+    Policies: [p.name],
+    ExpirationTTL: '8h',
+  });
   const nodes = new Map<string, string>();
   const end = Date.now() + 20000;
   for (;;) {
@@ -106,8 +162,12 @@ const bootstrap = async (gatewayUrl: string, redisUrl: string, dir: string, agen
       const alloc = allocs.find((x) => nodes.get(x.NodeID) === a.nodeName && x.JobID === a.job);
       return { nodeName: a.nodeName, url: agentUrls[i]!, allocId: alloc?.ID ?? '', job: a.job };
     });
-    if (agents.every((a) => a.allocId)) return { dir, redisUrl, gatewayUrl, agents, managementToken: mgmt, readToken: read.SecretID };
-    if (Date.now() > end) throw new Error(`allocations did not register within 20 s (have ${allocs.length}); see the agent logs in ${dir}`);
+    if (agents.every((a) => a.allocId))
+      return { dir, redisUrl, gatewayUrl, agents, managementToken: mgmt, readToken: read.SecretID };
+    if (Date.now() > end)
+      throw new Error(
+        `allocations did not register within 20 s (have ${allocs.length}); see the agent logs in ${dir}`,
+      );
     await sleep(200);
   }
 };
