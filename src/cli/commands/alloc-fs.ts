@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { followFile, resolveAllocId, type AllocFileInfo, type FleetgateClient } from '../../api';
 import { humanBytes, isoSeconds, json, table } from '../output/format';
 import { bytesForLines, countLines } from '../output/lines';
+import { pipeline } from 'node:stream/promises';
 import { Progress } from '../output/progress';
 import { Sink } from '../output/sink';
-import { writeOut } from '../output/write';
 import { usage } from '../output/errors';
 import { action, out, parseCount, parseDuration, withCommonOptions, type CommonOptions } from './op-common';
 
@@ -71,10 +71,10 @@ const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path
 const copy = async (client: FleetgateClient, allocId: string, path: string, offset: number, total: number | undefined): Promise<void> => {
   const { res } = offset > 0 ? await client.readAt(allocId, path, offset) : await client.cat(allocId, path);
   const progress = new Progress(total);
-  for await (const chunk of res) {
-    progress.add((chunk as Buffer).length);
-    await writeOut(process.stdout, chunk as Buffer);
-  }
+  // pipeline, not a per-chunk await: back-pressure without a promise per 16 KiB chunk (the
+  // async-iterator copy ran at about 0.6× curl on a 1 GiB file).
+  if (progress.enabled) res.on('data', (chunk: Buffer) => progress.add(chunk.length));
+  await pipeline(res, process.stdout, { end: false });
   progress.finish();
 };
 

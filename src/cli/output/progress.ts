@@ -8,7 +8,7 @@ export class Progress {
   private done = 0;
   private last = 0;
   private readonly started = Date.now();
-  private readonly enabled: boolean;
+  readonly enabled: boolean;
 
   constructor(
     private readonly total: number | undefined,
