@@ -1,94 +1,128 @@
 /**
- * ACL cost on small requests: the same tiny endpoint with ACLs off and on (ES256, cached
- * verification, policies from a MemoryRegistry), measured side by side in one run. Client and
- * servers share this process, so absolute req/s are low; the on/off ratio is the figure.
- * Also: raw costs of one uncached ES256 verification and one cached authenticate().
+ * ACL cost (issue 4): small requests through a real gateway to a real agent with ACLs on (ES256
+ * token, both roles verifying it) ÷ the same topology with ACLs off, side by side in one run
+ * (goal ≥ 0.9). Also the raw cost of one uncached ES256 verification and one cached authenticate().
+ * Loopback only; every loop is bounded.
  */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { aclDisabled, authorize, createAuthenticator, createSigner, createVerifier, generateEs256KeyPair, parseKeyMaterial, tokenFromHeaders } from '../src/acl';
-import type { Authenticator } from '../src/acl';
+import net from 'node:net';
+import path from 'node:path';
+import { createAuthenticator, createVerifier, loadKeyMaterial } from '../src/acl';
 import { MemoryRegistry } from '../src/registry/memory';
-import { ROUTES } from '../src/wire';
+import { allocFixture } from './alloc-fixture';
+import { CLI, fmt, median, startListening, type Proc } from './harness';
 
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const LOAD_MS = Number(process.env['BENCH_LOAD_MS'] ?? 3000);
 const CONCURRENCY = 32;
 
-const serve = async (auth: Authenticator): Promise<{ url: string; close: () => void }> => {
-  const app = express();
-  app.get('/v1/client/stats', async (req, res) => {
-    authorize(await auth.authenticate(tokenFromHeaders(req.headers)), ROUTES['stats.host'].capability);
-    res.json({ Uptime: 1 });
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/client/stats`, close: () => server.close() };
-};
 
-const load = async (url: string, token?: string): Promise<number> => {
+/** Closed-loop keep-alive load; returns req/s (a non-200 answer aborts the run). */
+const load = async (url: string, headers: Record<string, string>): Promise<number> => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const headers = token ? { 'X-Nomad-Token': token } : {};
-  const end = Date.now() + SECONDS * 1000;
+  const end = Date.now() + LOAD_MS;
   let done = 0;
   const worker = async () => {
     while (Date.now() < end) {
-      await new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) =>
         http
           .get(url, { agent, headers }, (res) => {
-            if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-            res.resume().on('end', () => resolve());
+            if (res.statusCode !== 200) reject(new Error(`${url}: status ${res.statusCode}`));
+            res.resume().on('end', resolve);
           })
-          .on('error', reject);
-      });
+          .on('error', reject),
+      );
       done++;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   agent.destroy();
-  return done / SECONDS;
+  return done / (LOAD_MS / 1000);
 };
 
-const perOp = (n: number, f: () => void): number => {
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) f();
-  return Number(process.hrtime.bigint() - t) / n / 1000;
-};
+const post = (url: string, body: unknown, token?: string): Promise<Record<string, unknown>> =>
+  fetch(url, { method: 'POST', body: JSON.stringify(body), headers: token ? { 'X-Nomad-Token': token } : {} }).then(async (r) => {
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${url}: ${r.status} ${text}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  });
 
 const main = async () => {
-  const pair = generateEs256KeyPair();
-  const km = parseKeyMaterial(pair.privateKeyPem);
-  const registry = new MemoryRegistry();
-  await registry.putPolicy({ Name: 'nr', Description: '', Rules: '{"node":{"policy":"read"}}' });
-  const on = createAuthenticator({ keyMaterial: parseKeyMaterial(pair.publicKeyPem), registry });
-  const token = createSigner(km).sign({ accessorId: 'bench', type: 'client', policies: ['nr'], ttlMs: 3_600_000 }).token;
+  const port = await freePort();
+  const redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = `redis://127.0.0.1:${port}`;
+  const on = allocFixture();
+  const off = allocFixture();
+  for (const fx of [on, off]) fs.writeFileSync(path.join(fx.allocDir, 'alloc/data/small.txt'), 'hello\n');
+  const keys = path.join(on.dataDir, 'keys');
+  execFileSync(process.execPath, [CLI, 'acl', 'keygen', '--out', keys], { stdio: 'ignore' });
+  const procs: Proc[] = [];
+  const start = async (args: string[]) => {
+    const p = await startListening(process.execPath, [CLI, ...args]);
+    procs.push(p);
+    return p;
+  };
+  try {
+    const aclOn = ['--acl', '--acl-key'];
+    await start(['agent', '--http-addr', '127.0.0.1:0', '--data-dir', on.dataDir, '--node-name', 'on', '--redis', redis, '--registry-prefix', 'on:', ...aclOn, path.join(keys, 'acl-public.pem')]);
+    await start(['agent', '--http-addr', '127.0.0.1:0', '--data-dir', off.dataDir, '--node-name', 'off', '--redis', redis, '--registry-prefix', 'off:']);
+    const gwOn = await start(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis, '--registry-prefix', 'on:', ...aclOn, path.join(keys, 'acl-private.pem')]);
+    const gwOff = await start(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis, '--registry-prefix', 'off:']);
+    await new Promise((r) => setTimeout(r, 1500)); // manifest adoption + registration
 
-  const verifier = createVerifier(parseKeyMaterial(pair.publicKeyPem));
-  const verifyUs = perOp(2000, () => verifier.verify(token));
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < 20000; i++) await on.authenticate(token);
-  const authUs = Number(process.hrtime.bigint() - t0) / 20000 / 1000;
+    const mgmt = (await post(`${gwOn.url}/v1/acl/bootstrap`, {}))['SecretID'] as string;
+    await post(`${gwOn.url}/v1/acl/policy/reader`, { Name: 'reader', Description: '', Rules: JSON.stringify({ namespace: { default: { policy: 'read', capabilities: ['read-fs'] } } }) }, mgmt);
+    const token = (await post(`${gwOn.url}/v1/acl/token`, { Name: 'bench', Type: 'client', Policies: ['reader'], ExpirationTTL: '1h' }, mgmt))['SecretID'] as string;
 
-  const off = await serve(aclDisabled);
-  const acl = await serve(on);
-  await load(off.url); // warm-up
-  const results: Array<[string, number]> = [];
-  for (let round = 0; round < 2; round++) {
-    results.push(['acl off', await load(off.url)]);
-    results.push(['acl on ', await load(acl.url, token)]);
+    for (const [name, p] of [
+      ['fs/stat', (id: string) => `/v1/client/fs/stat/${id}?path=alloc/data/small.txt`],
+      ['alloc stats', (id: string) => `/v1/client/allocation/${id}/stats`],
+    ] as const) {
+      const withAcl: number[] = [];
+      const without: number[] = [];
+      await load(gwOn.url + p(on.id), { 'X-Nomad-Token': token }); // warm caches and connections
+      await load(gwOff.url + p(off.id), {});
+      for (let r = 0; r < RUNS; r++) {
+        without.push(await load(gwOff.url + p(off.id), {}));
+        withAcl.push(await load(gwOn.url + p(on.id), { 'X-Nomad-Token': token }));
+      }
+      console.log(
+        `${name.padEnd(12)} ACLs on ${fmt(median(withAcl), 0)} req/s   off ${fmt(median(without), 0)} req/s   ratio ${fmt(median(withAcl) / median(without), 2)} (goal ≥ 0.9; gateway + agent both verify)`,
+      );
+    }
+
+    // Raw costs, in this process: what caching saves per request.
+    const km = loadKeyMaterial(path.join(keys, 'acl-public.pem'));
+    const verifier = createVerifier(km);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 2000; i++) verifier.verify(token);
+    const verifyUs = Number(process.hrtime.bigint() - t0) / 2000 / 1000;
+    const registry = new MemoryRegistry();
+    await registry.putPolicy({ Name: 'reader', Description: '', Rules: '{"namespace":{"default":{"policy":"read"}}}' });
+    const auth = createAuthenticator({ keyMaterial: km, registry });
+    const t1 = process.hrtime.bigint();
+    for (let i = 0; i < 20000; i++) await auth.authenticate(token);
+    const authUs = Number(process.hrtime.bigint() - t1) / 20000 / 1000;
+    auth.close();
+    console.log(`ES256 verify, uncached ${fmt(verifyUs, 1)} µs   authenticate, cached ${fmt(authUs, 2)} µs per request`);
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+    redisProc.kill('SIGKILL');
+    on.cleanup();
+    off.cleanup();
   }
-  off.close();
-  acl.close();
-  on.close();
-  const avg = (label: string) => results.filter(([l]) => l === label).reduce((s, [, v]) => s + v, 0) / 2;
-  const offRate = avg('acl off');
-  const onRate = avg('acl on ');
-  process.stdout.write(
-    `ES256 verify (uncached): ${verifyUs.toFixed(1)} µs/op\n` +
-      `authenticate (cached):   ${authUs.toFixed(2)} µs/op\n` +
-      `small requests, ${CONCURRENCY} concurrent, ${SECONDS}s × 2 rounds each, same process:\n` +
-      `  acl off: ${offRate.toFixed(0)} req/s\n  acl on:  ${onRate.toFixed(0)} req/s  (${((onRate / offRate) * 100).toFixed(1)} % of off)\n`,
-  );
 };
 
-void main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
