@@ -4,7 +4,10 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ban = (...groups) => ({
-  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ group, message: 'design.md: dependency direction' })) }],
+  'no-restricted-imports': [
+    'error',
+    { patterns: groups.map((group) => ({ group, message: 'design.md: dependency direction' })) },
+  ],
 });
 
 export default tseslint.config(
@@ -17,12 +20,42 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/wire/**'], rules: ban(['**/router/**', '**/agent/**', '**/registry/**', '**/acl/**', '**/forward/**', '**/api/**', '**/cli/**', '**/config/**', 'express']) },
+  {
+    files: ['src/wire/**'],
+    rules: ban([
+      '**/router/**',
+      '**/agent/**',
+      '**/registry/**',
+      '**/acl/**',
+      '**/forward/**',
+      '**/api/**',
+      '**/cli/**',
+      '**/config/**',
+      'express',
+    ]),
+  },
   { files: ['src/agent/**'], rules: ban(['**/router/**', '**/forward/**', '**/api/**', '**/cli/**']) },
-  { files: ['src/registry/**'], rules: ban(['**/acl/**', '**/router/**', '**/agent/**', '**/forward/**', '**/api/**', '**/cli/**', 'express']) },
-  { files: ['src/acl/**'], rules: ban(['express', '**/router/**', '**/agent/**', '**/forward/**', '**/api/**', '**/cli/**']) },
+  {
+    files: ['src/registry/**'],
+    rules: ban([
+      '**/acl/**',
+      '**/router/**',
+      '**/agent/**',
+      '**/forward/**',
+      '**/api/**',
+      '**/cli/**',
+      'express',
+    ]),
+  },
+  {
+    files: ['src/acl/**'],
+    rules: ban(['express', '**/router/**', '**/agent/**', '**/forward/**', '**/api/**', '**/cli/**']),
+  },
   { files: ['src/forward/**'], rules: ban(['**/agent/**', '**/router/**', '**/api/**', '**/cli/**']) },
   { files: ['src/router/**'], rules: ban(['**/agent/**', '**/api/**', '**/cli/**']) },
-  { files: ['src/api/**'], rules: ban(['**/agent/**', '**/router/**', '**/forward/**', '**/registry/**', '**/cli/**', 'express']) },
+  {
+    files: ['src/api/**'],
+    rules: ban(['**/agent/**', '**/router/**', '**/forward/**', '**/registry/**', '**/cli/**', 'express']),
+  },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

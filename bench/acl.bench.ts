@@ -50,7 +50,11 @@ const load = async (url: string, headers: Record<string, string>): Promise<numbe
 };
 
 const post = (url: string, body: unknown, token?: string): Promise<Record<string, unknown>> =>
-  fetch(url, { method: 'POST', body: JSON.stringify(body), headers: token ? { 'X-Nomad-Token': token } : {} }).then(async (r) => {
+  fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: token ? { 'X-Nomad-Token': token } : {},
+  }).then(async (r) => {
     const text = await r.text();
     if (!r.ok) throw new Error(`${url}: ${r.status} ${text}`);
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -58,7 +62,11 @@ const post = (url: string, body: unknown, token?: string): Promise<Record<string
 
 const main = async () => {
   const port = await freePort();
-  const redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redisProc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const redis = `redis://127.0.0.1:${port}`;
   const on = allocFixture();
   const off = allocFixture();
@@ -73,15 +81,73 @@ const main = async () => {
   };
   try {
     const aclOn = ['--acl', '--acl-key'];
-    await start(['agent', '--http-addr', '127.0.0.1:0', '--data-dir', on.dataDir, '--node-name', 'on', '--redis', redis, '--registry-prefix', 'on:', ...aclOn, path.join(keys, 'acl-public.pem')]);
-    await start(['agent', '--http-addr', '127.0.0.1:0', '--data-dir', off.dataDir, '--node-name', 'off', '--redis', redis, '--registry-prefix', 'off:']);
-    const gwOn = await start(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis, '--registry-prefix', 'on:', ...aclOn, path.join(keys, 'acl-private.pem')]);
-    const gwOff = await start(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis, '--registry-prefix', 'off:']);
+    await start([
+      'agent',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--data-dir',
+      on.dataDir,
+      '--node-name',
+      'on',
+      '--redis',
+      redis,
+      '--registry-prefix',
+      'on:',
+      ...aclOn,
+      path.join(keys, 'acl-public.pem'),
+    ]);
+    await start([
+      'agent',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--data-dir',
+      off.dataDir,
+      '--node-name',
+      'off',
+      '--redis',
+      redis,
+      '--registry-prefix',
+      'off:',
+    ]);
+    const gwOn = await start([
+      'gateway',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--redis',
+      redis,
+      '--registry-prefix',
+      'on:',
+      ...aclOn,
+      path.join(keys, 'acl-private.pem'),
+    ]);
+    const gwOff = await start([
+      'gateway',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--redis',
+      redis,
+      '--registry-prefix',
+      'off:',
+    ]);
     await new Promise((r) => setTimeout(r, 1500)); // manifest adoption + registration
 
     const mgmt = (await post(`${gwOn.url}/v1/acl/bootstrap`, {}))['SecretID'] as string;
-    await post(`${gwOn.url}/v1/acl/policy/reader`, { Name: 'reader', Description: '', Rules: JSON.stringify({ namespace: { default: { policy: 'read', capabilities: ['read-fs'] } } }) }, mgmt);
-    const token = (await post(`${gwOn.url}/v1/acl/token`, { Name: 'bench', Type: 'client', Policies: ['reader'], ExpirationTTL: '1h' }, mgmt))['SecretID'] as string;
+    await post(
+      `${gwOn.url}/v1/acl/policy/reader`,
+      {
+        Name: 'reader',
+        Description: '',
+        Rules: JSON.stringify({ namespace: { default: { policy: 'read', capabilities: ['read-fs'] } } }),
+      },
+      mgmt,
+    );
+    const token = (
+      await post(
+        `${gwOn.url}/v1/acl/token`,
+        { Name: 'bench', Type: 'client', Policies: ['reader'], ExpirationTTL: '1h' },
+        mgmt,
+      )
+    )['SecretID'] as string;
 
     for (const [name, p] of [
       ['fs/stat', (id: string) => `/v1/client/fs/stat/${id}?path=alloc/data/small.txt`],
@@ -107,13 +173,19 @@ const main = async () => {
     for (let i = 0; i < 2000; i++) verifier.verify(token);
     const verifyUs = Number(process.hrtime.bigint() - t0) / 2000 / 1000;
     const registry = new MemoryRegistry();
-    await registry.putPolicy({ Name: 'reader', Description: '', Rules: '{"namespace":{"default":{"policy":"read"}}}' });
+    await registry.putPolicy({
+      Name: 'reader',
+      Description: '',
+      Rules: '{"namespace":{"default":{"policy":"read"}}}',
+    });
     const auth = createAuthenticator({ keyMaterial: km, registry });
     const t1 = process.hrtime.bigint();
     for (let i = 0; i < 20000; i++) await auth.authenticate(token);
     const authUs = Number(process.hrtime.bigint() - t1) / 20000 / 1000;
     auth.close();
-    console.log(`ES256 verify, uncached ${fmt(verifyUs, 1)} µs   authenticate, cached ${fmt(authUs, 2)} µs per request`);
+    console.log(
+      `ES256 verify, uncached ${fmt(verifyUs, 1)} µs   authenticate, cached ${fmt(authUs, 2)} µs per request`,
+    );
   } finally {
     for (const p of procs.reverse()) await p.stop();
     redisProc.kill('SIGKILL');

@@ -60,7 +60,14 @@ const main = async () => {
   fs.writeFileSync(logFile, '');
 
   const agent = await startListening(process.execPath, [
-    process.env['BENCH_CLI'] ?? CLI, 'agent', '--http-addr', '127.0.0.1:0', '--data-dir', fx.dataDir, '--node-name', 'bench',
+    process.env['BENCH_CLI'] ?? CLI,
+    'agent',
+    '--http-addr',
+    '127.0.0.1:0',
+    '--data-dir',
+    fx.dataDir,
+    '--node-name',
+    'bench',
   ]);
   const bare = await startListening(process.execPath, ['-e', BARE_SERVER, file]);
   await new Promise((r) => setTimeout(r, 1500)); // manifest adoption (≤ 1 s)
@@ -77,7 +84,9 @@ const main = async () => {
       const agentRuns: number[] = [];
       for (let r = 0; r < RUNS; r++) agentRuns.push(curlSpeed(catUrl).mbps);
       const catRatio = median(agentRuns) / bareMbps;
-      console.log(`cat 1 GiB      agent ${fmt(median(agentRuns))} MB/s   bare node:http ${fmt(bareMbps)} MB/s   ratio ${fmt(catRatio, 2)} (goal ≥ 0.9)`);
+      console.log(
+        `cat 1 GiB      agent ${fmt(median(agentRuns))} MB/s   bare node:http ${fmt(bareMbps)} MB/s   ratio ${fmt(catRatio, 2)} (goal ≥ 0.9)`,
+      );
     }
 
     if (ONLY.has('stream')) {
@@ -95,7 +104,15 @@ const main = async () => {
     const followUrl = `${agent.url}/v1/client/fs/logs/${fx.id}?task=web&type=stdout&follow=true&plain=true&origin=end`;
     const report = (label: string, lat: number[]) => {
       const over = (ms: number) => lat.filter((x) => x > ms).length;
-      if (process.env['BENCH_VERBOSE']) console.log('slowest:', [...lat].sort((a, b) => b - a).slice(0, 25).map((x) => x.toFixed(1)).join(' '));
+      if (process.env['BENCH_VERBOSE'])
+        console.log(
+          'slowest:',
+          [...lat]
+            .sort((a, b) => b - a)
+            .slice(0, 25)
+            .map((x) => x.toFixed(1))
+            .join(' '),
+        );
       console.log(
         `${label} p50 ${fmt(percentile(lat, 50), 2)} ms   p99 ${fmt(percentile(lat, 99), 2)} ms   max ${fmt(Math.max(...lat), 2)} ms   >5 ms: ${over(5)}, >10 ms: ${over(10)} of ${lat.length} lines (goal p99 ≤ 20 ms; Nomad batches 200 ms)`,
       );
@@ -108,7 +125,16 @@ const main = async () => {
       let curl: ChildProcess | undefined;
       const busy = (n: number): void => {
         if (stop || n >= 50) return;
-        curl = spawn('curl', ['-s', '-o', '/dev/null', `${agent.url}/v1/client/fs/stream/${fx.id}?path=alloc/data/big.bin&follow=false`], { stdio: 'ignore' });
+        curl = spawn(
+          'curl',
+          [
+            '-s',
+            '-o',
+            '/dev/null',
+            `${agent.url}/v1/client/fs/stream/${fx.id}?path=alloc/data/big.bin&follow=false`,
+          ],
+          { stdio: 'ignore' },
+        );
         curl.on('exit', () => busy(n + 1));
       };
       busy(0);

@@ -11,7 +11,14 @@ export const allocFixture = (task = 'web') => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetgate-bench-'));
   const id = crypto.randomUUID();
   const allocDir = path.join(dataDir, 'alloc', id);
-  for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp', `${task}/local`, `${task}/secrets`, `${task}/tmp`]) {
+  for (const d of [
+    'alloc/logs',
+    'alloc/data',
+    'alloc/tmp',
+    `${task}/local`,
+    `${task}/secrets`,
+    `${task}/tmp`,
+  ]) {
     fs.mkdirSync(path.join(allocDir, d), { recursive: true });
   }
   fs.mkdirSync(path.join(dataDir, 'client', 'allocs'), { recursive: true });

@@ -40,23 +40,58 @@ const main = async (): Promise<void> => {
     fs.copyFileSync(src, target);
   }
   const redis = await startRedis();
-  const agent = await startListening(process.execPath, [CLI, 'agent', '--http-addr', '127.0.0.1:0', '--data-dir', fx.dataDir, '--node-name', 'bench', '--redis', redis.url], { FLEETGATE_LOG_LEVEL: 'warn' });
-  const gateway = await startListening(process.execPath, [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url], { FLEETGATE_LOG_LEVEL: 'warn' });
+  const agent = await startListening(
+    process.execPath,
+    [
+      CLI,
+      'agent',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--data-dir',
+      fx.dataDir,
+      '--node-name',
+      'bench',
+      '--redis',
+      redis.url,
+    ],
+    { FLEETGATE_LOG_LEVEL: 'warn' },
+  );
+  const gateway = await startListening(
+    process.execPath,
+    [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url],
+    { FLEETGATE_LOG_LEVEL: 'warn' },
+  );
   try {
     // Wait for the manifest to be adopted and registered.
-    for (let i = 0; i < 50 && curlSpeed(`${gateway.url}/v1/allocation/${fx.id}`).bytes < 10; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && curlSpeed(`${gateway.url}/v1/allocation/${fx.id}`).bytes < 10; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const rel = encodeURIComponent('alloc/data/big.bin');
-    const rows: Record<string, number[]> = { 'curl → agent /fs/cat (baseline)': [], 'fleetgate alloc fs, direct': [], 'curl → gateway /fs/cat': [], 'fleetgate alloc fs, via gateway': [] };
+    const rows: Record<string, number[]> = {
+      'curl → agent /fs/cat (baseline)': [],
+      'fleetgate alloc fs, direct': [],
+      'curl → gateway /fs/cat': [],
+      'fleetgate alloc fs, via gateway': [],
+    };
     const env = ['--address', gateway.url];
     for (let r = 0; r < RUNS; r++) {
-      rows['curl → agent /fs/cat (baseline)']!.push(curlSpeed(`${agent.url}/v1/client/fs/cat/${fx.id}?path=${rel}`).mbps);
-      rows['fleetgate alloc fs, direct']!.push(await cliSpeed(['alloc', 'fs', '--direct', 'always', ...env, fx.id, 'alloc/data/big.bin'], size));
-      rows['curl → gateway /fs/cat']!.push(curlSpeed(`${gateway.url}/v1/client/fs/cat/${fx.id}?path=${rel}`).mbps);
-      rows['fleetgate alloc fs, via gateway']!.push(await cliSpeed(['alloc', 'fs', '--direct', 'never', ...env, fx.id, 'alloc/data/big.bin'], size));
+      rows['curl → agent /fs/cat (baseline)']!.push(
+        curlSpeed(`${agent.url}/v1/client/fs/cat/${fx.id}?path=${rel}`).mbps,
+      );
+      rows['fleetgate alloc fs, direct']!.push(
+        await cliSpeed(['alloc', 'fs', '--direct', 'always', ...env, fx.id, 'alloc/data/big.bin'], size),
+      );
+      rows['curl → gateway /fs/cat']!.push(
+        curlSpeed(`${gateway.url}/v1/client/fs/cat/${fx.id}?path=${rel}`).mbps,
+      );
+      rows['fleetgate alloc fs, via gateway']!.push(
+        await cliSpeed(['alloc', 'fs', '--direct', 'never', ...env, fx.id, 'alloc/data/big.bin'], size),
+      );
     }
     process.stdout.write(`alloc fs of ${size} bytes, median of ${RUNS} runs (MB/s):\n`);
-    for (const [name, xs] of Object.entries(rows)) process.stdout.write(`  ${name.padEnd(34)} ${fmt(median(xs)).padStart(8)}\n`);
-    const ratio = median(rows['fleetgate alloc fs, direct']!) / median(rows['curl → agent /fs/cat (baseline)']!);
+    for (const [name, xs] of Object.entries(rows))
+      process.stdout.write(`  ${name.padEnd(34)} ${fmt(median(xs)).padStart(8)}\n`);
+    const ratio =
+      median(rows['fleetgate alloc fs, direct']!) / median(rows['curl → agent /fs/cat (baseline)']!);
     process.stdout.write(`ratio CLI direct ÷ curl direct: ${fmt(ratio, 2)}\n`);
   } finally {
     await gateway.stop();

@@ -42,7 +42,11 @@ const freePort = (): Promise<number> =>
 
 const startRedis = async () => {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const client = new Redis({ port, lazyConnect: true, retryStrategy: () => 100 });
   for (let i = 0; i < 50; i++) {
     try {
@@ -52,21 +56,32 @@ const startRedis = async () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { url: `redis://127.0.0.1:${port}`, client, stop: () => { client.disconnect(); proc.kill('SIGKILL'); } };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    client,
+    stop: () => {
+      client.disconnect();
+      proc.kill('SIGKILL');
+    },
+  };
 };
 
 /** Calls per Redis command (INFO commandstats), without INFO itself. */
 const commandCalls = async (redis: Redis): Promise<Map<string, number>> => {
   const info = await redis.info('commandstats');
   const calls = new Map<string, number>();
-  for (const m of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (m[1] !== 'info') calls.set(m[1]!, Number(m[2]));
+  for (const m of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm))
+    if (m[1] !== 'info') calls.set(m[1]!, Number(m[2]));
   return calls;
 };
 
 /** What ran between two snapshots, e.g. `eval 1, publish 1`. */
 const callsBetween = (a: Map<string, number>, b: Map<string, number>): { total: number; detail: string } => {
   const diff = [...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as const).filter(([, d]) => d > 0);
-  return { total: diff.reduce((n, [, d]) => n + d, 0), detail: diff.map(([k, d]) => `${k} ${d}`).join(', ') || 'none' };
+  return {
+    total: diff.reduce((n, [, d]) => n + d, 0),
+    detail: diff.map(([k, d]) => `${k} ${d}`).join(', ') || 'none',
+  };
 };
 
 const rssMiB = (pid: number): number => {
@@ -91,17 +106,19 @@ const holdIdleStreams = async (url: string, n: number, pid: number) => {
   let opened = 0;
   for (let i = 0; i < n; i += 200) {
     await Promise.all(
-      Array.from({ length: Math.min(200, n - i) }, () =>
-        new Promise<void>((resolve) => {
-          const req = http.get(url, { agent }, (res) => {
-            opened += res.statusCode === 200 ? 1 : 0;
-            resolve();
-          });
-          req.on('error', () => resolve());
-          // plain follow of an idle log sends no byte: wait until the gateway has the stream.
-          req.on('socket', (s) => s.once('connect', () => setTimeout(resolve, 50)));
-          reqs.push(req);
-        }),
+      Array.from(
+        { length: Math.min(200, n - i) },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = http.get(url, { agent }, (res) => {
+              opened += res.statusCode === 200 ? 1 : 0;
+              resolve();
+            });
+            req.on('error', () => resolve());
+            // plain follow of an idle log sends no byte: wait until the gateway has the stream.
+            req.on('socket', (s) => s.once('connect', () => setTimeout(resolve, 50)));
+            reqs.push(req);
+          }),
       ),
     );
     if (i % 2000 === 0) process.stderr.write(`  ${i + 200}/${n} streams opened\r`);
@@ -122,10 +139,26 @@ const main = async () => {
   const procs: Proc[] = [];
   try {
     const agent = await startListening(process.execPath, [
-      CLI, 'agent', '--http-addr', '127.0.0.1:0', '--data-dir', fx.dataDir, '--node-name', 'bench', '--redis', redis.url,
+      CLI,
+      'agent',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--data-dir',
+      fx.dataDir,
+      '--node-name',
+      'bench',
+      '--redis',
+      redis.url,
     ]);
     procs.push(agent);
-    const gateway = await startListening(process.execPath, [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    const gateway = await startListening(process.execPath, [
+      CLI,
+      'gateway',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--redis',
+      redis.url,
+    ]);
     procs.push(gateway);
     const hop = await startListening(process.execPath, ['-e', BARE_HOP, agent.url]);
     procs.push(hop);
@@ -138,7 +171,9 @@ const main = async () => {
       bare.push(curlSpeed(hop.url + cat).mbps);
       gw.push(curlSpeed(gateway.url + cat).mbps);
     }
-    console.log(`cat 1 GiB        gateway ${fmt(median(gw))} MB/s   bare http-proxy hop ${fmt(median(bare))} MB/s   ratio ${fmt(median(gw) / median(bare), 2)} (goal ≥ 0.95)`);
+    console.log(
+      `cat 1 GiB        gateway ${fmt(median(gw))} MB/s   bare http-proxy hop ${fmt(median(bare))} MB/s   ratio ${fmt(median(gw) / median(bare), 2)} (goal ≥ 0.95)`,
+    );
 
     for (const [name, p] of [
       ['fs/stat', `/v1/client/fs/stat/${fx.id}?path=alloc/data/small.txt`],
@@ -160,7 +195,9 @@ const main = async () => {
     const c1 = await commandCalls(redis.client);
     const d = callsBetween(c0, c1);
     // Agents heartbeat every 5 s (a Lua script that also publishes): those land in any window.
-    console.log(`redis commands   ${d.total} during ${N} gateway requests = ${fmt(d.total / N, 3)} per request (goal 0): ${d.detail}`);
+    console.log(
+      `redis commands   ${d.total} during ${N} gateway requests = ${fmt(d.total / N, 3)} per request (goal 0): ${d.detail}`,
+    );
 
     const follow = `${gateway.url}/v1/client/fs/logs/${fx.id}?task=web&type=stdout&follow=true&plain=true`;
     const held = await holdIdleStreams(follow, STREAMS, gateway.proc.pid!);

@@ -19,10 +19,21 @@ export const percentile = (xs: number[], p: number): number => {
 };
 
 /** Download a URL with curl to /dev/null; returns MB/s (10^6 bytes) of body and seconds. */
-export const curlSpeed = (url: string, headers: string[] = []): { mbps: number; seconds: number; bytes: number } => {
+export const curlSpeed = (
+  url: string,
+  headers: string[] = [],
+): { mbps: number; seconds: number; bytes: number } => {
   const out = execFileSync(
     'curl',
-    ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', ...headers.flatMap((h) => ['-H', h]), url],
+    [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{size_download} %{time_total}',
+      ...headers.flatMap((h) => ['-H', h]),
+      url,
+    ],
     { encoding: 'utf8' },
   );
   const [bytes, seconds] = out.trim().split(' ').map(Number) as [number, number];
@@ -33,7 +44,13 @@ export const curlSpeed = (url: string, headers: string[] = []): { mbps: number; 
 export const bigFile = (file = '/tmp/fleetgate-bench-1g.bin', size = 1024 ** 3): string => {
   if (fs.existsSync(file) && fs.statSync(file).size === size) return file;
   process.stderr.write(`creating ${file} (${size} bytes, once)...\n`);
-  execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=4M', `count=${size / (4 * 1024 * 1024)}`, 'status=none']);
+  execFileSync('dd', [
+    'if=/dev/urandom',
+    `of=${file}`,
+    'bs=4M',
+    `count=${size / (4 * 1024 * 1024)}`,
+    'status=none',
+  ]);
   return file;
 };
 

@@ -49,7 +49,8 @@ export const errors = {
   unknownAlloc: (id: string) => new HttpError(404, `Unknown allocation ${q(id)}`),
   allocNotOnClient: (id: string) => new HttpError(404, `state for allocation ${id} not found on client`),
   unknownNode: (id: string) => new HttpError(404, `Unknown node ${id}`),
-  noPathToNode: (reason?: string) => new HttpError(503, reason ? `No path to node: ${reason}` : 'No path to node'),
+  noPathToNode: (reason?: string) =>
+    new HttpError(503, reason ? `No path to node: ${reason}` : 'No path to node'),
   permissionDenied: () => new HttpError(403, 'Permission denied'),
   tokenExpired: () => new HttpError(403, 'ACL token expired'),
   tokenNotFound: () => new HttpError(403, 'ACL token not found'),
@@ -71,9 +72,13 @@ export const errors = {
     new HttpError(404, `log entry for task ${q(task)} and log type ${q(type)} not found`),
   // /fs/logs walk failures (spec §6.7); relPath is relative to the alloc dir, never absolute.
   badLogIndex: (suffix: string) =>
-    new HttpError(500, `failed to convert ${q(suffix)} to a log index: strconv.Atoi: parsing ${q(suffix)}: invalid syntax`),
+    new HttpError(
+      500,
+      `failed to convert ${q(suffix)} to a log index: strconv.Atoi: parsing ${q(suffix)}: invalid syntax`,
+    ),
   listEntriesFailed: (detail: string) => new HttpError(500, `failed to list entries: ${detail}`),
-  notEligibleForGc: () => new HttpError(500, 'No such allocation on client, or allocation not eligible for GC'),
+  notEligibleForGc: () =>
+    new HttpError(500, 'No such allocation on client, or allocation not eligible for GC'),
   emptyBody: () => new HttpError(400, 'Request body is empty'),
   registryUnavailable: (detail: string) =>
     new HttpError(503, `registry unavailable: ${detail}; check that Redis is reachable from the gateway`),

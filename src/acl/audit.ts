@@ -25,7 +25,16 @@ export interface AuditEvent {
 }
 
 /** Routes whose decisions are audited: the ones that read allocation files or destroy allocations. */
-export const AUDITED_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['fs.ls', 'fs.stat', 'fs.cat', 'fs.readat', 'fs.stream', 'fs.logs', 'alloc.gc', 'gc.all']);
+export const AUDITED_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>([
+  'fs.ls',
+  'fs.stat',
+  'fs.cat',
+  'fs.readat',
+  'fs.stream',
+  'fs.logs',
+  'alloc.gc',
+  'gc.all',
+]);
 
 // Both roles hand their route row around, not its id; map rows back by identity (they are constants).
 const auditedRows: ReadonlySet<RouteDef> = new Set([...AUDITED_ROUTES].map((id) => ROUTES[id]));
@@ -67,7 +76,8 @@ export const auditDecision = (logger: Logger, event: AuditEvent, res?: ServerRes
   }
   let bytes = 0;
   const count = (chunk: unknown, encoding?: unknown): void => {
-    if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    if (typeof chunk === 'string')
+      bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
     else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
   };
   // Counting at write/end sees body bytes only (headers excluded), whoever writes (pipe, proxy).

@@ -73,7 +73,10 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
       try {
         return { policy: parsePolicy(record.Rules) };
       } catch (e) {
-        logger?.warn({ policy: name, err: (e as Error).message }, 'stored ACL policy does not parse; it grants nothing');
+        logger?.warn(
+          { policy: name, err: (e as Error).message },
+          'stored ACL policy does not parse; it grants nothing',
+        );
         return {};
       }
     },
@@ -104,7 +107,8 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
     const key = inline ? `${jti}\u0000${unique.join('\n')}` : unique.join('\n');
     const hit = compiled.get(key);
     // Same Policy objects = same registry answers: the compiled ACL is still right.
-    if (hit && hit.sources.length === sources.length && hit.sources.every((s, i) => s === sources[i])) return hit.acl;
+    if (hit && hit.sources.length === sources.length && hit.sources.every((s, i) => s === sources[i]))
+      return hit.acl;
     const acl = compileAcl(sources.filter((p): p is Policy => p !== undefined));
     compiled.set(key, { sources, acl });
     return acl;
@@ -152,7 +156,8 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
       // A cached verification must still expire on time.
       if (isExpired(claims, now(), tolerance)) throw errors.tokenExpired();
       if ((await fetchOrFail(revocations, claims.jti)).revoked) throw errors.tokenNotFound();
-      const acl = claims.type === 'management' ? MANAGEMENT_ACL : await aclFor(claims.policies, inline, claims.jti);
+      const acl =
+        claims.type === 'management' ? MANAGEMENT_ACL : await aclFor(claims.policies, inline, claims.jti);
       return {
         accessorId: claims.sub,
         type: claims.type,

@@ -15,13 +15,15 @@ export const NAMESPACE_RULE_NAME = /^[a-zA-Z0-9-*]{1,128}$/;
 export const POLICY_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 
 const capability = z.enum(NAMESPACE_CAPABILITIES, {
-  error: (iss) => `unknown capability ${JSON.stringify(iss.input)} (known: ${NAMESPACE_CAPABILITIES.join(', ')})`,
+  error: (iss) =>
+    `unknown capability ${JSON.stringify(iss.input)} (known: ${NAMESPACE_CAPABILITIES.join(', ')})`,
 });
 
 const namespaceRule = z.strictObject({
   policy: z
     .enum(NAMESPACE_POLICIES, {
-      error: (iss) => `invalid namespace policy ${JSON.stringify(iss.input)} (want one of ${NAMESPACE_POLICIES.join(', ')})`,
+      error: (iss) =>
+        `invalid namespace policy ${JSON.stringify(iss.input)} (want one of ${NAMESPACE_POLICIES.join(', ')})`,
     })
     .optional(),
   capabilities: z.array(capability).optional(),
@@ -29,7 +31,8 @@ const namespaceRule = z.strictObject({
 
 const nodeRule = z.strictObject({
   policy: z.enum(NODE_POLICIES, {
-    error: (iss) => `invalid node policy ${JSON.stringify(iss.input)} (want one of ${NODE_POLICIES.join(', ')})`,
+    error: (iss) =>
+      `invalid node policy ${JSON.stringify(iss.input)} (want one of ${NODE_POLICIES.join(', ')})`,
   }),
 });
 
@@ -113,10 +116,10 @@ export const SHORTHANDS: Readonly<Record<NamespacePolicy, readonly Capability[]>
 };
 
 /** Nomad's `expandNamespacePolicy`: the shorthand's list is appended to the explicit list. */
-export const expandNamespaceRule = (rule: { policy?: NamespacePolicy; capabilities?: Capability[] }): Capability[] => [
-  ...(rule.capabilities ?? []),
-  ...(rule.policy ? SHORTHANDS[rule.policy] : []),
-];
+export const expandNamespaceRule = (rule: {
+  policy?: NamespacePolicy;
+  capabilities?: Capability[];
+}): Capability[] => [...(rule.capabilities ?? []), ...(rule.policy ? SHORTHANDS[rule.policy] : [])];
 
 /** Thrown for a policy that does not parse or validate; `message` is the reason for a 400. */
 export class PolicyError extends Error {
@@ -137,7 +140,10 @@ export const policyFromDocument = (doc: unknown): Policy => {
   if (!parsed.success) throw new PolicyError(describe(parsed.error));
   const d = parsed.data;
   return {
-    namespaces: Object.entries(d.namespace ?? {}).map(([name, rule]) => ({ name, capabilities: expandNamespaceRule(rule) })),
+    namespaces: Object.entries(d.namespace ?? {}).map(([name, rule]) => ({
+      name,
+      capabilities: expandNamespaceRule(rule),
+    })),
     ...(d.node ? { node: d.node.policy } : {}),
     ...(d.agent ? { agent: d.agent.policy } : {}),
   };

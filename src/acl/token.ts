@@ -76,7 +76,9 @@ export interface TokenVerifier {
 const signingKey = (km: KeyMaterial): KeyObject => {
   if (km.alg === 'HS256') return km.secret;
   if (!km.privateKey) {
-    throw new Error('the ACL key is an ES256 public key, which can only verify; give the gateway the private key');
+    throw new Error(
+      'the ACL key is an ES256 public key, which can only verify; give the gateway the private key',
+    );
   }
   return km.privateKey;
 };

@@ -53,7 +53,8 @@ const splitAddr = (addr: string): { host: string; port: number } => {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 };
 
-const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+const hostPort = (host: string, port: number): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 /** Wire every agent component from a validated config, listen, register, start the tasks. */
 export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {}): Promise<RunningAgent> => {

@@ -48,7 +48,10 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
   // Like the gateway's: Prometheus text whatever `format` says (`?format=prometheus` is what
   // scrapers send). Labels are route ids and statuses only, never alloc or node ids.
   app.get('/v1/metrics', async (_req, res) => {
-    res.status(200).set('Content-Type', metrics.contentType).send(await metrics.text());
+    res
+      .status(200)
+      .set('Content-Type', metrics.contentType)
+      .send(await metrics.text());
   });
 
   app.use(notFoundMiddleware);
@@ -80,7 +83,11 @@ const bindRoute = (
  */
 const countBodyBytes = (res: Response, metrics: Metrics): void => {
   const size = (chunk: unknown, encoding: unknown): number =>
-    typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk instanceof Uint8Array ? chunk.length : 0;
+    typeof chunk === 'string'
+      ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      : chunk instanceof Uint8Array
+        ? chunk.length
+        : 0;
   const write = res.write;
   const end = res.end;
   res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {

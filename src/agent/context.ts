@@ -24,7 +24,12 @@ export const toLocalAlloc = (dataDir: string, manifest: AllocManifest): LocalAll
  * The per-request context handed to every agent handler: alloc lookup (existence before ACL,
  * spec §13 #27), authorization with the alloc's namespace, and a signal for client disconnects.
  */
-export const buildContext = (deps: AgentAppDeps, route: RouteDef, req: Request, res: Response): AgentRequestContext => {
+export const buildContext = (
+  deps: AgentAppDeps,
+  route: RouteDef,
+  req: Request,
+  res: Response,
+): AgentRequestContext => {
   const ac = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) ac.abort();

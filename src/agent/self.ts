@@ -21,7 +21,13 @@ export const agentSelf = (deps: AgentAppDeps) => (req: Request, res: Response) =
       AdvertiseURL: n.advertiseUrl(),
       ACL: { Enabled: deps.authenticator.enabled },
     },
-    member: { Name: n.name, Addr: host, Port: port, Status: 'alive', Tags: { dc: n.datacenter, build: n.version } },
+    member: {
+      Name: n.name,
+      Addr: host,
+      Port: port,
+      Status: 'alive',
+      Tags: { dc: n.datacenter, build: n.version },
+    },
     stats: { client: { node_id: n.id, known_allocs: String(deps.manifests.list().length) } },
   });
 };

@@ -48,7 +48,9 @@ export class FleetgateClient {
     return this.gateway.json<NodeRecord>({ path: `/v1/node/${enc(nodeId)}` });
   }
   allocations(prefix?: string): Promise<AllocStub[]> {
-    return this.gateway.json<AllocStub[]>({ path: '/v1/allocations', query: { prefix } }).then((l) => l ?? []);
+    return this.gateway
+      .json<AllocStub[]>({ path: '/v1/allocations', query: { prefix } })
+      .then((l) => l ?? []);
   }
   allocation(allocId: string): Promise<AllocDetail> {
     return this.gateway.json<AllocDetail>({ path: `/v1/allocation/${enc(allocId)}` });
@@ -77,7 +79,10 @@ export class FleetgateClient {
     });
   }
   allocStats(allocId: string, task?: string): Promise<AllocResourceUsage> {
-    return this.gateway.json<AllocResourceUsage>({ path: `/v1/client/allocation/${enc(allocId)}/stats`, query: { task } });
+    return this.gateway.json<AllocResourceUsage>({
+      path: `/v1/client/allocation/${enc(allocId)}/stats`,
+      query: { task },
+    });
   }
   async gcAlloc(allocId: string): Promise<void> {
     await this.gateway.text({ path: `/v1/client/allocation/${enc(allocId)}/gc` });
@@ -85,23 +90,46 @@ export class FleetgateClient {
 
   // --- fs and logs: direct to the node first ---
   async ls(allocId: string, path: string, signal?: AbortSignal): Promise<AllocFileInfo[]> {
-    return (await jsonOf<AllocFileInfo[]>(this.alloc(allocId, { path: `/v1/client/fs/ls/${enc(allocId)}`, query: { path }, signal }))) ?? [];
+    return (
+      (await jsonOf<AllocFileInfo[]>(
+        this.alloc(allocId, { path: `/v1/client/fs/ls/${enc(allocId)}`, query: { path }, signal }),
+      )) ?? []
+    );
   }
   stat(allocId: string, path: string): Promise<AllocFileInfo> {
-    return jsonOf<AllocFileInfo>(this.alloc(allocId, { path: `/v1/client/fs/stat/${enc(allocId)}`, query: { path } }));
+    return jsonOf<AllocFileInfo>(
+      this.alloc(allocId, { path: `/v1/client/fs/stat/${enc(allocId)}`, query: { path } }),
+    );
   }
   cat(allocId: string, path: string, signal?: AbortSignal): Promise<Opened> {
     return this.alloc(allocId, { path: `/v1/client/fs/cat/${enc(allocId)}`, query: { path }, signal });
   }
-  readAt(allocId: string, path: string, offset: number, limit?: number, signal?: AbortSignal): Promise<Opened> {
-    return this.alloc(allocId, { path: `/v1/client/fs/readat/${enc(allocId)}`, query: { path, offset, limit }, signal });
+  readAt(
+    allocId: string,
+    path: string,
+    offset: number,
+    limit?: number,
+    signal?: AbortSignal,
+  ): Promise<Opened> {
+    return this.alloc(allocId, {
+      path: `/v1/client/fs/readat/${enc(allocId)}`,
+      query: { path, offset, limit },
+      signal,
+    });
   }
   stream(allocId: string, q: StreamQuery, signal?: AbortSignal): Promise<Opened> {
     const query = { path: q.path, follow: q.follow, origin: q.origin, offset: q.offset };
     return this.alloc(allocId, { path: `/v1/client/fs/stream/${enc(allocId)}`, query, signal });
   }
   logs(allocId: string, q: LogsQuery, signal?: AbortSignal): Promise<Opened> {
-    const query = { task: q.task, type: q.type, follow: q.follow, origin: q.origin, offset: q.offset, plain: q.plain };
+    const query = {
+      task: q.task,
+      type: q.type,
+      follow: q.follow,
+      origin: q.origin,
+      offset: q.offset,
+      plain: q.plain,
+    };
     return this.alloc(allocId, { path: `/v1/client/fs/logs/${enc(allocId)}`, query, signal });
   }
 
@@ -110,10 +138,20 @@ export class FleetgateClient {
     return this.gateway.json<AclToken>({ method: 'POST', path: '/v1/acl/bootstrap' });
   }
   async aclPolicyApply(p: AclPolicy): Promise<void> {
-    await this.gateway.text({ method: 'POST', path: `/v1/acl/policy/${enc(p.Name)}`, headers: json, body: JSON.stringify(p) });
+    await this.gateway.text({
+      method: 'POST',
+      path: `/v1/acl/policy/${enc(p.Name)}`,
+      headers: json,
+      body: JSON.stringify(p),
+    });
   }
   aclTokenCreate(t: AclTokenRequest): Promise<AclToken> {
-    return this.gateway.json<AclToken>({ method: 'POST', path: '/v1/acl/token', headers: json, body: JSON.stringify(t) });
+    return this.gateway.json<AclToken>({
+      method: 'POST',
+      path: '/v1/acl/token',
+      headers: json,
+      body: JSON.stringify(t),
+    });
   }
   async aclTokenRevoke(accessorId: string): Promise<void> {
     await this.gateway.text({ method: 'DELETE', path: `/v1/acl/token/${enc(accessorId)}` });

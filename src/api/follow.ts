@@ -17,7 +17,12 @@ export interface RetryPolicy {
   notFoundGraceMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { giveUpMs: 60_000, initialBackoffMs: 200, maxBackoffMs: 2_000, notFoundGraceMs: 5_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  giveUpMs: 60_000,
+  initialBackoffMs: 200,
+  maxBackoffMs: 2_000,
+  notFoundGraceMs: 5_000,
+};
 
 export interface FollowHooks {
   signal?: AbortSignal;
@@ -49,32 +54,51 @@ export const followLogs = (
       if (err instanceof ApiError && err.status === 403) return undefined;
       throw err;
     });
-  return resumable(async (pos) => {
-    // A tail start is turned into an exact File+Offset first, so a drop before the first byte
-    // resumes there instead of re-sending (or skipping) whatever the tail window covers then.
-    if (q.origin === 'end' && !tailDone) {
+  return resumable(
+    async (pos) => {
+      // A tail start is turned into an exact File+Offset first, so a drop before the first byte
+      // resumes there instead of re-sending (or skipping) whatever the tail window covers then.
+      if (q.origin === 'end' && !tailDone) {
+        const files = await listOrDenied();
+        tailStart = files && tailPosition(files, base, q.offset);
+        tailDone = true;
+      }
+      pos ??= tailStart;
+      if (!pos) {
+        const opened = await client.logs(
+          q.allocId,
+          { task: q.task, type: q.type, follow: true, origin: q.origin, offset: q.offset },
+          hooks.signal,
+        );
+        return { opened };
+      }
+      const start = pos;
       const files = await listOrDenied();
-      tailStart = files && tailPosition(files, base, q.offset);
-      tailDone = true;
-    }
-    pos ??= tailStart;
-    if (!pos) {
-      const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: q.origin, offset: q.offset }, hooks.signal);
-      return { opened };
-    }
-    const start = pos;
-    const files = await listOrDenied();
-    if (!files) {
-      // Listing needs read-fs; a read-logs-only token can still follow, from the current end.
-      hooks.onLoss?.('the token cannot list alloc/logs (read-fs), so the stream resumed at the current end; output written while disconnected is missing');
-      const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: 'end', offset: 0 }, hooks.signal);
-      return { opened };
-    }
-    const point = logResumePoint(files, base, start);
-    if (point.lost) hooks.onLoss?.(`${start.file} was rotated away while disconnected; some output is missing`);
-    const opened = await client.logs(q.allocId, { task: q.task, type: q.type, follow: true, origin: 'start', offset: point.offset }, hooks.signal);
-    return { opened, check: point.check };
-  }, hooks, retry);
+      if (!files) {
+        // Listing needs read-fs; a read-logs-only token can still follow, from the current end.
+        hooks.onLoss?.(
+          'the token cannot list alloc/logs (read-fs), so the stream resumed at the current end; output written while disconnected is missing',
+        );
+        const opened = await client.logs(
+          q.allocId,
+          { task: q.task, type: q.type, follow: true, origin: 'end', offset: 0 },
+          hooks.signal,
+        );
+        return { opened };
+      }
+      const point = logResumePoint(files, base, start);
+      if (point.lost)
+        hooks.onLoss?.(`${start.file} was rotated away while disconnected; some output is missing`);
+      const opened = await client.logs(
+        q.allocId,
+        { task: q.task, type: q.type, follow: true, origin: 'start', offset: point.offset },
+        hooks.signal,
+      );
+      return { opened, check: point.check };
+    },
+    hooks,
+    retry,
+  );
 };
 
 /** `alloc fs -f`: follows one file, resuming at the last offset received. */
@@ -84,11 +108,17 @@ export const followFile = (
   hooks: FollowHooks = {},
   retry: RetryPolicy = DEFAULT_RETRY,
 ): AsyncGenerator<StreamItem> =>
-  resumable(async (pos) => {
-    const at = pos ? { origin: 'start' as const, offset: pos.offset } : { origin: q.origin, offset: q.offset };
-    const opened = await client.stream(q.allocId, { path: q.path, follow: true, ...at }, hooks.signal);
-    return pos ? { opened, check: streamCheck(pos) } : { opened };
-  }, hooks, retry);
+  resumable(
+    async (pos) => {
+      const at = pos
+        ? { origin: 'start' as const, offset: pos.offset }
+        : { origin: q.origin, offset: q.offset };
+      const opened = await client.stream(q.allocId, { path: q.path, follow: true, ...at }, hooks.signal);
+      return pos ? { opened, check: streamCheck(pos) } : { opened };
+    },
+    hooks,
+    retry,
+  );
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -132,7 +162,11 @@ async function* resumable(
       everConnected = true;
       let pending = check;
       try {
-        for await (const item of readFrames(opened.res, { heartbeats: true, base: opened.base, via: opened.via })) {
+        for await (const item of readFrames(opened.res, {
+          heartbeats: true,
+          base: opened.base,
+          via: opened.via,
+        })) {
           downSince = undefined;
           backoff = retry.initialBackoffMs;
           if (item.kind === 'heartbeat') {

@@ -31,7 +31,12 @@ export async function* readFrames(body: Readable, opts: ReadFramesOptions = {}):
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.name === 'AbortError') throw err;
-    throw new NetworkError(opts.base ?? 'stream', e.code ?? 'ECONNRESET', `stream interrupted: ${e.message}`, opts.via ?? 'gateway');
+    throw new NetworkError(
+      opts.base ?? 'stream',
+      e.code ?? 'ECONNRESET',
+      `stream interrupted: ${e.message}`,
+      opts.via ?? 'gateway',
+    );
   }
   // A body cut short by a dying peer ends "cleanly" in node:http but leaves `complete` false.
   const msg = body as Readable & { complete?: boolean };

@@ -79,7 +79,11 @@ export class Endpoint {
         // A reused keep-alive socket is already connected; only a fresh one gets the deadline.
         if (!spec.connectTimeoutMs || !sock.connecting) return;
         connectTimer = setTimeout(() => {
-          req.destroy(Object.assign(new Error(`connect timeout after ${spec.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
+          req.destroy(
+            Object.assign(new Error(`connect timeout after ${spec.connectTimeoutMs} ms`), {
+              code: 'ETIMEDOUT',
+            }),
+          );
         }, spec.connectTimeoutMs);
         sock.once('connect', () => clearTimeout(connectTimer));
       });

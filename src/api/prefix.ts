@@ -16,7 +16,9 @@ export class ShortPrefixError extends Error {
 export const resolveAllocId = async (client: FleetgateClient, idOrPrefix: string): Promise<string> => {
   if (isUuid(idOrPrefix)) return idOrPrefix;
   if (idOrPrefix.length < MIN_PREFIX) throw new ShortPrefixError(idOrPrefix);
-  const ids = (await client.allocations(idOrPrefix)).map((a) => a.ID).filter((id) => id.startsWith(idOrPrefix));
+  const ids = (await client.allocations(idOrPrefix))
+    .map((a) => a.ID)
+    .filter((id) => id.startsWith(idOrPrefix));
   return unique('allocation', idOrPrefix, ids);
 };
 
@@ -27,7 +29,11 @@ export const resolveNodeId = async (client: FleetgateClient, idOrPrefix: string)
   const byName = nodes.filter((n) => n.Name === idOrPrefix).map((n) => n.ID);
   if (byName.length === 1) return byName[0]!;
   if (idOrPrefix.length < MIN_PREFIX) throw new ShortPrefixError(idOrPrefix);
-  return unique('node', idOrPrefix, nodes.map((n) => n.ID).filter((id) => id.startsWith(idOrPrefix)));
+  return unique(
+    'node',
+    idOrPrefix,
+    nodes.map((n) => n.ID).filter((id) => id.startsWith(idOrPrefix)),
+  );
 };
 
 const unique = (kind: 'allocation' | 'node', prefix: string, ids: string[]): string => {

@@ -48,7 +48,14 @@ export const logResumePoint = (
   const next = sorted.find((f) => f.index > cur);
   if (!here) {
     // Rotated away and purged while we were disconnected: continue with the next file there is.
-    return { offset: older, lost: true, check: (file, start) => (start === 0 && (logIndex(basename(file), base) ?? -1) > cur ? { ok: true, skip: 0 } : { ok: false, why: `expected the start of a file after ${pos.file}` }) };
+    return {
+      offset: older,
+      lost: true,
+      check: (file, start) =>
+        start === 0 && (logIndex(basename(file), base) ?? -1) > cur
+          ? { ok: true, skip: 0 }
+          : { ok: false, why: `expected the start of a file after ${pos.file}` },
+    };
   }
   const check: Check = (file, start) => {
     const idx = logIndex(basename(file), base);
@@ -57,7 +64,13 @@ export const logResumePoint = (
       return { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
     }
     // Data from a later file is right when ours was complete and nothing lies in between.
-    if (idx !== undefined && idx > cur && start === 0 && pos.offset >= here.size && (!next || next.index === idx)) {
+    if (
+      idx !== undefined &&
+      idx > cur &&
+      start === 0 &&
+      pos.offset >= here.size &&
+      (!next || next.index === idx)
+    ) {
       return { ok: true, skip: 0 };
     }
     return { ok: false, why: `expected ${pos.file} at ${pos.offset}, got ${file} at ${start}` };
@@ -73,7 +86,8 @@ export const tailPosition = (files: readonly LogFile[], base: string, back: numb
   const sorted = [...files].sort((a, b) => b.index - a.index);
   let left = Math.max(0, back);
   for (const [i, f] of sorted.entries()) {
-    if (left <= f.size || i === sorted.length - 1) return { file: `alloc/logs/${base}${f.index}`, offset: Math.max(0, f.size - left) };
+    if (left <= f.size || i === sorted.length - 1)
+      return { file: `alloc/logs/${base}${f.index}`, offset: Math.max(0, f.size - left) };
     left -= f.size;
   }
   return undefined;
@@ -96,8 +110,12 @@ export const listLogFiles = async (
 };
 
 /** For `/fs/stream` of one file: the same file at the same offset. */
-export const streamCheck = (pos: Position): Check => (file, start) =>
-  start <= pos.offset ? { ok: true, skip: pos.offset - start } : { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
+export const streamCheck =
+  (pos: Position): Check =>
+  (file, start) =>
+    start <= pos.offset
+      ? { ok: true, skip: pos.offset - start }
+      : { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
 
 // Exported for the unit tests of the index parsing.
 export const _logIndex = logIndex;

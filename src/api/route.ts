@@ -50,7 +50,8 @@ export class NodeRouter {
       this.log(`gateway lookup failed (${(err as Error).message}); using the last known node address`);
     }
     if (!route.httpAddr) {
-      if (this.mode === 'always') throw new Error(`http addr of node "${route.name}" (${route.nodeId}) is not advertised`);
+      if (this.mode === 'always')
+        throw new Error(`http addr of node "${route.name}" (${route.nodeId}) is not advertised`);
       return this.viaGateway(spec, `node ${route.name} advertises no HTTP address`);
     }
     const node = new Endpoint(`http://${route.httpAddr}`, 'node', this.token);
@@ -70,7 +71,9 @@ export class NodeRouter {
   }
 
   private async lookup(allocId: string): Promise<NodeRoute> {
-    const alloc = await this.gateway.json<AllocStub>({ path: `/v1/allocation/${encodeURIComponent(allocId)}` });
+    const alloc = await this.gateway.json<AllocStub>({
+      path: `/v1/allocation/${encodeURIComponent(allocId)}`,
+    });
     const node = await this.gateway.json<NodeStub>({ path: `/v1/node/${encodeURIComponent(alloc.NodeID)}` });
     if (node.Status === 'down') throw new NodeDownError(node.ID, node.Name);
     const route = { nodeId: node.ID, name: node.Name, httpAddr: node.HTTPAddr ?? '' };

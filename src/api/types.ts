@@ -20,7 +20,8 @@ export interface ClientOptions {
 
 /** What `/v1/nodes` lists (a subset of NodeRecord; extra fields pass through). */
 export type NodeStub = Pick<NodeRecord, 'ID' | 'Name' | 'Status'> & Partial<NodeRecord>;
-export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> & Partial<AllocRecord> & { TaskStates?: Record<string, { State?: string }> };
+export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> &
+  Partial<AllocRecord> & { TaskStates?: Record<string, { State?: string }> };
 
 export type LogType = 'stdout' | 'stderr';
 export type Origin = 'start' | 'end';
@@ -66,4 +67,7 @@ export interface AclPolicy {
 }
 
 /** `GET /v1/allocation/:id`: the registry record plus Nomad's TaskStates and DesiredStatus. */
-export type AllocDetail = AllocRecord & { TaskStates?: Record<string, { State?: string }>; DesiredStatus?: string };
+export type AllocDetail = AllocRecord & {
+  TaskStates?: Record<string, { State?: string }>;
+  DesiredStatus?: string;
+};

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { redisUrlSchema } from './redis-url';
-import { ConfigError, defined, fromEnv, hostPort, logLevel, num, readConfigFile, validate, type EnvTwins } from './sources';
+import {
+  ConfigError,
+  defined,
+  fromEnv,
+  hostPort,
+  logLevel,
+  num,
+  readConfigFile,
+  validate,
+  type EnvTwins,
+} from './sources';
 
 export { ConfigError } from './sources';
 
@@ -27,7 +37,10 @@ export const TaskSpecSchema = z
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
-    logs: TaskLogsSchema.default({ max_files: DEFAULTS.logMaxFiles, max_file_size_mb: DEFAULTS.logMaxFileSizeMb }),
+    logs: TaskLogsSchema.default({
+      max_files: DEFAULTS.logMaxFiles,
+      max_file_size_mb: DEFAULTS.logMaxFileSizeMb,
+    }),
   })
   .strict();
 
@@ -67,7 +80,10 @@ export const AgentConfigSchema = z
     allocations: z.array(AllocationSpecSchema).default([]),
   })
   .strict()
-  .refine((c) => !c.acl || c.acl_key !== undefined, { message: 'acl is on but acl_key is not set', path: ['acl_key'] });
+  .refine((c) => !c.acl || c.acl_key !== undefined, {
+    message: 'acl is on but acl_key is not set',
+    path: ['acl_key'],
+  });
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
@@ -118,7 +134,9 @@ const ENV_TWINS: EnvTwins = {
 /** Merge file < env < flags and validate. Throws ConfigError with one line naming the key. */
 export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig => {
   const file = readConfigFile(flags.config, env);
-  const envMeta = env['FLEETGATE_META'] ? parseMetaPairs(env['FLEETGATE_META'].split(','), 'FLEETGATE_META') : undefined;
+  const envMeta = env['FLEETGATE_META']
+    ? parseMetaPairs(env['FLEETGATE_META'].split(','), 'FLEETGATE_META')
+    : undefined;
   const flagMeta = flags.meta?.length ? parseMetaPairs(flags.meta, '--meta') : undefined;
   const fromFlags = defined({
     http_addr: flags.httpAddr,
@@ -133,9 +151,13 @@ export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): Agen
     heartbeat_interval_ms: num(flags.heartbeatIntervalMs),
     log_level: flags.logLevel,
   });
-  const fileMeta = typeof file['meta'] === 'object' && file['meta'] !== null ? (file['meta'] as Record<string, unknown>) : {};
+  const fileMeta =
+    typeof file['meta'] === 'object' && file['meta'] !== null
+      ? (file['meta'] as Record<string, unknown>)
+      : {};
   const merged: Record<string, unknown> = { ...file, ...fromEnv(env, ENV_TWINS), ...fromFlags };
   // Meta merges key by key across sources rather than one source replacing another.
-  if (envMeta || flagMeta || file['meta'] !== undefined) merged['meta'] = { ...fileMeta, ...envMeta, ...flagMeta };
+  if (envMeta || flagMeta || file['meta'] !== undefined)
+    merged['meta'] = { ...fileMeta, ...envMeta, ...flagMeta };
   return validate(AgentConfigSchema, merged);
 };

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { redisUrlSchema } from './redis-url';
-import { defined, fromEnv, hostPort, logLevel, num, readConfigFile, validate, type EnvTwins } from './sources';
+import {
+  defined,
+  fromEnv,
+  hostPort,
+  logLevel,
+  num,
+  readConfigFile,
+  validate,
+  type EnvTwins,
+} from './sources';
 
 /**
  * `fleetgate gateway` configuration: flags win over `FLEETGATE_*` env twins, which win over the
@@ -18,11 +27,18 @@ export const GatewayConfigSchema = z
     connect_timeout_ms: z.number().int().min(1).default(DEFAULTS.connectTimeoutMs),
     idle_timeout_ms: z.number().int().min(1).default(DEFAULTS.idleTimeoutMs),
     cache_max_entries: z.number().int().min(1).default(DEFAULTS.cacheMaxEntries),
-    heartbeat_ttl_ms: z.number().int().min(1).default(DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor),
+    heartbeat_ttl_ms: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor),
     log_level: logLevel,
   })
   .strict()
-  .refine((c) => !c.acl || c.acl_key !== undefined, { message: 'acl is on but acl_key is not set', path: ['acl_key'] });
+  .refine((c) => !c.acl || c.acl_key !== undefined, {
+    message: 'acl is on but acl_key is not set',
+    path: ['acl_key'],
+  });
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
@@ -66,5 +82,9 @@ export const loadGatewayConfig = (flags: GatewayFlags, env: NodeJS.ProcessEnv): 
     idle_timeout_ms: num(flags.idleTimeoutMs),
     log_level: flags.logLevel,
   });
-  return validate(GatewayConfigSchema, { ...readConfigFile(flags.config, env), ...fromEnv(env, ENV_TWINS), ...fromFlags });
+  return validate(GatewayConfigSchema, {
+    ...readConfigFile(flags.config, env),
+    ...fromEnv(env, ENV_TWINS),
+    ...fromFlags,
+  });
 };

@@ -17,20 +17,31 @@ export const hostPort = z
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port (e.g. 127.0.0.1:4646)')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
 
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
 
 // Numbers and booleans that do not parse stay strings, so zod reports them naming the key.
 export const num = (v: string | undefined): number | string | undefined =>
   v === undefined || v === '' ? undefined : /^\d+$/.test(v) ? Number(v) : v;
 export const bool = (v: string | undefined): boolean | string | undefined =>
-  v === undefined || v === '' ? undefined : ['1', 'true'].includes(v) ? true : ['0', 'false'].includes(v) ? false : v;
+  v === undefined || v === ''
+    ? undefined
+    : ['1', 'true'].includes(v)
+      ? true
+      : ['0', 'false'].includes(v)
+        ? false
+        : v;
 
 /** Only the keys that were given: an absent flag must not hide the env or file value. */
 export const defined = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** The `--config` file (or FLEETGATE_CONFIG): a JSON object with snake_case keys. */
-export const readConfigFile = (flagValue: string | undefined, env: NodeJS.ProcessEnv): Record<string, unknown> => {
+export const readConfigFile = (
+  flagValue: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> => {
   const file = flagValue ?? env['FLEETGATE_CONFIG'];
   if (!file) return {};
   let text: string;
@@ -62,7 +73,8 @@ export const fromEnv = (env: NodeJS.ProcessEnv, twins: EnvTwins): Record<string,
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(twins.strings ?? {})) if (env[name]) out[key] = env[name];
   for (const [name, key] of Object.entries(twins.numbers ?? {})) if (env[name]) out[key] = num(env[name]);
-  for (const [name, key] of Object.entries(twins.booleans ?? {})) if (env[name] !== undefined) out[key] = bool(env[name]);
+  for (const [name, key] of Object.entries(twins.booleans ?? {}))
+    if (env[name] !== undefined) out[key] = bool(env[name]);
   return out;
 };
 

@@ -11,7 +11,13 @@ export interface Forwarder {
    * Resolves when the response is over (finished or closed). `body`, when given, is a request
    * body the gateway already read from `req` (POST metadata); it is sent instead of `req`.
    */
-  forward(req: IncomingMessage, res: ServerResponse, node: NodeRecord, route: RouteDef, body?: Buffer): Promise<void>;
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    node: NodeRecord,
+    route: RouteDef,
+    body?: Buffer,
+  ): Promise<void>;
 }
 
 /** The in-process agent, handed to forward/local by cli (forward never imports agent). */

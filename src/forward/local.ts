@@ -10,7 +10,13 @@ import type { Forwarder, LocalDispatcher } from './forwarder';
 export class LocalForwarder implements Forwarder {
   constructor(private readonly dispatch: LocalDispatcher) {}
 
-  forward(req: IncomingMessage, res: ServerResponse, _node: NodeRecord, _route: RouteDef, body?: Buffer): Promise<void> {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    _node: NodeRecord,
+    _route: RouteDef,
+    body?: Buffer,
+  ): Promise<void> {
     return new Promise<void>((resolve) => {
       res.once('close', () => resolve());
       this.dispatch(body ? replayBody(req, body) : req, res);

@@ -42,7 +42,11 @@ export class RemoteForwarder implements Forwarder {
   private readonly pending = new WeakMap<IncomingMessage, Pending>();
 
   constructor(private readonly opts: RemoteForwarderOptions = {}) {
-    this.agent = new http.Agent({ keepAlive: true, maxFreeSockets: opts.maxFreeSockets ?? 256, scheduling: 'lifo' });
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxFreeSockets: opts.maxFreeSockets ?? 256,
+      scheduling: 'lifo',
+    });
     this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
       router: (req) => this.pending.get(req)?.target ?? 'http://invalid.invalid',
       agent: this.agent,
@@ -62,7 +66,13 @@ export class RemoteForwarder implements Forwarder {
   }
 
   /** `body`: a request body the gateway already read (POST metadata), replayed upstream. */
-  forward(req: IncomingMessage, res: ServerResponse, node: NodeRecord, route: RouteDef, body?: Buffer): Promise<void> {
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    node: NodeRecord,
+    route: RouteDef,
+    body?: Buffer,
+  ): Promise<void> {
     this.pending.set(req, { target: node.AdvertiseURL, route, ...(body ? { body } : {}) });
     return new Promise<void>((resolve, reject) => {
       res.once('close', () => resolve());
@@ -118,7 +128,10 @@ export class RemoteForwarder implements Forwarder {
       res.end(m.text);
       return;
     }
-    res.writeHead(m.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(m.body) });
+    res.writeHead(m.status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(m.body),
+    });
     res.end(m.body);
   }
 

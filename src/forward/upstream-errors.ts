@@ -10,8 +10,7 @@ export interface UpstreamFailure {
 }
 
 export type UpstreamErrorReply =
-  | { kind: 'reply'; status: 503; body: string }
-  | { kind: 'append'; text: string };
+  { kind: 'reply'; status: 503; body: string } | { kind: 'append'; text: string };
 
 /** Codes we raise ourselves for timeouts Node has no code for. */
 export const CONNECT_TIMEOUT = 'ECONNECTTIMEOUT';
@@ -40,7 +39,11 @@ export const upstreamReason = (err: UpstreamFailure): string => {
   return err.message || 'unknown upstream error';
 };
 
-export const mapUpstreamError = (err: UpstreamFailure, target: string, headersSent: boolean): UpstreamErrorReply => {
+export const mapUpstreamError = (
+  err: UpstreamFailure,
+  target: string,
+  headersSent: boolean,
+): UpstreamErrorReply => {
   const body = `No path to node: ${target}: ${upstreamReason(err)}`;
   return headersSent ? { kind: 'append', text: `\n${body}` } : { kind: 'reply', status: 503, body };
 };

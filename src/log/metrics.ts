@@ -16,7 +16,12 @@ export const createMetrics = (opts: MetricsOptions) => {
   const register = new PromRegistry();
   const p = `fleetgate_${opts.role}_`;
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register, prefix: p });
-  const requests = new Counter({ name: `${p}requests_total`, help: 'Requests by route id and status', labelNames: ['route', 'status'], registers: [register] });
+  const requests = new Counter({
+    name: `${p}requests_total`,
+    help: 'Requests by route id and status',
+    labelNames: ['route', 'status'],
+    registers: [register],
+  });
   const latency = new Histogram({
     name: `${p}request_duration_seconds`,
     help: 'Time to response end (streams: their whole life)',
@@ -24,10 +29,28 @@ export const createMetrics = (opts: MetricsOptions) => {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
     registers: [register],
   });
-  const openStreams = new Gauge({ name: `${p}open_streams`, help: 'Streaming responses in progress', registers: [register] });
-  const bytes = new Counter({ name: `${p}bytes_streamed_total`, help: 'Response body bytes relayed', registers: [register] });
-  const cache = new Counter({ name: `${p}cache_lookups_total`, help: 'Registry cache lookups', labelNames: ['kind', 'result'], registers: [register] });
-  const registryErrors = new Counter({ name: `${p}registry_errors_total`, help: 'Failed registry operations', labelNames: ['op'], registers: [register] });
+  const openStreams = new Gauge({
+    name: `${p}open_streams`,
+    help: 'Streaming responses in progress',
+    registers: [register],
+  });
+  const bytes = new Counter({
+    name: `${p}bytes_streamed_total`,
+    help: 'Response body bytes relayed',
+    registers: [register],
+  });
+  const cache = new Counter({
+    name: `${p}cache_lookups_total`,
+    help: 'Registry cache lookups',
+    labelNames: ['kind', 'result'],
+    registers: [register],
+  });
+  const registryErrors = new Counter({
+    name: `${p}registry_errors_total`,
+    help: 'Failed registry operations',
+    labelNames: ['op'],
+    registers: [register],
+  });
 
   return {
     register,

@@ -106,7 +106,11 @@ export class CachedRegistry implements Registry {
   }
 
   private ttlFor(id: NodeId): number {
-    return this.ttlByNode.get(id) ?? this.opts.heartbeatTtlMs ?? DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor;
+    return (
+      this.ttlByNode.get(id) ??
+      this.opts.heartbeatTtlMs ??
+      DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor
+    );
   }
 
   private async call<T>(op: string, f: () => Promise<T>): Promise<T> {
@@ -141,7 +145,8 @@ export class CachedRegistry implements Registry {
       this.obs.registryError(`get ${kind}`);
       throw errors.registryUnavailable((err as Error).message);
     }
-    if (fresh === undefined && e && this.now() - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000)) return e.value;
+    if (fresh === undefined && e && this.now() - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000))
+      return e.value;
     if (gen !== this.gen) return fresh;
     if (fresh !== undefined || keepAbsent) cache.set(key, { value: fresh as T, epoch: this.epoch });
     else cache.delete(key);
@@ -153,7 +158,13 @@ export class CachedRegistry implements Registry {
   }
 
   async getPolicy(name: string): Promise<PolicyRecord | undefined> {
-    const p = await this.lookup('policy', this.policies, name, async () => (await this.inner.getPolicy(name)) ?? null, true);
+    const p = await this.lookup(
+      'policy',
+      this.policies,
+      name,
+      async () => (await this.inner.getPolicy(name)) ?? null,
+      true,
+    );
     return p ?? undefined;
   }
 
@@ -180,12 +191,14 @@ export class CachedRegistry implements Registry {
       throw errors.registryUnavailable((err as Error).message);
     }
     if (!n) {
-      if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000)) return { ...e.value, Status: 'down' };
+      if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000))
+        return { ...e.value, Status: 'down' };
       this.nodes.delete(id);
       return undefined;
     }
     if (gen !== this.gen) return n;
-    const remaining = n.Status === 'ready' ? Math.max(n.LastHeartbeat + this.ttlFor(id) - now, DOWN_RECHECK_MS) : 0;
+    const remaining =
+      n.Status === 'ready' ? Math.max(n.LastHeartbeat + this.ttlFor(id) - now, DOWN_RECHECK_MS) : 0;
     this.nodes.set(id, { value: n, epoch: this.epoch, deadline: now + remaining, checkedAt: now });
     return n;
   }
@@ -194,7 +207,8 @@ export class CachedRegistry implements Registry {
   listNodes = () => this.call('list nodes', () => this.inner.listNodes());
   listAllocs = (f?: AllocFilter) => this.call('list allocs', () => this.inner.listAllocs(f));
   listPolicies = () => this.call('list policies', () => this.inner.listPolicies());
-  putNode = (n: Omit<NodeRecord, 'Status' | 'LastHeartbeat'>, ttl: number) => this.call('put node', () => this.inner.putNode(n, ttl));
+  putNode = (n: Omit<NodeRecord, 'Status' | 'LastHeartbeat'>, ttl: number) =>
+    this.call('put node', () => this.inner.putNode(n, ttl));
   heartbeat = (id: NodeId, ttl: number) => this.call('heartbeat', () => this.inner.heartbeat(id, ttl));
   putAlloc = (a: AllocRecord) => this.call('put alloc', () => this.inner.putAlloc(a));
   removeAlloc = (id: AllocId) => this.call('remove alloc', () => this.inner.removeAlloc(id));

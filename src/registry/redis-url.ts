@@ -11,20 +11,25 @@ export const redisTarget = (url: string): { url?: string; options: RedisOptions 
   if (!url.startsWith('redis-sentinel:')) return { url, options: {} };
   const m = /^redis-sentinel:\/\/(?:(?:[^:@/]*):([^@/]*)@)?([^/]+)\/([^/?#]+)(?:\/(\d+))?\/?$/.exec(url);
   if (!m) {
-    throw new Error(`invalid sentinel URL ${JSON.stringify(url)}: want redis-sentinel://host:port[,host:port]/<master name>[/db]`);
+    throw new Error(
+      `invalid sentinel URL ${JSON.stringify(url)}: want redis-sentinel://host:port[,host:port]/<master name>[/db]`,
+    );
   }
   const [, password, hosts, name, db] = m;
   const sentinels = hosts!.split(',').map((hp) => {
     const i = hp.lastIndexOf(':');
     const port = i > 0 ? Number(hp.slice(i + 1)) : 26379;
-    if (!Number.isInteger(port) || port <= 0) throw new Error(`invalid sentinel address ${JSON.stringify(hp)} in ${url}`);
+    if (!Number.isInteger(port) || port <= 0)
+      throw new Error(`invalid sentinel address ${JSON.stringify(hp)} in ${url}`);
     return { host: i > 0 ? hp.slice(0, i) : hp, port };
   });
   return {
     options: {
       sentinels,
       name: decodeURIComponent(name!),
-      ...(password ? { password: decodeURIComponent(password), sentinelPassword: decodeURIComponent(password) } : {}),
+      ...(password
+        ? { password: decodeURIComponent(password), sentinelPassword: decodeURIComponent(password) }
+        : {}),
       ...(db ? { db: Number(db) } : {}),
     },
   };

@@ -2,7 +2,14 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULTS } from '../config/defaults';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
 import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
-import { HEARTBEAT_LUA, PUT_ALLOC_LUA, PUT_POLICY_LUA, REMOVE_ALLOC_LUA, redisKeys, type RedisKeys } from './redis-keys';
+import {
+  HEARTBEAT_LUA,
+  PUT_ALLOC_LUA,
+  PUT_POLICY_LUA,
+  REMOVE_ALLOC_LUA,
+  redisKeys,
+  type RedisKeys,
+} from './redis-keys';
 import { redisTarget } from './redis-url';
 import { matchesFilter } from './status';
 
@@ -81,11 +88,19 @@ export class RedisRegistry implements Registry {
   /** Connects both connections; returns after `startupWaitMs` even if Redis is not up yet. */
   static async connect(opts: RedisRegistryOptions): Promise<RedisRegistry> {
     const target = redisTarget(opts.url);
-    const make = (o: RedisOptions) => (target.url ? new Redis(target.url, { ...target.options, ...o }) : new Redis({ ...target.options, ...o }));
+    const make = (o: RedisOptions) =>
+      target.url
+        ? new Redis(target.url, { ...target.options, ...o })
+        : new Redis({ ...target.options, ...o });
     const client = make(clientOptions(opts, false));
     // The subscriber queues SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
     const sub = make({ ...clientOptions(opts, true), maxRetriesPerRequest: null, commandTimeout: undefined });
-    const reg = new RedisRegistry(client, sub, opts.prefix ?? DEFAULTS.registryPrefix, opts.onError ?? (() => undefined));
+    const reg = new RedisRegistry(
+      client,
+      sub,
+      opts.prefix ?? DEFAULTS.registryPrefix,
+      opts.onError ?? (() => undefined),
+    );
     const wait = opts.startupWaitMs ?? 5000;
     const ready = (r: Redis) =>
       new Promise<void>((resolve) => {
@@ -127,7 +142,15 @@ export class RedisRegistry implements Registry {
     const k = this.keys;
     await this.client
       .multi()
-      .hset(k.node(node.ID), 'json', JSON.stringify(node), 'lastHeartbeat', String(now), 'ttlMs', String(ttlMs))
+      .hset(
+        k.node(node.ID),
+        'json',
+        JSON.stringify(node),
+        'lastHeartbeat',
+        String(now),
+        'ttlMs',
+        String(ttlMs),
+      )
       .sadd(k.nodes, node.ID)
       .set(k.heartbeat(node.ID), String(now), 'PX', ttlMs)
       .publish(...this.publishArgs({ kind: 'node', id: node.ID }))
@@ -138,7 +161,13 @@ export class RedisRegistry implements Registry {
     const now = Date.now();
     const change: RegistryChange = { kind: 'heartbeat', id, at: now, ttlMs };
     const ok = await this.client.eval(
-      HEARTBEAT_LUA, 2, this.keys.node(id), this.keys.heartbeat(id), String(now), String(ttlMs), ...this.publishArgs(change),
+      HEARTBEAT_LUA,
+      2,
+      this.keys.node(id),
+      this.keys.heartbeat(id),
+      String(now),
+      String(ttlMs),
+      ...this.publishArgs(change),
     );
     const owned = this.ownedNodes.get(id);
     // The record vanished (Redis restarted empty): register again rather than heartbeat nothing.
@@ -175,15 +204,30 @@ export class RedisRegistry implements Registry {
     this.ownedAllocs.set(alloc.ID, alloc);
     const k = this.keys;
     await this.client.eval(
-      PUT_ALLOC_LUA, 3, k.alloc(alloc.ID), k.allocs, k.nodeAllocs(alloc.NodeID),
-      JSON.stringify(alloc), alloc.ID, k.nodeAllocsPrefix, ...this.publishArgs({ kind: 'alloc', id: alloc.ID }),
+      PUT_ALLOC_LUA,
+      3,
+      k.alloc(alloc.ID),
+      k.allocs,
+      k.nodeAllocs(alloc.NodeID),
+      JSON.stringify(alloc),
+      alloc.ID,
+      k.nodeAllocsPrefix,
+      ...this.publishArgs({ kind: 'alloc', id: alloc.ID }),
     );
   }
 
   async removeAlloc(id: AllocId): Promise<void> {
     this.ownedAllocs.delete(id);
     const k = this.keys;
-    await this.client.eval(REMOVE_ALLOC_LUA, 2, k.alloc(id), k.allocs, id, k.nodeAllocsPrefix, ...this.publishArgs({ kind: 'alloc', id }));
+    await this.client.eval(
+      REMOVE_ALLOC_LUA,
+      2,
+      k.alloc(id),
+      k.allocs,
+      id,
+      k.nodeAllocsPrefix,
+      ...this.publishArgs({ kind: 'alloc', id }),
+    );
   }
 
   async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
@@ -192,7 +236,9 @@ export class RedisRegistry implements Registry {
 
   async listAllocs(filter?: AllocFilter): Promise<AllocRecord[]> {
     const set = filter?.nodeId ? this.keys.nodeAllocs(filter.nodeId) : this.keys.allocs;
-    const ids = (await this.client.smembers(set)).filter((id) => !filter?.prefix || id.startsWith(filter.prefix)).sort();
+    const ids = (await this.client.smembers(set))
+      .filter((id) => !filter?.prefix || id.startsWith(filter.prefix))
+      .sort();
     if (ids.length === 0) return [];
     const values = await this.client.mget(ids.map((id) => this.keys.alloc(id)));
     return values.flatMap((v) => parseJson<AllocRecord>(v) ?? []).filter((a) => matchesFilter(a, filter));
@@ -203,8 +249,14 @@ export class RedisRegistry implements Registry {
     const k = this.keys;
     const body = { Name: policy.Name, Description: policy.Description, Rules: policy.Rules };
     await this.client.eval(
-      PUT_POLICY_LUA, 3, k.policy(policy.Name), k.policies, k.policyIndex,
-      policy.Name, JSON.stringify(body), ...this.publishArgs({ kind: 'policy', name: policy.Name }),
+      PUT_POLICY_LUA,
+      3,
+      k.policy(policy.Name),
+      k.policies,
+      k.policyIndex,
+      policy.Name,
+      JSON.stringify(body),
+      ...this.publishArgs({ kind: 'policy', name: policy.Name }),
     );
   }
 

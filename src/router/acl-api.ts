@@ -13,7 +13,10 @@ import type { PolicyRecord, Registry } from '../registry/registry';
  * parser and error handler are scoped to `/v1/acl`, so forwarded requests pass through untouched.
  */
 export interface AclApiDeps {
-  registry: Pick<Registry, 'getPolicy' | 'putPolicy' | 'listPolicies' | 'deletePolicy' | 'revokeToken' | 'claimBootstrap'>;
+  registry: Pick<
+    Registry,
+    'getPolicy' | 'putPolicy' | 'listPolicies' | 'deletePolicy' | 'revokeToken' | 'claimBootstrap'
+  >;
   authenticator: Authenticator;
   /** Issues tokens; required when ACLs are on (the gateway holds the private key / secret). */
   signer?: TokenSigner;
@@ -48,7 +51,10 @@ const policyStub = (p: PolicyRecord) => ({
 
 const parseBody = <T>(schema: z.ZodType<T>, body: unknown): T => {
   const r = schema.safeParse(body ?? {});
-  if (!r.success) throw errors.badRequest(r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  if (!r.success)
+    throw errors.badRequest(
+      r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
+    );
   return r.data;
 };
 
@@ -68,7 +74,8 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   const { registry, authenticator } = deps;
   const router = express.Router();
 
-  const identify = (req: Request): Promise<Identity> => authenticator.authenticate(tokenFromHeaders(req.headers));
+  const identify = (req: Request): Promise<Identity> =>
+    authenticator.authenticate(tokenFromHeaders(req.headers));
   const management = async (req: Request): Promise<Identity> => {
     const id = await identify(req);
     if (id.type !== 'management') throw errors.permissionDenied();
@@ -79,7 +86,8 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     return deps.signer;
   };
   /** Client tokens see the policies they carry; management sees all (as Nomad). */
-  const canSeePolicy = (id: Identity, name: string): boolean => id.acl.management || (id.policies ?? []).includes(name);
+  const canSeePolicy = (id: Identity, name: string): boolean =>
+    id.acl.management || (id.policies ?? []).includes(name);
 
   router.use('/v1/acl', (_req: Request, _res: Response, next: NextFunction) => {
     next(authenticator.enabled ? undefined : errors.aclDisabled());
@@ -108,7 +116,12 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   router.get('/v1/acl/policies', async (req, res) => {
     const id = await identify(req);
     const all = await registry.listPolicies();
-    res.json(all.filter((p) => canSeePolicy(id, p.Name)).sort((a, b) => a.Name.localeCompare(b.Name)).map(policyStub));
+    res.json(
+      all
+        .filter((p) => canSeePolicy(id, p.Name))
+        .sort((a, b) => a.Name.localeCompare(b.Name))
+        .map(policyStub),
+    );
   });
 
   router.get('/v1/acl/policy/:name', async (req, res) => {
@@ -124,7 +137,10 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     await management(req);
     const name = String(req.params.name);
     const body = parseBody(policyBody, req.body);
-    if (!POLICY_NAME.test(name)) throw errors.badRequest(`invalid policy name ${JSON.stringify(name)}: must match ${POLICY_NAME.source}`);
+    if (!POLICY_NAME.test(name))
+      throw errors.badRequest(
+        `invalid policy name ${JSON.stringify(name)}: must match ${POLICY_NAME.source}`,
+      );
     if (body.Name !== undefined && body.Name !== '' && body.Name !== name) {
       throw errors.badRequest('ACL policy name does not match request path');
     }
@@ -163,7 +179,8 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     if (type === 'management' && (policies.length > 0 || rules)) {
       throw errors.badRequest('management token cannot be associated with policies');
     }
-    if (type === 'client' && policies.length === 0 && !rules) throw errors.badRequest('client token missing policies');
+    if (type === 'client' && policies.length === 0 && !rules)
+      throw errors.badRequest('client token missing policies');
     for (const p of policies) {
       if (!(await registry.getPolicy(p))) throw errors.badRequest(`cannot find policy ${p}`);
     }
@@ -201,7 +218,14 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     const secret = tokenFromHeaders(req.headers);
     const id = await identify(req);
     if (!secret) {
-      res.json({ AccessorID: 'anonymous', SecretID: 'anonymous', Name: 'Anonymous Token', Type: 'client', Policies: ['anonymous'], Global: false });
+      res.json({
+        AccessorID: 'anonymous',
+        SecretID: 'anonymous',
+        Name: 'Anonymous Token',
+        Type: 'client',
+        Policies: ['anonymous'],
+        Global: false,
+      });
       return;
     }
     res.json({

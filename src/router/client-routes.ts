@@ -29,10 +29,24 @@ const fileParam = (req: Request): string | undefined => {
  * The authorize step. fs/logs/GC decisions also write one audit line (with the bytes sent, once
  * the response ends); with ACLs off there is no decision to record, so nothing is logged.
  */
-const decide = (deps: GatewayDeps, req: Request, res: Response, route: RouteDef, identity: Identity, at: { namespace?: string; allocId?: string; nodeId: string }): void => {
-  if (!deps.authenticator.enabled || !isAuditedRoute(route)) return authorize(identity, route.capability, at.namespace);
+const decide = (
+  deps: GatewayDeps,
+  req: Request,
+  res: Response,
+  route: RouteDef,
+  identity: Identity,
+  at: { namespace?: string; allocId?: string; nodeId: string },
+): void => {
+  if (!deps.authenticator.enabled || !isAuditedRoute(route))
+    return authorize(identity, route.capability, at.namespace);
   const file = fileParam(req);
-  authorizeAudited(deps.logger, identity, route.capability, { ...at, path: req.path, ...(file !== undefined ? { file } : {}) }, res);
+  authorizeAudited(
+    deps.logger,
+    identity,
+    route.capability,
+    { ...at, path: req.path, ...(file !== undefined ? { file } : {}) },
+    res,
+  );
 };
 
 /**
@@ -40,12 +54,22 @@ const decide = (deps: GatewayDeps, req: Request, res: Response, route: RouteDef,
  * unknown one is reported as unknown even to an unauthorized caller), then the capability is
  * checked in the ALLOCATION's namespace, then its node.
  */
-const allocTarget = async (deps: GatewayDeps, req: Request, res: Response, route: RouteDef, identity: Identity): Promise<Target> => {
+const allocTarget = async (
+  deps: GatewayDeps,
+  req: Request,
+  res: Response,
+  route: RouteDef,
+  identity: Identity,
+): Promise<Target> => {
   const id = allocIdParam(req.params);
   if (!id) throw errors.missingAllocId();
   const alloc = await resolveAlloc(deps.registry, id);
   bind(req, { alloc: alloc.ID, node: alloc.NodeID });
-  decide(deps, req, res, route, identity, { namespace: alloc.Namespace, allocId: alloc.ID, nodeId: alloc.NodeID });
+  decide(deps, req, res, route, identity, {
+    namespace: alloc.Namespace,
+    allocId: alloc.ID,
+    nodeId: alloc.NodeID,
+  });
   return { node: reachableNode(await lookupNode(deps.registry, alloc.NodeID)) };
 };
 
@@ -53,7 +77,13 @@ const allocTarget = async (deps: GatewayDeps, req: Request, res: Response, route
  * Node routes (spec §1.1/§1.2): `?node_id`, else (POST metadata) `NodeID` of the body, which is
  * read here and replayed to the agent. The ACL check comes before the node lookup, as in Nomad.
  */
-const nodeTarget = async (deps: GatewayDeps, req: Request, res: Response, route: RouteDef, identity: Identity): Promise<Target> => {
+const nodeTarget = async (
+  deps: GatewayDeps,
+  req: Request,
+  res: Response,
+  route: RouteDef,
+  identity: Identity,
+): Promise<Target> => {
   const q = req.query['node_id'];
   let nodeId = typeof q === 'string' ? q : Array.isArray(q) && typeof q[0] === 'string' ? q[0] : '';
   let body: Buffer | undefined;
@@ -74,7 +104,10 @@ const handler = (deps: GatewayDeps, id: RouteId, route: RouteDef) => async (req:
   bind(req, { route: id });
   const identity = await deps.authenticator.authenticate(tokenFromHeaders(req.headers));
   bind(req, { accessor: identity.accessorId });
-  const target = route.target === 'alloc' ? await allocTarget(deps, req, res, route, identity) : await nodeTarget(deps, req, res, route, identity);
+  const target =
+    route.target === 'alloc'
+      ? await allocTarget(deps, req, res, route, identity)
+      : await nodeTarget(deps, req, res, route, identity);
   await forwarderFor(deps, target.node).forward(req, res, target.node, route, target.body);
 };
 

@@ -49,7 +49,12 @@ const allocStub = (a: AllocRecord) => ({
   Namespace: a.Namespace,
   NodeID: a.NodeID,
   TaskGroup: a.TaskGroup,
-  TaskStates: Object.fromEntries(a.Tasks.map((t) => [t, { State: a.ClientStatus === 'pending' ? 'pending' : a.ClientStatus === 'running' ? 'running' : 'dead' }])),
+  TaskStates: Object.fromEntries(
+    a.Tasks.map((t) => [
+      t,
+      { State: a.ClientStatus === 'pending' ? 'pending' : a.ClientStatus === 'running' ? 'running' : 'dead' },
+    ]),
+  ),
 });
 
 /**
@@ -59,16 +64,22 @@ const allocStub = (a: AllocRecord) => ({
  */
 export const readApi = (deps: GatewayDeps): Router => {
   const r = Router();
-  const who = (req: Request): Promise<Identity> => deps.authenticator.authenticate(tokenFromHeaders(req.headers));
+  const who = (req: Request): Promise<Identity> =>
+    deps.authenticator.authenticate(tokenFromHeaders(req.headers));
   const need = (id: Identity, cap: RouteCapability, ns?: string) => {
     if (!isAllowed(id, cap, ns)) throw errors.permissionDenied();
   };
-  const readable = (id: Identity, allocs: AllocRecord[]) => allocs.filter((a) => isAllowed(id, READ_JOB, a.Namespace));
+  const readable = (id: Identity, allocs: AllocRecord[]) =>
+    allocs.filter((a) => isAllowed(id, READ_JOB, a.Namespace));
 
   r.get('/v1/nodes', async (req, res) => {
     need(await who(req), NODE_READ);
     const prefix = typeof req.query['prefix'] === 'string' ? req.query['prefix'] : '';
-    sendJson(req, res, (await deps.registry.listNodes()).filter((n) => n.ID.startsWith(prefix)).map(nodeStub));
+    sendJson(
+      req,
+      res,
+      (await deps.registry.listNodes()).filter((n) => n.ID.startsWith(prefix)).map(nodeStub),
+    );
   });
 
   r.get('/v1/node/:node_id', async (req, res) => {
@@ -84,7 +95,11 @@ export const readApi = (deps: GatewayDeps): Router => {
     need(identity, NODE_READ);
     const id = req.params['node_id'] ?? '';
     if (!isUuid(id) || !(await deps.registry.getNode(asNodeId(id)))) throw notFound('node');
-    sendJson(req, res, readable(identity, await deps.registry.listAllocs({ nodeId: asNodeId(id) })).map(allocStub));
+    sendJson(
+      req,
+      res,
+      readable(identity, await deps.registry.listAllocs({ nodeId: asNodeId(id) })).map(allocStub),
+    );
   });
 
   r.get('/v1/allocations', async (req, res) => {
@@ -108,7 +123,10 @@ export const readApi = (deps: GatewayDeps): Router => {
 
   r.get('/v1/metrics', async (_req, res) => {
     if (!deps.metrics) throw errors.notFound();
-    res.status(200).set('Content-Type', deps.metrics.contentType).send(await deps.metrics.text());
+    res
+      .status(200)
+      .set('Content-Type', deps.metrics.contentType)
+      .send(await deps.metrics.text());
   });
   return r;
 };

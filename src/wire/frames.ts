@@ -157,5 +157,11 @@ const toFrame = (o: Record<string, unknown>): DecodedFrame => {
   const file = typeof o['File'] === 'string' ? o['File'] : '';
   const fileEvent = typeof o['FileEvent'] === 'string' ? o['FileEvent'] : '';
   const offset = typeof o['Offset'] === 'number' ? o['Offset'] : 0;
-  return { data, file, fileEvent, offset, heartbeat: data.length === 0 && !file && !fileEvent && offset === 0 };
+  return {
+    data,
+    file,
+    fileEvent,
+    offset,
+    heartbeat: data.length === 0 && !file && !fileEvent && offset === 0,
+  };
 };

@@ -1,6 +1,13 @@
 import express from 'express';
 import request from 'supertest';
-import { aclDisabled, createAuthenticator, createSigner, generateEs256KeyPair, parseKeyMaterial, tokenFromHeaders } from '../../src/acl';
+import {
+  aclDisabled,
+  createAuthenticator,
+  createSigner,
+  generateEs256KeyPair,
+  parseKeyMaterial,
+  tokenFromHeaders,
+} from '../../src/acl';
 import type { AclAuthenticator } from '../../src/acl';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createAclApi } from '../../src/router/acl-api';
@@ -21,9 +28,15 @@ const makeApp = (opts: { allowNonExpiring?: boolean } = {}) => {
     req.on('end', () => res.json({ bytes: n, body: (req as { body?: unknown }).body ?? null }));
   });
   app.get('/whoami', async (req, res) => {
-    const id = await authenticator.authenticate(tokenFromHeaders(req.headers)).catch((e: { status: number; message: string }) => e);
+    const id = await authenticator
+      .authenticate(tokenFromHeaders(req.headers))
+      .catch((e: { status: number; message: string }) => e);
     if ('status' in id) return void res.status(id.status).send(id.message);
-    res.json({ accessor: id.accessorId, nodeRead: id.acl.allowNodeRead(), fs: id.acl.allowNamespaceOp('default', 'read-fs') });
+    res.json({
+      accessor: id.accessorId,
+      nodeRead: id.acl.allowNodeRead(),
+      fs: id.acl.allowNamespaceOp('default', 'read-fs'),
+    });
   });
   return { app, registry, authenticator };
 };
@@ -44,7 +57,12 @@ describe('ACL HTTP API', () => {
 
   it('bootstrap returns a management token once; the second call is refused', async () => {
     const who = await request(ctx.app).get('/v1/acl/token/self').set('X-Nomad-Token', mgmt).expect(200);
-    expect(who.body).toMatchObject({ Type: 'management', Name: 'Bootstrap Token', SecretID: mgmt, ExpirationTime: null });
+    expect(who.body).toMatchObject({
+      Type: 'management',
+      Name: 'Bootstrap Token',
+      SecretID: mgmt,
+      ExpirationTime: null,
+    });
     const again = await request(ctx.app).post('/v1/acl/bootstrap').expect(400);
     expect(again.text).toBe('ACL bootstrap already done');
     expect(again.headers['content-type']).toMatch(/^text\/plain/);
@@ -52,7 +70,11 @@ describe('ACL HTTP API', () => {
 
   it('policy CRUD with validation', async () => {
     const rules = JSON.stringify({ namespace: { default: { policy: 'write' } }, node: { policy: 'read' } });
-    await request(ctx.app).post('/v1/acl/policy/dev').set('X-Nomad-Token', mgmt).send({ Name: 'dev', Description: 'd', Rules: rules }).expect(200);
+    await request(ctx.app)
+      .post('/v1/acl/policy/dev')
+      .set('X-Nomad-Token', mgmt)
+      .send({ Name: 'dev', Description: 'd', Rules: rules })
+      .expect(200);
     const got = await request(ctx.app).get('/v1/acl/policy/dev').set('X-Nomad-Token', mgmt).expect(200);
     expect(got.body).toMatchObject({ Name: 'dev', Description: 'd', Rules: rules });
     const list = await request(ctx.app).get('/v1/acl/policies').set('X-Nomad-Token', mgmt).expect(200);
@@ -63,81 +85,164 @@ describe('ACL HTTP API', () => {
       .set('X-Nomad-Token', mgmt)
       .send({ Rules: '{"namespace":{"default":{"policy":"list"}}}' })
       .expect(400);
-    expect(bad.text).toMatch(/^failed to parse rules: namespace\.default\.policy: invalid namespace policy "list"/);
-    expect((await request(ctx.app).post('/v1/acl/policy/x').set('X-Nomad-Token', mgmt).send({ Name: 'y', Rules: '{}' }).expect(400)).text).toBe(
-      'ACL policy name does not match request path',
+    expect(bad.text).toMatch(
+      /^failed to parse rules: namespace\.default\.policy: invalid namespace policy "list"/,
     );
-    expect((await request(ctx.app).post('/v1/acl/policy/x').set('X-Nomad-Token', mgmt).send('{not json').expect(400)).text).toMatch(
-      /^Request decode failed/,
-    );
+    expect(
+      (
+        await request(ctx.app)
+          .post('/v1/acl/policy/x')
+          .set('X-Nomad-Token', mgmt)
+          .send({ Name: 'y', Rules: '{}' })
+          .expect(400)
+      ).text,
+    ).toBe('ACL policy name does not match request path');
+    expect(
+      (
+        await request(ctx.app)
+          .post('/v1/acl/policy/x')
+          .set('X-Nomad-Token', mgmt)
+          .send('{not json')
+          .expect(400)
+      ).text,
+    ).toMatch(/^Request decode failed/);
     await request(ctx.app).post('/v1/acl/policy/x').set('X-Nomad-Token', mgmt).send({}).expect(400);
 
     await request(ctx.app).delete('/v1/acl/policy/dev').set('X-Nomad-Token', mgmt).expect(200);
-    expect((await request(ctx.app).get('/v1/acl/policy/dev').set('X-Nomad-Token', mgmt).expect(404)).text).toBe('ACL policy not found');
+    expect(
+      (await request(ctx.app).get('/v1/acl/policy/dev').set('X-Nomad-Token', mgmt).expect(404)).text,
+    ).toBe('ACL policy not found');
   });
 
   it('token create (Go durations), self, use, and revoke', async () => {
     const rules = JSON.stringify({ namespace: { default: { capabilities: ['read-fs'] } } });
-    await request(ctx.app).put('/v1/acl/policy/fs').set('X-Nomad-Token', mgmt).send({ Rules: rules }).expect(200);
+    await request(ctx.app)
+      .put('/v1/acl/policy/fs')
+      .set('X-Nomad-Token', mgmt)
+      .send({ Rules: rules })
+      .expect(200);
     const before = Date.now();
     const created = await request(ctx.app)
       .post('/v1/acl/token')
       .set('Authorization', `Bearer ${mgmt}`)
       .send({ Name: 'ci', Type: 'client', Policies: ['fs'], ExpirationTTL: '1h30m' })
       .expect(200);
-    const { SecretID, AccessorID, ExpirationTime } = created.body as { SecretID: string; AccessorID: string; ExpirationTime: string };
+    const { SecretID, AccessorID, ExpirationTime } = created.body as {
+      SecretID: string;
+      AccessorID: string;
+      ExpirationTime: string;
+    };
     expect(created.body).toMatchObject({ Type: 'client', Policies: ['fs'], Name: 'ci' });
     expect(Date.parse(ExpirationTime) - before).toBeGreaterThan(5_400_000 - 2000);
-    expect((await request(ctx.app).get('/whoami').set('X-Nomad-Token', SecretID).expect(200)).body).toEqual({ accessor: AccessorID, nodeRead: false, fs: true });
-    expect((await request(ctx.app).get('/v1/acl/token/self').set('X-Nomad-Token', SecretID).expect(200)).body).toMatchObject({ AccessorID, Name: 'ci', Policies: ['fs'] });
+    expect((await request(ctx.app).get('/whoami').set('X-Nomad-Token', SecretID).expect(200)).body).toEqual({
+      accessor: AccessorID,
+      nodeRead: false,
+      fs: true,
+    });
+    expect(
+      (await request(ctx.app).get('/v1/acl/token/self').set('X-Nomad-Token', SecretID).expect(200)).body,
+    ).toMatchObject({ AccessorID, Name: 'ci', Policies: ['fs'] });
 
     // A client token sees only its own policies and cannot manage anything.
-    expect((await request(ctx.app).get('/v1/acl/policies').set('X-Nomad-Token', SecretID).expect(200)).body).toHaveLength(1);
-    expect((await request(ctx.app).post('/v1/acl/token').set('X-Nomad-Token', SecretID).send({ Policies: ['fs'], ExpirationTTL: '1h' }).expect(403)).text).toBe('Permission denied');
-    await request(ctx.app).post('/v1/acl/policy/fs').set('X-Nomad-Token', SecretID).send({ Rules: '{}' }).expect(403);
+    expect(
+      (await request(ctx.app).get('/v1/acl/policies').set('X-Nomad-Token', SecretID).expect(200)).body,
+    ).toHaveLength(1);
+    expect(
+      (
+        await request(ctx.app)
+          .post('/v1/acl/token')
+          .set('X-Nomad-Token', SecretID)
+          .send({ Policies: ['fs'], ExpirationTTL: '1h' })
+          .expect(403)
+      ).text,
+    ).toBe('Permission denied');
+    await request(ctx.app)
+      .post('/v1/acl/policy/fs')
+      .set('X-Nomad-Token', SecretID)
+      .send({ Rules: '{}' })
+      .expect(403);
     await request(ctx.app).delete(`/v1/acl/token/${AccessorID}`).set('X-Nomad-Token', SecretID).expect(403);
-    await request(ctx.app).post('/v1/acl/token').send({ Policies: ['fs'], ExpirationTTL: '1h' }).expect(403);
+    await request(ctx.app)
+      .post('/v1/acl/token')
+      .send({ Policies: ['fs'], ExpirationTTL: '1h' })
+      .expect(403);
 
     await request(ctx.app).delete(`/v1/acl/token/${AccessorID}`).set('X-Nomad-Token', mgmt).expect(200);
     // MemoryRegistry delivers the change on a microtask.
     await new Promise((r) => setImmediate(r));
-    expect((await request(ctx.app).get('/whoami').set('X-Nomad-Token', SecretID).expect(403)).text).toBe('ACL token not found');
+    expect((await request(ctx.app).get('/whoami').set('X-Nomad-Token', SecretID).expect(403)).text).toBe(
+      'ACL token not found',
+    );
   });
 
   it('token create validation', async () => {
-    const post = (body: object) => request(ctx.app).post('/v1/acl/token').set('X-Nomad-Token', mgmt).send(body);
-    await request(ctx.app).post('/v1/acl/policy/p').set('X-Nomad-Token', mgmt).send({ Rules: '{"node":{"policy":"read"}}' }).expect(200);
+    const post = (body: object) =>
+      request(ctx.app).post('/v1/acl/token').set('X-Nomad-Token', mgmt).send(body);
+    await request(ctx.app)
+      .post('/v1/acl/policy/p')
+      .set('X-Nomad-Token', mgmt)
+      .send({ Rules: '{"node":{"policy":"read"}}' })
+      .expect(200);
     expect((await post({ Policies: ['p'] }).expect(400)).text).toMatch(/ExpirationTTL is required/);
-    expect((await post({ Policies: ['p'], ExpirationTTL: '8 hours' }).expect(400)).text).toMatch(/invalid duration/);
-    expect((await post({ Policies: [], ExpirationTTL: '1h' }).expect(400)).text).toBe('client token missing policies');
-    expect((await post({ Policies: ['nope'], ExpirationTTL: '1h' }).expect(400)).text).toBe('cannot find policy nope');
-    expect((await post({ Type: 'management', Policies: ['p'] }).expect(400)).text).toMatch(/management token cannot/);
+    expect((await post({ Policies: ['p'], ExpirationTTL: '8 hours' }).expect(400)).text).toMatch(
+      /invalid duration/,
+    );
+    expect((await post({ Policies: [], ExpirationTTL: '1h' }).expect(400)).text).toBe(
+      'client token missing policies',
+    );
+    expect((await post({ Policies: ['nope'], ExpirationTTL: '1h' }).expect(400)).text).toBe(
+      'cannot find policy nope',
+    );
+    expect((await post({ Type: 'management', Policies: ['p'] }).expect(400)).text).toMatch(
+      /management token cannot/,
+    );
     expect((await post({ Type: 'root', Policies: ['p'] }).expect(400)).text).toMatch(/Type must be/);
     const m = await post({ Type: 'management', Name: 'ops' }).expect(200);
     expect(m.body).toMatchObject({ Type: 'management', ExpirationTime: null });
     const inline = await post({ Rules: '{"node":{"policy":"write"}}', ExpirationTTL: '30m' }).expect(200);
-    expect((await request(ctx.app).get('/whoami').set('X-Nomad-Token', inline.body.SecretID).expect(200)).body.nodeRead).toBe(true);
+    expect(
+      (await request(ctx.app).get('/whoami').set('X-Nomad-Token', inline.body.SecretID).expect(200)).body
+        .nodeRead,
+    ).toBe(true);
   });
 
   it('non-expiring client tokens when allowed', async () => {
     const c = makeApp({ allowNonExpiring: true });
     const m = await bootstrap(c.app);
-    await request(c.app).post('/v1/acl/policy/p').set('X-Nomad-Token', m).send({ Rules: '{"node":{"policy":"read"}}' }).expect(200);
-    const t = await request(c.app).post('/v1/acl/token').set('X-Nomad-Token', m).send({ Policies: ['p'], ExpirationTTL: '0s' }).expect(200);
+    await request(c.app)
+      .post('/v1/acl/policy/p')
+      .set('X-Nomad-Token', m)
+      .send({ Rules: '{"node":{"policy":"read"}}' })
+      .expect(200);
+    const t = await request(c.app)
+      .post('/v1/acl/token')
+      .set('X-Nomad-Token', m)
+      .send({ Policies: ['p'], ExpirationTTL: '0s' })
+      .expect(200);
     expect(t.body.ExpirationTime).toBeNull();
     (c.authenticator as AclAuthenticator).close();
   });
 
   it('anonymous policy applies to requests without a token', async () => {
     expect((await request(ctx.app).get('/whoami').expect(200)).body.nodeRead).toBe(false);
-    await request(ctx.app).post('/v1/acl/policy/anonymous').set('X-Nomad-Token', mgmt).send({ Rules: '{"node":{"policy":"read"}}' }).expect(200);
+    await request(ctx.app)
+      .post('/v1/acl/policy/anonymous')
+      .set('X-Nomad-Token', mgmt)
+      .send({ Rules: '{"node":{"policy":"read"}}' })
+      .expect(200);
     await new Promise((r) => setImmediate(r));
     expect((await request(ctx.app).get('/whoami').expect(200)).body.nodeRead).toBe(true);
-    expect((await request(ctx.app).get('/v1/acl/token/self').expect(200)).body).toMatchObject({ AccessorID: 'anonymous' });
+    expect((await request(ctx.app).get('/v1/acl/token/self').expect(200)).body).toMatchObject({
+      AccessorID: 'anonymous',
+    });
   });
 
   it('other routes get no body parser', async () => {
-    const res = await request(ctx.app).post('/probe').set('Content-Type', 'application/json').send('{"a":1}').expect(200);
+    const res = await request(ctx.app)
+      .post('/probe')
+      .set('Content-Type', 'application/json')
+      .send('{"a":1}')
+      .expect(200);
     expect(res.body).toEqual({ bytes: 7, body: null });
   });
 });

@@ -35,10 +35,24 @@ describe('ACL invalidation across processes via Redis pub/sub', () => {
     redis = await startRedis();
     gwReg = await RedisRegistry.connect({ url: redis.url, prefix: 'acltest:' });
     agentReg = await RedisRegistry.connect({ url: redis.url, prefix: 'acltest:' });
-    gwAuth = createAuthenticator({ keyMaterial: parseKeyMaterial(pair.privateKeyPem), registry: gwReg, cacheTtlMs: 60_000 });
-    agentAuth = createAuthenticator({ keyMaterial: parseKeyMaterial(pair.publicKeyPem), registry: agentReg, cacheTtlMs: 60_000 });
+    gwAuth = createAuthenticator({
+      keyMaterial: parseKeyMaterial(pair.privateKeyPem),
+      registry: gwReg,
+      cacheTtlMs: 60_000,
+    });
+    agentAuth = createAuthenticator({
+      keyMaterial: parseKeyMaterial(pair.publicKeyPem),
+      registry: agentReg,
+      cacheTtlMs: 60_000,
+    });
     app = express();
-    app.use(createAclApi({ registry: gwReg, authenticator: gwAuth, signer: createSigner(parseKeyMaterial(pair.privateKeyPem)) }));
+    app.use(
+      createAclApi({
+        registry: gwReg,
+        authenticator: gwAuth,
+        signer: createSigner(parseKeyMaterial(pair.privateKeyPem)),
+      }),
+    );
   });
   afterAll(async () => {
     gwAuth.close();
@@ -52,13 +66,22 @@ describe('ACL invalidation across processes via Redis pub/sub', () => {
     const mgmt = (await request(app).post('/v1/acl/bootstrap').expect(200)).body.SecretID as string;
     await request(app).post('/v1/acl/bootstrap').expect(400);
     const put = (rules: object) =>
-      request(app).post('/v1/acl/policy/ops').set('X-Nomad-Token', mgmt).send({ Rules: JSON.stringify(rules) }).expect(200);
+      request(app)
+        .post('/v1/acl/policy/ops')
+        .set('X-Nomad-Token', mgmt)
+        .send({ Rules: JSON.stringify(rules) })
+        .expect(200);
     await put({ namespace: { default: { policy: 'read' } } });
     const token = (
-      await request(app).post('/v1/acl/token').set('X-Nomad-Token', mgmt).send({ Policies: ['ops'], ExpirationTTL: '1h' }).expect(200)
+      await request(app)
+        .post('/v1/acl/token')
+        .set('X-Nomad-Token', mgmt)
+        .send({ Policies: ['ops'], ExpirationTTL: '1h' })
+        .expect(200)
     ).body as { SecretID: string; AccessorID: string };
 
-    const agentFs = async () => (await agentAuth.authenticate(token.SecretID)).acl.allowNamespaceOp('default', 'read-fs');
+    const agentFs = async () =>
+      (await agentAuth.authenticate(token.SecretID)).acl.allowNamespaceOp('default', 'read-fs');
     expect(await agentFs()).toBe(false); // now cached at the agent
 
     await put({ namespace: { default: { policy: 'write' } } });

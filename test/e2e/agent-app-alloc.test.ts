@@ -74,17 +74,29 @@ describe('agent allocation, stats and GC endpoints', () => {
   it('a manifest written by another program is adopted within 1 s and registered; removal forgets it', async () => {
     const id = randomUUID();
     writeManifestExternally(dataDir, manifestFor(id, 'running'));
-    const ms = await until(async () => (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt())).status === 200);
+    const ms = await until(
+      async () =>
+        (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt()))
+          .status === 200,
+    );
     expect(ms).toBeLessThan(1000);
     await until(async () => (await registry.getAlloc(id as AllocId))?.NodeID === agent.nodeId);
     fs.rmSync(path.join(dataDir, 'client/allocs', `${id}.json`));
-    await until(async () => (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt())).status === 404, 1000);
+    await until(
+      async () =>
+        (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt()))
+          .status === 404,
+      1000,
+    );
     await until(async () => (await registry.getAlloc(id as AllocId)) === undefined);
   });
 
   it('an invalid manifest is skipped without harming the agent', async () => {
     fs.writeFileSync(path.join(dataDir, 'client/allocs', `${randomUUID()}.json`), '{"ID": 42');
-    fs.writeFileSync(path.join(dataDir, 'client/allocs', `${randomUUID()}.json`), JSON.stringify({ ...manifestFor('x', 'running') }));
+    fs.writeFileSync(
+      path.join(dataDir, 'client/allocs', `${randomUUID()}.json`),
+      JSON.stringify({ ...manifestFor('x', 'running') }),
+    );
     await new Promise((r) => setTimeout(r, 700));
     expect(agent.services.manifests.list()).toEqual([]);
     await request(agent.app).get('/v1/client/metadata').set('X-Nomad-Token', mgmt()).expect(200);
@@ -94,14 +106,23 @@ describe('agent allocation, stats and GC endpoints', () => {
     const id = randomUUID();
     writeManifestExternally(dataDir, manifestFor(id, 'running', ['web', 'db']));
     await until(() => agent.services.manifests.get(id) !== undefined);
-    const r = await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt()).expect(200);
+    const r = await request(agent.app)
+      .get(`/v1/client/allocation/${id}/stats`)
+      .set('X-Nomad-Token', mgmt())
+      .expect(200);
     expect(Object.keys(r.body.Tasks).sort()).toEqual(['db', 'web']);
     expect(r.body.Tasks.web.ResourceUsage.MemoryStats).toMatchObject({ RSS: 0, Measured: [] });
     expect(r.body.ResourceUsage.CpuStats).toMatchObject({ Percent: 0, Measured: [] });
     expect(r.body.Timestamp).toBe(0);
-    const f = await request(agent.app).get(`/v1/client/allocation/${id}/stats?task=db`).set('X-Nomad-Token', mgmt()).expect(200);
+    const f = await request(agent.app)
+      .get(`/v1/client/allocation/${id}/stats?task=db`)
+      .set('X-Nomad-Token', mgmt())
+      .expect(200);
     expect(Object.keys(f.body.Tasks)).toEqual(['db']);
-    const none = await request(agent.app).get(`/v1/client/allocation/${id}/stats?task=nope`).set('X-Nomad-Token', mgmt()).expect(200);
+    const none = await request(agent.app)
+      .get(`/v1/client/allocation/${id}/stats?task=nope`)
+      .set('X-Nomad-Token', mgmt())
+      .expect(200);
     expect(none.body.Tasks).toEqual({});
   });
 
@@ -123,14 +144,20 @@ describe('agent allocation, stats and GC endpoints', () => {
     await until(() => agent.services.manifests.get(id) !== undefined);
     const deny = await request(agent.app).get(`/v1/client/allocation/${id}/stats`).expect(403);
     expect(deny.text).toBe('Permission denied');
-    await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', token({ node: { policy: 'deny' } })).expect(403);
+    await request(agent.app)
+      .get(`/v1/client/allocation/${id}/stats`)
+      .set('X-Nomad-Token', token({ node: { policy: 'deny' } }))
+      .expect(403);
     await request(agent.app)
       .get(`/v1/client/allocation/${id}/stats`)
       .set('Authorization', `Bearer ${token({ namespace: { default: { capabilities: ['read-job'] } } })}`)
       .expect(200);
     await request(agent.app).get(`/v1/client/allocation/${id}/gc`).expect(403);
     const submit = token({ namespace: { default: { capabilities: ['submit-job'] } } });
-    const notEligible = await request(agent.app).get(`/v1/client/allocation/${id}/gc`).set('X-Nomad-Token', submit).expect(500);
+    const notEligible = await request(agent.app)
+      .get(`/v1/client/allocation/${id}/gc`)
+      .set('X-Nomad-Token', submit)
+      .expect(500);
     expect(notEligible.text).toBe('No such allocation on client, or allocation not eligible for GC');
   });
 
@@ -139,7 +166,10 @@ describe('agent allocation, stats and GC endpoints', () => {
     fs.mkdirSync(path.join(dataDir, 'alloc', id, 'alloc/logs'), { recursive: true });
     writeManifestExternally(dataDir, manifestFor(id, 'complete'));
     await until(async () => (await registry.getAlloc(id as AllocId)) !== undefined);
-    const r = await request(agent.app).post(`/v1/client/allocation/${id}/gc`).set('X-Nomad-Token', mgmt()).expect(200);
+    const r = await request(agent.app)
+      .post(`/v1/client/allocation/${id}/gc`)
+      .set('X-Nomad-Token', mgmt())
+      .expect(200);
     expect(r.text).toBe('');
     expect(r.headers['content-type']).toBeUndefined();
     expect(fs.existsSync(path.join(dataDir, 'alloc', id))).toBe(false);
@@ -151,24 +181,40 @@ describe('agent allocation, stats and GC endpoints', () => {
   it('GC all collects every terminal alloc in the background and leaves running ones (spec §13 #61)', async () => {
     const terminal = [randomUUID(), randomUUID(), randomUUID()];
     const running = randomUUID();
-    for (const id of terminal) writeManifestExternally(dataDir, manifestFor(id, id === terminal[0] ? 'failed' : 'complete'));
+    for (const id of terminal)
+      writeManifestExternally(dataDir, manifestFor(id, id === terminal[0] ? 'failed' : 'complete'));
     writeManifestExternally(dataDir, manifestFor(running, 'running'));
     await until(() => agent.services.manifests.list().length === 4);
     await request(agent.app).get('/v1/client/gc').expect(403);
-    await request(agent.app).get('/v1/client/gc').set('X-Nomad-Token', token({ node: { policy: 'read' } })).expect(403);
-    const r = await request(agent.app).get('/v1/client/gc').set('X-Nomad-Token', token({ node: { policy: 'write' } })).expect(200);
+    await request(agent.app)
+      .get('/v1/client/gc')
+      .set('X-Nomad-Token', token({ node: { policy: 'read' } }))
+      .expect(403);
+    const r = await request(agent.app)
+      .get('/v1/client/gc')
+      .set('X-Nomad-Token', token({ node: { policy: 'write' } }))
+      .expect(200);
     expect(r.text).toBe('');
     await agent.services.gc.idle();
     expect(agent.services.manifests.list().map((m) => m.ID)).toEqual([running]);
     const other = randomUUID();
-    const u = await request(agent.app).get(`/v1/client/gc?node_id=${other}`).set('X-Nomad-Token', mgmt()).expect(404);
+    const u = await request(agent.app)
+      .get(`/v1/client/gc?node_id=${other}`)
+      .set('X-Nomad-Token', mgmt())
+      .expect(404);
     expect(u.text).toContain('Unknown node');
   });
 
   it('host stats are computed from /proc and statfs (spec §10.1, §13 #65)', async () => {
     await request(agent.app).get('/v1/client/stats').expect(403);
-    await request(agent.app).get('/v1/client/stats').set('X-Nomad-Token', token({ node: { policy: 'deny' } })).expect(403);
-    const r = await request(agent.app).get('/v1/client/stats').set('X-Nomad-Token', token({ node: { policy: 'read' } })).expect(200);
+    await request(agent.app)
+      .get('/v1/client/stats')
+      .set('X-Nomad-Token', token({ node: { policy: 'deny' } }))
+      .expect(403);
+    const r = await request(agent.app)
+      .get('/v1/client/stats')
+      .set('X-Nomad-Token', token({ node: { policy: 'read' } }))
+      .expect(200);
     const s = r.body;
     expect(s.Uptime).toBeGreaterThan(0);
     expect(s.CPU.length).toBeGreaterThan(0);
@@ -183,31 +229,55 @@ describe('agent allocation, stats and GC endpoints', () => {
     expect(s.Timestamp).toBeGreaterThan(Date.now() * 1e6 - 5e9);
     expect(s.DeviceStats).toEqual([]);
     const other = randomUUID();
-    const u = await request(agent.app).get(`/v1/client/stats?node_id=${other}`).set('X-Nomad-Token', mgmt()).expect(404);
+    const u = await request(agent.app)
+      .get(`/v1/client/stats?node_id=${other}`)
+      .set('X-Nomad-Token', mgmt())
+      .expect(404);
     expect(u.text).toBe(`Unknown node ${other}`);
   });
 
   it('metadata needs node read / write (spec §13 #55) and a change reaches the registry within 1 s', async () => {
     await request(agent.app).get('/v1/client/metadata').expect(403);
-    await request(agent.app).post('/v1/client/metadata').send({ Meta: { foo: 'bar' } }).expect(403);
-    await request(agent.app).post('/v1/client/metadata').set('X-Nomad-Token', token({ node: { policy: 'read' } })).send({ Meta: { foo: 'bar' } }).expect(403);
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { foo: 'bar' } })
+      .expect(403);
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .set('X-Nomad-Token', token({ node: { policy: 'read' } }))
+      .send({ Meta: { foo: 'bar' } })
+      .expect(403);
     const write = token({ node: { policy: 'write' } });
-    await request(agent.app).post('/v1/client/metadata').set('X-Nomad-Token', write).send({ Meta: { foo: 'bar' } }).expect(200);
-    const ms = await until(async () => (await registry.getNode(asNodeId(agent.nodeId)))?.Meta['foo'] === 'bar');
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .set('X-Nomad-Token', write)
+      .send({ Meta: { foo: 'bar' } })
+      .expect(200);
+    const ms = await until(
+      async () => (await registry.getNode(asNodeId(agent.nodeId)))?.Meta['foo'] === 'bar',
+    );
     expect(ms).toBeLessThan(1000);
     const node = (await registry.getNode(asNodeId(agent.nodeId)))!;
-    expect(node).toMatchObject({ Status: 'ready', Datacenter: 'dc1', HTTPAddr: new URL(agent.url).host, AdvertiseURL: agent.url });
+    expect(node).toMatchObject({
+      Status: 'ready',
+      Datacenter: 'dc1',
+      HTTPAddr: new URL(agent.url).host,
+      AdvertiseURL: agent.url,
+    });
   });
 
   it('an unmatched path is 404 and a handler crash is a generic 500 without a stack', async () => {
     await request(agent.app).get('/v1/client/allocation/x/y/z').expect(404);
-    const crash = await startAgent(loadAgentConfig({ dataDir: path.join(t.dir, 'd2'), httpAddr: '127.0.0.1:0' }, {}), {
-      handlerOverrides: {
-        'stats.host': async () => {
-          throw new Error('secret /host/path detail');
+    const crash = await startAgent(
+      loadAgentConfig({ dataDir: path.join(t.dir, 'd2'), httpAddr: '127.0.0.1:0' }, {}),
+      {
+        handlerOverrides: {
+          'stats.host': async () => {
+            throw new Error('secret /host/path detail');
+          },
         },
       },
-    });
+    );
     try {
       const r = await request(crash.app).get('/v1/client/stats').expect(500);
       expect(r.text).toBe('internal error');

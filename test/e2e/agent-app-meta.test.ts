@@ -30,15 +30,24 @@ describe('agent metadata endpoints', () => {
   });
 
   it('static, dynamic and null tombstones follow Nomad (spec §13 #58)', async () => {
-    let r = await request(agent.app).post('/v1/client/metadata').send({ Meta: { dynamic_meta: 'true' } }).expect(200);
+    let r = await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { dynamic_meta: 'true' } })
+      .expect(200);
     expect(r.body.Static.static_meta).toBe('true');
     expect(r.body.Meta).toMatchObject({ static_meta: 'true', dynamic_meta: 'true' });
     expect(r.body.Dynamic).toEqual({ dynamic_meta: 'true' });
-    r = await request(agent.app).post('/v1/client/metadata').send({ Meta: { static_meta: null } }).expect(200);
+    r = await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { static_meta: null } })
+      .expect(200);
     expect(r.body.Static.static_meta).toBe('true');
     expect(r.body.Meta.static_meta).toBeUndefined();
     expect(r.body.Dynamic).toEqual({ dynamic_meta: 'true', static_meta: null });
-    r = await request(agent.app).post('/v1/client/metadata').send({ Meta: { dynamic_meta: null } }).expect(200);
+    r = await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { dynamic_meta: null } })
+      .expect(200);
     expect(r.body.Dynamic).toEqual({ static_meta: null });
     expect(r.body.Meta.dynamic_meta).toBeUndefined();
   });
@@ -62,7 +71,10 @@ describe('agent metadata endpoints', () => {
     [{ Meta: { '*bad%': 'x' } }, '"*bad%" is invalid; metadata keys must be valid dotted hcl identifiers'],
     [{ Meta: { '.bad': 'x' } }, '".bad" is invalid; metadata keys must be valid dotted hcl identifiers'],
     [{ Meta: { 'bad.': 'x' } }, '"bad." is invalid; metadata keys must be valid dotted hcl identifiers'],
-    [{ Meta: { 'bad.-part': 'x' } }, '"bad.-part" is invalid; metadata keys must be valid dotted hcl identifiers'],
+    [
+      { Meta: { 'bad.-part': 'x' } },
+      '"bad.-part" is invalid; metadata keys must be valid dotted hcl identifiers',
+    ],
     [{ Meta: { 'a..b': 'x' } }, '"a..b" is invalid; metadata keys must be valid dotted hcl identifiers'],
   ])('apply %j is a 400 with the exact message (spec §13 #56-57)', async (body, message) => {
     const r = await request(agent.app).post('/v1/client/metadata').send(body).expect(400);
@@ -80,8 +92,15 @@ describe('agent metadata endpoints', () => {
   it('an empty body is 400 Request body is empty; bad JSON and wrong types are 400', async () => {
     const empty = await request(agent.app).post('/v1/client/metadata').expect(400);
     expect(empty.text).toBe('Request body is empty');
-    await request(agent.app).post('/v1/client/metadata').set('Content-Type', 'application/json').send('{nope').expect(400);
-    await request(agent.app).post('/v1/client/metadata').send({ Meta: { a: 1 } }).expect(400);
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .set('Content-Type', 'application/json')
+      .send('{nope')
+      .expect(400);
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { a: 1 } })
+      .expect(400);
   });
 
   it('methods other than GET and POST are 405 Invalid method', async () => {
@@ -95,7 +114,10 @@ describe('agent metadata endpoints', () => {
     const other = '8b0d7c9e-1111-2222-3333-444455556666';
     const r = await request(agent.app).get(`/v1/client/metadata?node_id=${other}`).expect(404);
     expect(r.text).toBe(`Unknown node ${other}`);
-    const p = await request(agent.app).post(`/v1/client/metadata`).send({ NodeID: other, Meta: { a: 'b' } }).expect(404);
+    const p = await request(agent.app)
+      .post(`/v1/client/metadata`)
+      .send({ NodeID: other, Meta: { a: 'b' } })
+      .expect(404);
     expect(p.text).toContain('Unknown node');
   });
 
@@ -111,7 +133,10 @@ describe('agent metadata endpoints', () => {
   });
 
   it('dynamic meta survives a restart and tombstones of keys no longer static are dropped', async () => {
-    await request(agent.app).post('/v1/client/metadata').send({ Meta: { foo: 'bar', static_meta: null } }).expect(200);
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { foo: 'bar', static_meta: null } })
+      .expect(200);
     await agent.stop();
     agent = await boot(t.dir, ['static_meta=true']);
     let r = await request(agent.app).get('/v1/client/metadata').expect(200);
@@ -126,7 +151,10 @@ describe('agent metadata endpoints', () => {
   });
 
   it('a torn temp file left by a crash is never read as state', async () => {
-    await request(agent.app).post('/v1/client/metadata').send({ Meta: { foo: 'bar' } }).expect(200);
+    await request(agent.app)
+      .post('/v1/client/metadata')
+      .send({ Meta: { foo: 'bar' } })
+      .expect(200);
     await agent.stop();
     fs.writeFileSync(path.join(t.dir, 'client/.meta.json.deadbeef.tmp'), '{"Dynamic":{"foo":"to');
     agent = await boot(t.dir);
@@ -147,6 +175,8 @@ describe('agent metadata endpoints', () => {
     const r = await request(agent.app).get('/v1/agent/self').expect(200);
     expect(r.body.config.Client.NodeID).toBe(agent.nodeId);
     expect(r.body.member.Port).toBe(Number(new URL(agent.url).port));
-    await request(agent.app).get('/v1/agent/health').expect(200, { client: { ok: true, message: 'ok' } });
+    await request(agent.app)
+      .get('/v1/agent/health')
+      .expect(200, { client: { ok: true, message: 'ok' } });
   });
 });

@@ -3,7 +3,17 @@ import path from 'node:path';
 import request from 'supertest';
 import { activeWatchCount } from '../../src/agent/fs/watch-registry';
 import { FrameDecoder, type DecodedFrame } from '../../src/wire';
-import { ALLOC_ID, eventually, liveGet, openFdCount, put, sleep, startAgent, type Agent, type Live } from '../unit/agent/fs/harness';
+import {
+  ALLOC_ID,
+  eventually,
+  liveGet,
+  openFdCount,
+  put,
+  sleep,
+  startAgent,
+  type Agent,
+  type Live,
+} from '../unit/agent/fs/harness';
 
 let a: Agent;
 beforeEach(async () => {
@@ -31,7 +41,9 @@ describe('/fs/logs basics', () => {
     expect(r.headers['content-type']).toBe('text/plain');
   });
   it('a plain follow returns the tail and stays open (§13.21)', async () => {
-    const l = liveGet(`${a.url}${logsPath('type=stdout&task=web&offset=4&origin=end&plain=true&follow=true')}`);
+    const l = liveGet(
+      `${a.url}${logsPath('type=stdout&task=web&offset=4&origin=end&plain=true&follow=true')}`,
+    );
     await eventually(() => l.body().toString() === 'side');
     await sleep(1100);
     expect(l.ended()).toBe(false);
@@ -39,13 +51,18 @@ describe('/fs/logs basics', () => {
     l.abort();
   });
   it('JSON logs are application/json frames named alloc/logs/<task>.<type>.<N>', async () => {
-    const r = await request(a.url).get(logsPath('type=stdout&task=web')).buffer(true).parse((res, cb) => {
-      let s = '';
-      res.on('data', (c: Buffer) => (s += c.toString()));
-      res.on('end', () => cb(null, s));
-    });
+    const r = await request(a.url)
+      .get(logsPath('type=stdout&task=web'))
+      .buffer(true)
+      .parse((res, cb) => {
+        let s = '';
+        res.on('data', (c: Buffer) => (s += c.toString()));
+        res.on('end', () => cb(null, s));
+      });
     expect(r.headers['content-type']).toBe('application/json');
-    expect(r.body).toBe(`{"Data":"${Buffer.from('Hello from the other side').toString('base64')}","File":"alloc/logs/web.stdout.0","Offset":25}`);
+    expect(r.body).toBe(
+      `{"Data":"${Buffer.from('Hello from the other side').toString('base64')}","File":"alloc/logs/web.stdout.0","Offset":25}`,
+    );
   });
   it('origin=end&offset=0 starts at the end of the newest file (wire policy, §13.85 differs)', async () => {
     const r = await request(a.url).get(logsPath('type=stdout&task=web&origin=end&plain=true'));
@@ -55,12 +72,28 @@ describe('/fs/logs basics', () => {
     ['', 400, 'must provide a valid alloc id'],
     ['x', 400, 'must provide task name'],
     ['x?task=foo', 400, 'must provide log type (stdout/stderr)'],
-    ['x?task=foo&type=stdout&follow=nope', 400, 'failed to parse follow field to boolean: strconv.ParseBool: parsing "nope": invalid syntax'],
-    ['x?task=foo&type=stdout&plain=nope', 400, 'failed to parse plain field to boolean: strconv.ParseBool: parsing "nope": invalid syntax'],
+    [
+      'x?task=foo&type=stdout&follow=nope',
+      400,
+      'failed to parse follow field to boolean: strconv.ParseBool: parsing "nope": invalid syntax',
+    ],
+    [
+      'x?task=foo&type=stdout&plain=nope',
+      400,
+      'failed to parse plain field to boolean: strconv.ParseBool: parsing "nope": invalid syntax',
+    ],
     ['x?task=foo&type=stdin', 400, 'must provide log type (stdout/stderr)'],
-    ['x?task=foo&type=stdout&offset=z', 400, 'error parsing offset: strconv.ParseInt: parsing "z": invalid syntax'],
+    [
+      'x?task=foo&type=stdout&offset=z',
+      400,
+      'error parsing offset: strconv.ParseInt: parsing "z": invalid syntax',
+    ],
     ['x?task=foo&type=stdout&origin=z', 400, 'origin must be start or end'],
-    ['00000000-0000-0000-0000-000000000000?task=web&type=stdout&offset=0&origin=end&plain=true', 404, 'Unknown allocation "00000000-0000-0000-0000-000000000000"'],
+    [
+      '00000000-0000-0000-0000-000000000000?task=web&type=stdout&offset=0&origin=end&plain=true',
+      404,
+      'Unknown allocation "00000000-0000-0000-0000-000000000000"',
+    ],
     [`${ALLOC_ID}?task=nope&type=stdout`, 400, 'unknown task name "nope"'],
     [`${ALLOC_ID}?task=idle&type=stdout`, 404, 'log entry for task "idle" and log type "stdout" not found'],
     [`${ALLOC_ID}?task=web&type=stderr`, 404, 'log entry for task "web" and log type "stderr" not found'],
@@ -98,8 +131,16 @@ describe('/fs/logs across rotated files', () => {
     fs.appendFileSync(path.join(a.alloc.dir, logFile(2)), '3');
     put(a, logFile(13), '45');
     await eventually(() => dataOf(l) === '012345');
-    expect(framesOf(l.body()).filter((f) => !f.heartbeat).map((f) => f.file)).toEqual([
-      'alloc/logs/web.stdout.0', 'alloc/logs/web.stdout.1', 'alloc/logs/web.stdout.2', 'alloc/logs/web.stdout.2', 'alloc/logs/web.stdout.13',
+    expect(
+      framesOf(l.body())
+        .filter((f) => !f.heartbeat)
+        .map((f) => f.file),
+    ).toEqual([
+      'alloc/logs/web.stdout.0',
+      'alloc/logs/web.stdout.1',
+      'alloc/logs/web.stdout.2',
+      'alloc/logs/web.stdout.2',
+      'alloc/logs/web.stdout.13',
     ]);
     l.abort();
   });
@@ -119,7 +160,12 @@ describe('/fs/logs across rotated files', () => {
  * A writer like Nomad's rotator: appends lines to <task>.stdout.<N>, moves to N+1 at the size
  * limit, and deletes the oldest files beyond maxFiles.
  */
-const rotatingWriter = async (a_: Agent, total: number, maxSize: number, maxFiles: number): Promise<string> => {
+const rotatingWriter = async (
+  a_: Agent,
+  total: number,
+  maxSize: number,
+  maxFiles: number,
+): Promise<string> => {
   const dir = path.join(a_.alloc.dir, 'alloc/logs');
   let idx = 0;
   let size = 0;
@@ -156,7 +202,9 @@ describe('follow across a rotating writer', () => {
     expect(got().length).toBe(written.length);
     expect(got() === written).toBe(true);
     if (!plain) {
-      const idxs = framesOf(l.body()).filter((f) => f.file).map((f) => Number(f.file.split('.').pop()));
+      const idxs = framesOf(l.body())
+        .filter((f) => f.file)
+        .map((f) => Number(f.file.split('.').pop()));
       expect([...idxs].sort((x, y) => x - y)).toEqual(idxs);
     }
     l.abort();
@@ -166,7 +214,9 @@ describe('follow across a rotating writer', () => {
     await sleep(50);
     const fdsBefore = openFdCount();
     const watchesBefore = activeWatchCount();
-    const lives = Array.from({ length: 200 }, () => liveGet(`${a.url}${logsPath('task=web&type=stdout&follow=true&plain=true')}`));
+    const lives = Array.from({ length: 200 }, () =>
+      liveGet(`${a.url}${logsPath('task=web&type=stdout&follow=true&plain=true')}`),
+    );
     await eventually(() => lives.every((l) => l.body().toString() === 'a'), 15000);
     // one watcher for the file, one for the directory, shared by all 200
     expect(activeWatchCount()).toBe(watchesBefore + 2);

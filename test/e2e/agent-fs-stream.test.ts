@@ -3,7 +3,17 @@ import path from 'node:path';
 import request from 'supertest';
 import { activeWatchCount } from '../../src/agent/fs/watch-registry';
 import { FrameDecoder, type DecodedFrame } from '../../src/wire';
-import { ALLOC_ID, eventually, liveGet, openFdCount, put, sleep, startAgent, type Agent, type Live } from '../unit/agent/fs/harness';
+import {
+  ALLOC_ID,
+  eventually,
+  liveGet,
+  openFdCount,
+  put,
+  sleep,
+  startAgent,
+  type Agent,
+  type Live,
+} from '../unit/agent/fs/harness';
 
 const XSS = '<script>alert(document.domain);</script>';
 let a: Agent;
@@ -20,22 +30,34 @@ const dataOf = (l: Live): string => Buffer.concat(framesOf(l.body()).map((f) => 
 
 describe('/fs/stream non-follow', () => {
   it('offset=4&origin=end returns "side" and completes (§13.16)', async () => {
-    const r = await request(a.url).get(`/v1/client/fs/stream/${ALLOC_ID}?path=alloc/logs/web.stdout.0&offset=4&origin=end&follow=false`);
+    const r = await request(a.url).get(
+      `/v1/client/fs/stream/${ALLOC_ID}?path=alloc/logs/web.stdout.0&offset=4&origin=end&follow=false`,
+    );
     expect(r.status).toBe(200);
-    expect(r.text).toBe(`{"Data":"${Buffer.from('side').toString('base64')}","File":"alloc/logs/web.stdout.0","Offset":25}`);
+    expect(r.text).toBe(
+      `{"Data":"${Buffer.from('side').toString('base64')}","File":"alloc/logs/web.stdout.0","Offset":25}`,
+    );
   });
   it('a whole small file is exactly one frame, byte for byte (§13.17)', async () => {
     put(a, 'alloc/logs/web.stdout.0', XSS);
-    const r = await request(a.url).get(`/v1/client/fs/stream/${ALLOC_ID}?path=alloc/logs/web.stdout.0&follow=false`);
-    expect(r.text).toBe('{"Data":"PHNjcmlwdD5hbGVydChkb2N1bWVudC5kb21haW4pOzwvc2NyaXB0Pg==","File":"alloc/logs/web.stdout.0","Offset":40}');
+    const r = await request(a.url).get(
+      `/v1/client/fs/stream/${ALLOC_ID}?path=alloc/logs/web.stdout.0&follow=false`,
+    );
+    expect(r.text).toBe(
+      '{"Data":"PHNjcmlwdD5hbGVydChkb2N1bWVudC5kb21haW4pOzwvc2NyaXB0Pg==","File":"alloc/logs/web.stdout.0","Offset":40}',
+    );
     put(a, 'alloc/logs/web.stdout.0', 'Hello from the other side');
   });
   it('File is the path exactly as sent, leading slash kept', async () => {
-    const r = await request(a.url).get(`/v1/client/fs/stream/${ALLOC_ID}?path=/alloc/logs/web.stdout.0&follow=false`);
+    const r = await request(a.url).get(
+      `/v1/client/fs/stream/${ALLOC_ID}?path=/alloc/logs/web.stdout.0&follow=false`,
+    );
     expect(framesOf(r.text)[0]!.file).toBe('/alloc/logs/web.stdout.0');
   });
   it('origin=end&offset=0 without follow is an empty 200 (§13.85)', async () => {
-    const r = await request(a.url).get(`/v1/client/fs/stream/${ALLOC_ID}?path=alloc/logs/web.stdout.0&origin=end&follow=false`);
+    const r = await request(a.url).get(
+      `/v1/client/fs/stream/${ALLOC_ID}?path=alloc/logs/web.stdout.0&origin=end&follow=false`,
+    );
     expect([r.status, r.text]).toEqual([200, '']);
   });
   it('a 200 KB file arrives in ≤ 64 KiB frames whose Offsets are the end of their data', async () => {
@@ -55,14 +77,30 @@ describe('/fs/stream non-follow', () => {
   it.each([
     ['', 400, 'must provide a valid alloc id'],
     [`${ALLOC_ID}`, 400, 'must provide a file name'],
-    [`${ALLOC_ID}?path=x&follow=maybe`, 400, 'failed to parse follow field to boolean: strconv.ParseBool: parsing "maybe": invalid syntax'],
-    [`${ALLOC_ID}?path=x&offset=1.5`, 400, 'error parsing offset: strconv.ParseInt: parsing "1.5": invalid syntax'],
+    [
+      `${ALLOC_ID}?path=x&follow=maybe`,
+      400,
+      'failed to parse follow field to boolean: strconv.ParseBool: parsing "maybe": invalid syntax',
+    ],
+    [
+      `${ALLOC_ID}?path=x&offset=1.5`,
+      400,
+      'error parsing offset: strconv.ParseInt: parsing "1.5": invalid syntax',
+    ],
     [`${ALLOC_ID}?path=x&origin=middle`, 400, 'origin must be start or end'],
-    ['00000000-0000-0000-0000-000000000000?path=x', 404, 'Unknown allocation "00000000-0000-0000-0000-000000000000"'],
+    [
+      '00000000-0000-0000-0000-000000000000?path=x',
+      404,
+      'Unknown allocation "00000000-0000-0000-0000-000000000000"',
+    ],
     [`${ALLOC_ID}?path=alloc/nope`, 404, 'stat alloc/nope: no such file or directory'],
     [`${ALLOC_ID}?path=alloc/logs`, 400, 'file "alloc/logs" is a directory'],
     [`${ALLOC_ID}?path=../x`, 400, 'Path escapes the alloc directory'],
-    [`${ALLOC_ID}?path=alloc/logs/web.stdout.0&offset=-3`, 400, "can't seek to offset -3: seek alloc/logs/web.stdout.0: invalid argument"],
+    [
+      `${ALLOC_ID}?path=alloc/logs/web.stdout.0&offset=-3`,
+      400,
+      "can't seek to offset -3: seek alloc/logs/web.stdout.0: invalid argument",
+    ],
   ])('stream %s is a %i', async (tail, status, body) => {
     const r = await request(a.url).get(`/v1/client/fs/stream/${tail}`);
     expect([r.status, r.text]).toEqual([status, body]);
@@ -114,7 +152,9 @@ describe('/fs/stream follow', () => {
     expect(l.ended()).toBe(true);
     expect(dataOf(l)).toBe('abcdef');
     const events = framesOf(l.body()).filter((f) => f.fileEvent);
-    expect(events).toEqual([expect.objectContaining({ fileEvent: 'file deleted', file: 'alloc/data/f52', offset: 6 })]);
+    expect(events).toEqual([
+      expect.objectContaining({ fileEvent: 'file deleted', file: 'alloc/data/f52', offset: 6 }),
+    ]);
   });
   it('a replaced file (new inode at the path) counts as deleted', async () => {
     const abs = put(a, 'alloc/data/f53', 'old');
@@ -132,7 +172,9 @@ describe('resource hygiene', () => {
   it('aborting 20 cats of a large file mid-transfer releases every fd and handler', async () => {
     put(a, 'alloc/data/huge', Buffer.alloc(32 * 1024 * 1024, 'h'));
     const fdsBefore = openFdCount();
-    const lives = Array.from({ length: 20 }, () => liveGet(`${a.url}/v1/client/fs/cat/${ALLOC_ID}?path=alloc/data/huge`));
+    const lives = Array.from({ length: 20 }, () =>
+      liveGet(`${a.url}/v1/client/fs/cat/${ALLOC_ID}?path=alloc/data/huge`),
+    );
     await eventually(() => lives.every((l) => l.body().length > 0), 10000);
     for (const l of lives) l.abort();
     await eventually(() => a.inFlight() === 0, 10000);

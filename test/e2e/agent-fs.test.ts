@@ -34,13 +34,17 @@ describe('ls', () => {
   });
   it('ls reports a symlink as the link itself', async () => {
     const r = await get(fsUrl('ls', 'path=/alloc/data'));
-    const link = (r.body as Array<{ Name: string; FileMode: string; IsDir: boolean }>).find((e) => e.Name === 'link');
+    const link = (r.body as Array<{ Name: string; FileMode: string; IsDir: boolean }>).find(
+      (e) => e.Name === 'link',
+    );
     expect(link).toMatchObject({ FileMode: 'Lrwxrwxrwx', IsDir: false });
   });
   it('ls shows a FIFO with the Go "p" mode letter', async () => {
     execFileSync('mkfifo', ['-m', '600', path.join(a.alloc.dir, 'alloc/logs/.web.stdout.fifo')]);
     const r = await get(fsUrl('ls', 'path=alloc/logs'));
-    expect(r.body).toContainEqual(expect.objectContaining({ Name: '.web.stdout.fifo', FileMode: 'prw-------', IsDir: false }));
+    expect(r.body).toContainEqual(
+      expect.objectContaining({ Name: '.web.stdout.fifo', FileMode: 'prw-------', IsDir: false }),
+    );
   });
   it('ls of an empty directory is []', async () => {
     const r = await get(fsUrl('ls', 'path=alloc/tmp'));
@@ -90,7 +94,13 @@ describe('stat', () => {
   });
   it('stat of a file sniffs its content type and reports size, mode and a nanosecond ModTime', async () => {
     const r = await get(fsUrl('stat', 'path=alloc/logs/web.stdout.0'));
-    expect(r.body).toMatchObject({ ContentType: 'text/plain; charset=utf-8', FileMode: '-rw-r--r--', IsDir: false, Name: 'web.stdout.0', Size: 25 });
+    expect(r.body).toMatchObject({
+      ContentType: 'text/plain; charset=utf-8',
+      FileMode: '-rw-r--r--',
+      IsDir: false,
+      Name: 'web.stdout.0',
+      Size: 25,
+    });
     expect(r.body.ModTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/);
   });
   it.each([
@@ -130,14 +140,19 @@ describe('cat and readat', () => {
     expect([r.status, r.text]).toEqual([200, 'Hello from the other side']);
     expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
   });
-  it.each(['cat', 'readat'])('%s of HTML-looking content is exactly text/plain with the security headers (§13.15)', async (op) => {
-    const r = await get(fsUrl(op, 'path=alloc/data/xss.html&offset=0&limit=40'));
-    expect(r.text).toBe(XSS);
-    expect(r.headers['content-type']).toBe('text/plain');
-    expect(r.headers['x-content-type-options']).toBe('nosniff');
-    expect(r.headers['x-xss-protection']).toBe('1; mode=block');
-    expect(r.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox");
-  });
+  it.each(['cat', 'readat'])(
+    '%s of HTML-looking content is exactly text/plain with the security headers (§13.15)',
+    async (op) => {
+      const r = await get(fsUrl(op, 'path=alloc/data/xss.html&offset=0&limit=40'));
+      expect(r.text).toBe(XSS);
+      expect(r.headers['content-type']).toBe('text/plain');
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['x-xss-protection']).toBe('1; mode=block');
+      expect(r.headers['content-security-policy']).toBe(
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+      );
+    },
+  );
   it('cat of binary content has its sniffed type', async () => {
     const r = await get(fsUrl('cat', 'path=alloc/data/img.png')).buffer(true);
     expect(r.headers['content-type']).toBe('image/png');
@@ -153,17 +168,25 @@ describe('cat and readat', () => {
     expect([r.status, r.text]).toEqual([200, '']);
   });
   it('readat with a negative limit reads to EOF', async () => {
-    expect((await get(fsUrl('readat', 'path=alloc/logs/web.stdout.0&offset=6&limit=-1'))).text).toBe('from the other side');
+    expect((await get(fsUrl('readat', 'path=alloc/logs/web.stdout.0&offset=6&limit=-1'))).text).toBe(
+      'from the other side',
+    );
   });
   it('readat with a negative offset is a 400', async () => {
     const r = await get(fsUrl('readat', 'path=alloc/logs/web.stdout.0&offset=-5'));
-    expect([r.status, r.text]).toEqual([400, "can't seek to offset -5: seek alloc/logs/web.stdout.0: invalid argument"]);
+    expect([r.status, r.text]).toEqual([
+      400,
+      "can't seek to offset -5: seek alloc/logs/web.stdout.0: invalid argument",
+    ]);
   });
   it('readat without alloc id, path, or offset is a 400 each (§13.3)', async () => {
     expect((await get('/v1/client/fs/readat/')).status).toBe(400);
     expect((await get('/v1/client/fs/readat/foo')).text).toBe('must provide a file name');
     const r = await get('/v1/client/fs/readat/foo?path=/path/to/file');
-    expect([r.status, r.text]).toEqual([400, 'error parsing offset: strconv.ParseInt: parsing "": invalid syntax']);
+    expect([r.status, r.text]).toEqual([
+      400,
+      'error parsing offset: strconv.ParseInt: parsing "": invalid syntax',
+    ]);
   });
   it('readat with an offset that does not parse is a 400', async () => {
     expect((await get(fsUrl('readat', 'path=x&offset=abc'))).status).toBe(400);
@@ -189,11 +212,13 @@ describe('cat and readat', () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 123);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
     put(a, 'alloc/data/big.bin', big);
-    const r = await get(fsUrl('cat', 'path=alloc/data/big.bin')).buffer(true).parse((res, cb) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => cb(null, Buffer.concat(parts)));
-    });
+    const r = await get(fsUrl('cat', 'path=alloc/data/big.bin'))
+      .buffer(true)
+      .parse((res, cb) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(Buffer.compare(r.body as Buffer, big)).toBe(0);
   });
 });

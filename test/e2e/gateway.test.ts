@@ -28,7 +28,10 @@ const startUpstream = async () => {
         res.on('close', () => open.delete(res));
         return;
       }
-      res.writeHead(req.url!.includes('missing') ? 404 : 200, { 'Content-Type': 'application/json', 'X-Agent': 'yes' });
+      res.writeHead(req.url!.includes('missing') ? 404 : 200, {
+        'Content-Type': 'application/json',
+        'X-Agent': 'yes',
+      });
       res.end(JSON.stringify({ url: req.url, method: req.method, body }));
     });
   });
@@ -37,7 +40,12 @@ const startUpstream = async () => {
   return { srv, port, seen, open, url: `http://127.0.0.1:${port}` };
 };
 
-const denyAll: Acl = { management: false, allowNamespaceOp: () => false, allowNodeRead: () => false, allowNodeWrite: () => false };
+const denyAll: Acl = {
+  management: false,
+  allowNamespaceOp: () => false,
+  allowNodeRead: () => false,
+  allowNodeWrite: () => false,
+};
 /** Token "good" may do anything; "none" nothing; "bad" fails authentication. */
 const fakeAuth: Authenticator = {
   enabled: true,
@@ -58,17 +66,42 @@ describe('gateway app against a real upstream', () => {
   const allocId = asAllocId(randomUUID());
   const deadAlloc = asAllocId(randomUUID());
   const metrics = createMetrics({ role: 'gateway', defaultMetrics: false });
-  const app = () => createGatewayApp({ registry: reg, forwarder: fwd, authenticator: fakeAuth, logger: silentLogger(), metrics });
+  const app = () =>
+    createGatewayApp({
+      registry: reg,
+      forwarder: fwd,
+      authenticator: fakeAuth,
+      logger: silentLogger(),
+      metrics,
+    });
 
   beforeAll(async () => {
     up = await startUpstream();
     reg = new MemoryRegistry();
     fwd = new RemoteForwarder({ connectTimeoutMs: 500, observer: { bytes: metrics.bytes } });
     const base = { Datacenter: 'dc1', Meta: {}, Version: '0.1.0' };
-    await reg.putNode({ ...base, ID: nodeId, Name: 'a', HTTPAddr: `127.0.0.1:${up.port}`, AdvertiseURL: up.url }, 60_000);
-    await reg.putNode({ ...base, ID: downId, Name: 'b', HTTPAddr: '127.0.0.1:1', AdvertiseURL: 'http://127.0.0.1:1' }, 1);
-    await reg.putNode({ ...base, ID: deadId, Name: 'c', HTTPAddr: '127.0.0.1:1', AdvertiseURL: 'http://127.0.0.1:1' }, 60_000);
-    const a = { Namespace: 'default', JobID: 'j', TaskGroup: 'g', Name: 'j.g[0]', Tasks: ['web'], ClientStatus: 'running' as const, CreateTime: 1, ModifyTime: 1 };
+    await reg.putNode(
+      { ...base, ID: nodeId, Name: 'a', HTTPAddr: `127.0.0.1:${up.port}`, AdvertiseURL: up.url },
+      60_000,
+    );
+    await reg.putNode(
+      { ...base, ID: downId, Name: 'b', HTTPAddr: '127.0.0.1:1', AdvertiseURL: 'http://127.0.0.1:1' },
+      1,
+    );
+    await reg.putNode(
+      { ...base, ID: deadId, Name: 'c', HTTPAddr: '127.0.0.1:1', AdvertiseURL: 'http://127.0.0.1:1' },
+      60_000,
+    );
+    const a = {
+      Namespace: 'default',
+      JobID: 'j',
+      TaskGroup: 'g',
+      Name: 'j.g[0]',
+      Tasks: ['web'],
+      ClientStatus: 'running' as const,
+      CreateTime: 1,
+      ModifyTime: 1,
+    };
     await reg.putAlloc({ ...a, ID: allocId, NodeID: nodeId });
     await reg.putAlloc({ ...a, ID: deadAlloc, NodeID: deadId });
     await new Promise((r) => setTimeout(r, 5));
@@ -80,11 +113,15 @@ describe('gateway app against a real upstream', () => {
   });
 
   test('an alloc route is forwarded with status, headers, path and query intact', async () => {
-    const res = await request(app()).get(`/v1/client/fs/ls/${allocId}?path=/alloc`).set('X-Nomad-Token', 'good');
+    const res = await request(app())
+      .get(`/v1/client/fs/ls/${allocId}?path=/alloc`)
+      .set('X-Nomad-Token', 'good');
     expect(res.status).toBe(200);
     expect(res.headers['x-agent']).toBe('yes');
     expect(res.body).toMatchObject({ url: `/v1/client/fs/ls/${allocId}?path=/alloc`, method: 'GET' });
-    const miss = await request(app()).get(`/v1/client/fs/stat/${allocId}?path=missing`).set('X-Nomad-Token', 'good');
+    const miss = await request(app())
+      .get(`/v1/client/fs/stat/${allocId}?path=missing`)
+      .set('X-Nomad-Token', 'good');
     expect(miss.status).toBe(404);
   });
 
@@ -130,7 +167,11 @@ describe('gateway app against a real upstream', () => {
 
   test('POST metadata: NodeID from the body routes, and the same body reaches the agent', async () => {
     const body = JSON.stringify({ NodeID: nodeId, Meta: { a: 'b' } });
-    const r = await request(app()).post('/v1/client/metadata').set('X-Nomad-Token', 'good').set('Content-Type', 'application/json').send(body);
+    const r = await request(app())
+      .post('/v1/client/metadata')
+      .set('X-Nomad-Token', 'good')
+      .set('Content-Type', 'application/json')
+      .send(body);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ method: 'POST', body });
     const r2 = await request(app()).put(`/v1/client/metadata?node_id=${nodeId}`).set('X-Nomad-Token', 'good');
@@ -141,8 +182,13 @@ describe('gateway app against a real upstream', () => {
     const srv = app().listen(0, '127.0.0.1');
     await new Promise((r) => srv.once('listening', r));
     const port = (srv.address() as AddressInfo).port;
-    const req = http.get(`http://127.0.0.1:${port}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true`, { headers: { 'X-Nomad-Token': 'good' } });
-    const first = await new Promise<string>((resolve) => req.on('response', (res) => res.once('data', (d: Buffer) => resolve(d.toString()))));
+    const req = http.get(
+      `http://127.0.0.1:${port}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true`,
+      { headers: { 'X-Nomad-Token': 'good' } },
+    );
+    const first = await new Promise<string>((resolve) =>
+      req.on('response', (res) => res.once('data', (d: Buffer) => resolve(d.toString()))),
+    );
     expect(first).toBe('first line\n');
     expect(up.open.size).toBe(1);
     req.destroy();
@@ -157,15 +203,19 @@ describe('gateway app against a real upstream', () => {
     await new Promise((r) => srv.once('listening', r));
     const port = (srv.address() as AddressInfo).port;
     const text = await new Promise<string>((resolve) => {
-      http.get(`http://127.0.0.1:${port}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true`, { headers: { 'X-Nomad-Token': 'good' } }, (res) => {
-        let t = '';
-        res.on('data', (d: Buffer) => {
-          t += d.toString();
-          if (t === 'first line\n') for (const o of up.open) o.socket?.destroy();
-        });
-        res.on('end', () => resolve(t));
-        res.on('error', () => resolve(t));
-      });
+      http.get(
+        `http://127.0.0.1:${port}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true`,
+        { headers: { 'X-Nomad-Token': 'good' } },
+        (res) => {
+          let t = '';
+          res.on('data', (d: Buffer) => {
+            t += d.toString();
+            if (t === 'first line\n') for (const o of up.open) o.socket?.destroy();
+          });
+          res.on('end', () => resolve(t));
+          res.on('error', () => resolve(t));
+        },
+      );
     });
     expect(text).toMatch(/^first line\n\nNo path to node: /);
     srv.close();
@@ -176,15 +226,30 @@ describe('gateway app against a real upstream', () => {
     expect(nodes.body.map((n: { ID: string }) => n.ID).sort()).toEqual([nodeId, downId, deadId].sort());
     const one = await request(app()).get(`/v1/node/${nodeId}?pretty`).set('X-Nomad-Token', 'good');
     expect(one.text.endsWith('\n')).toBe(true);
-    expect(one.body).toMatchObject({ ID: nodeId, Status: 'ready', HTTPAddr: `127.0.0.1:${up.port}`, TLSEnabled: false });
-    expect((await request(app()).get(`/v1/node/${downId}`).set('X-Nomad-Token', 'good')).body.Status).toBe('down');
+    expect(one.body).toMatchObject({
+      ID: nodeId,
+      Status: 'ready',
+      HTTPAddr: `127.0.0.1:${up.port}`,
+      TLSEnabled: false,
+    });
+    expect((await request(app()).get(`/v1/node/${downId}`).set('X-Nomad-Token', 'good')).body.Status).toBe(
+      'down',
+    );
     expect((await request(app()).get(`/v1/node/${nodeId}`)).status).toBe(403);
-    const allocs = await request(app()).get(`/v1/allocations?prefix=${allocId.slice(0, 6)}`).set('X-Nomad-Token', 'good');
+    const allocs = await request(app())
+      .get(`/v1/allocations?prefix=${allocId.slice(0, 6)}`)
+      .set('X-Nomad-Token', 'good');
     expect(allocs.body.map((a: { ID: string }) => a.ID)).toEqual([allocId]);
     expect((await request(app()).get('/v1/allocations')).body).toEqual([]);
     const onNode = await request(app()).get(`/v1/node/${nodeId}/allocations`).set('X-Nomad-Token', 'good');
-    expect(onNode.body[0]).toMatchObject({ ID: allocId, NodeID: nodeId, TaskStates: { web: { State: 'running' } } });
-    expect((await request(app()).get(`/v1/allocation/${allocId}`).set('X-Nomad-Token', 'good')).body.ID).toBe(allocId);
+    expect(onNode.body[0]).toMatchObject({
+      ID: allocId,
+      NodeID: nodeId,
+      TaskStates: { web: { State: 'running' } },
+    });
+    expect((await request(app()).get(`/v1/allocation/${allocId}`).set('X-Nomad-Token', 'good')).body.ID).toBe(
+      allocId,
+    );
     expect((await request(app()).get('/v1/agent/health')).status).toBe(200);
     const m = await request(app()).get('/v1/metrics?format=prometheus');
     expect(m.text).toContain('fleetgate_gateway_requests_total{route="fs.ls",status="200"}');

@@ -16,7 +16,11 @@ export interface FleetgateProcess {
  * Runs the built CLI (`npm test` builds first) and waits for its
  * `fleetgate <role> listening on http://H:P` line on stdout.
  */
-export const startFleetgate = (args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15000): Promise<FleetgateProcess> =>
+export const startFleetgate = (
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 15000,
+): Promise<FleetgateProcess> =>
   new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, FLEETGATE_LOG_LEVEL: 'warn', ...env },

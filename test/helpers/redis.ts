@@ -20,15 +20,24 @@ export const startRedis = async (): Promise<RedisServer> => {
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const p = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       proc = p;
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${port}: ${out}`)), 10000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start on ${port}: ${out}`)),
+        10000,
+      );
       p.on('error', (err) => {
         clearTimeout(timer);
-        reject(new Error(`cannot run redis-server (${err.message}); install it: apt-get install -y redis-server`));
+        reject(
+          new Error(`cannot run redis-server (${err.message}); install it: apt-get install -y redis-server`),
+        );
       });
       p.stdout!.on('data', (d: Buffer) => {
         out += d.toString();

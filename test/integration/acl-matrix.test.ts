@@ -1,5 +1,11 @@
 import crypto from 'node:crypto';
-import { createAuthenticator, createSigner, generateEs256KeyPair, isAllowed, parseKeyMaterial } from '../../src/acl';
+import {
+  createAuthenticator,
+  createSigner,
+  generateEs256KeyPair,
+  isAllowed,
+  parseKeyMaterial,
+} from '../../src/acl';
 import type { AclAuthenticator } from '../../src/acl';
 import { RedisRegistry } from '../../src/registry/redis';
 import { ROUTE_IDS, ROUTES } from '../../src/wire';
@@ -21,7 +27,8 @@ const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 type Outcome = 'allow' | string;
 const DENIED = 'Permission denied';
 const node = (id: RouteId) => ROUTES[id].capability.kind === 'node';
-const nodeRead = (id: RouteId) => ROUTES[id].capability.kind === 'node' && (ROUTES[id].capability as { level: string }).level === 'read';
+const nodeRead = (id: RouteId) =>
+  ROUTES[id].capability.kind === 'node' && (ROUTES[id].capability as { level: string }).level === 'read';
 const needs = (id: RouteId, cap: string) => {
   const c = ROUTES[id].capability;
   return c.kind === 'namespace' && (c.anyOf as readonly string[]).includes(cap);
@@ -41,16 +48,26 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
   let agReg: RedisRegistry;
   let gateway: AclAuthenticator;
   let agent: AclAuthenticator;
-  const put = (name: string, doc: object) => gwReg.putPolicy({ Name: name, Description: '', Rules: JSON.stringify(doc) });
+  const put = (name: string, doc: object) =>
+    gwReg.putPolicy({ Name: name, Description: '', Rules: JSON.stringify(doc) });
   const client = (policies: string[], extra: { ttlMs?: number } = {}) =>
-    signer.sign({ accessorId: crypto.randomUUID(), type: 'client', policies, ttlMs: extra.ttlMs ?? 3_600_000 }).token;
+    signer.sign({
+      accessorId: crypto.randomUUID(),
+      type: 'client',
+      policies,
+      ttlMs: extra.ttlMs ?? 3_600_000,
+    }).token;
 
   beforeAll(async () => {
     redis = await startRedis();
     gwReg = await RedisRegistry.connect({ url: redis.url, prefix: 'matrix:' });
     agReg = await RedisRegistry.connect({ url: redis.url, prefix: 'matrix:' });
     gateway = createAuthenticator({ keyMaterial: priv, registry: gwReg, cacheTtlMs: 60_000 });
-    agent = createAuthenticator({ keyMaterial: parseKeyMaterial(pair.publicKeyPem), registry: agReg, cacheTtlMs: 60_000 });
+    agent = createAuthenticator({
+      keyMaterial: parseKeyMaterial(pair.publicKeyPem),
+      registry: agReg,
+      cacheTtlMs: 60_000,
+    });
     await put('ns-read', { namespace: { default: { policy: 'read' } } });
     await put('logs-only', { namespace: { default: { capabilities: ['read-logs'] } } });
     await put('fs-other', { namespace: { other: { capabilities: ['read-fs', 'read-logs'] } } });
@@ -85,25 +102,56 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
   const expired = signer.sign({ accessorId: 'exp', type: 'client', policies: ['node-write'], ttlMs: 1000 });
   const cases: Case[] = [
     { name: 'no token, no anonymous policy', token: () => undefined, expect: () => DENIED },
-    { name: 'namespace read (no fs, no logs)', token: () => client(['ns-read']), expect: (id) => (needs(id, 'read-job') ? 'allow' : DENIED) },
-    { name: 'read-logs only: logs yes, cat no', token: () => client(['logs-only']), expect: (id) => (id === 'fs.logs' ? 'allow' : DENIED) },
+    {
+      name: 'namespace read (no fs, no logs)',
+      token: () => client(['ns-read']),
+      expect: (id) => (needs(id, 'read-job') ? 'allow' : DENIED),
+    },
+    {
+      name: 'read-logs only: logs yes, cat no',
+      token: () => client(['logs-only']),
+      expect: (id) => (id === 'fs.logs' ? 'allow' : DENIED),
+    },
     { name: 'read-fs in another namespace', token: () => client(['fs-other']), expect: () => DENIED },
-    { name: 'node read', token: () => client(['node-read']), expect: (id) => (nodeRead(id) ? 'allow' : DENIED) },
-    { name: 'node write', token: () => client(['node-write']), expect: (id) => (node(id) ? 'allow' : DENIED) },
-    { name: 'management', token: () => signer.sign({ accessorId: crypto.randomUUID(), type: 'management' }).token, expect: () => 'allow' },
+    {
+      name: 'node read',
+      token: () => client(['node-read']),
+      expect: (id) => (nodeRead(id) ? 'allow' : DENIED),
+    },
+    {
+      name: 'node write',
+      token: () => client(['node-write']),
+      expect: (id) => (node(id) ? 'allow' : DENIED),
+    },
+    {
+      name: 'management',
+      token: () => signer.sign({ accessorId: crypto.randomUUID(), type: 'management' }).token,
+      expect: () => 'allow',
+    },
     {
       name: 'expired',
-      token: () => createSigner(priv, { now: () => Date.now() - 120_000 }).sign({ accessorId: 'e', type: 'client', policies: ['node-write'], ttlMs: 1000 }).token,
+      token: () =>
+        createSigner(priv, { now: () => Date.now() - 120_000 }).sign({
+          accessorId: 'e',
+          type: 'client',
+          policies: ['node-write'],
+          ttlMs: 1000,
+        }).token,
       expect: () => 'ACL token expired',
     },
     {
       name: 'bad signature',
-      token: () => createSigner(parseKeyMaterial(generateEs256KeyPair().privateKeyPem)).sign({ accessorId: 'b', type: 'management' }).token,
+      token: () =>
+        createSigner(parseKeyMaterial(generateEs256KeyPair().privateKeyPem)).sign({
+          accessorId: 'b',
+          type: 'management',
+        }).token,
       expect: () => DENIED,
     },
     {
       name: 'alg: none',
-      token: () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...expired.claims, type: 'management', exp: undefined })}.`,
+      token: () =>
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...expired.claims, type: 'management', exp: undefined })}.`,
       expect: () => DENIED,
     },
     {
@@ -117,7 +165,8 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
     },
     {
       name: 'wrong aud',
-      token: () => createSigner(priv, { audience: 'nomad' }).sign({ accessorId: 'w', type: 'management' }).token,
+      token: () =>
+        createSigner(priv, { audience: 'nomad' }).sign({ accessorId: 'w', type: 'management' }).token,
       expect: () => DENIED,
     },
   ];
@@ -129,7 +178,11 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
   it('no token with an anonymous policy', async () => {
     await put('anonymous', { node: { policy: 'read' } });
     await new Promise((r) => setTimeout(r, 200));
-    await expectRow({ name: 'anonymous', token: () => undefined, expect: (id) => (nodeRead(id) ? 'allow' : DENIED) });
+    await expectRow({
+      name: 'anonymous',
+      token: () => undefined,
+      expect: (id) => (nodeRead(id) ? 'allow' : DENIED),
+    });
     await gwReg.deletePolicy('anonymous');
     await new Promise((r) => setTimeout(r, 200));
     await expectRow({ name: 'anonymous gone', token: () => undefined, expect: () => DENIED });
@@ -146,7 +199,11 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
   it('policy changed after issue (after being cached on both sides)', async () => {
     await put('changing', { namespace: { default: { policy: 'read' } } });
     const token = client(['changing']);
-    await expectRow({ name: 'before', token: () => token, expect: (id) => (needs(id, 'read-job') ? 'allow' : DENIED) });
+    await expectRow({
+      name: 'before',
+      token: () => token,
+      expect: (id) => (needs(id, 'read-job') ? 'allow' : DENIED),
+    });
     await put('changing', { namespace: { default: { policy: 'write' } }, node: { policy: 'deny' } });
     await new Promise((r) => setTimeout(r, 500));
     // write: read-job, read-fs, read-logs, submit-job, alloc-lifecycle — every namespace route.

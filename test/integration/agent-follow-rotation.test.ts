@@ -23,7 +23,12 @@ tick();
 `;
 
 /** Follow a URL until `lines` complete lines arrived; returns the text (decoded frames or plain bytes). */
-const follow = (url: string, plain: boolean, lines: number, timeoutMs = 30000): Promise<{ text: string; files: Set<string> }> =>
+const follow = (
+  url: string,
+  plain: boolean,
+  lines: number,
+  timeoutMs = 30000,
+): Promise<{ text: string; files: Set<string> }> =>
   new Promise((resolve, reject) => {
     const decoder = new FrameDecoder();
     const files = new Set<string>();
@@ -78,14 +83,24 @@ describe('a real agent process following a task log across rotations', () => {
         allocations: [
           {
             job: 'numbers',
-            tasks: [{ name: 'web', command: process.execPath, args: ['-e', WRITER], logs: { max_files: 30, max_file_size_mb: 0.1 } }],
+            tasks: [
+              {
+                name: 'web',
+                command: process.execPath,
+                args: ['-e', WRITER],
+                logs: { max_files: 30, max_file_size_mb: 0.1 },
+              },
+            ],
           },
         ],
       }),
     );
     agent = await startFleetgate(['agent', '--config', config]);
     const allocsDir = path.join(dataDir, 'client/allocs');
-    const id = fs.readdirSync(allocsDir).find((n) => n.endsWith('.json'))!.slice(0, -5);
+    const id = fs
+      .readdirSync(allocsDir)
+      .find((n) => n.endsWith('.json'))!
+      .slice(0, -5);
     url = `${agent.url}/v1/client/fs/logs/${id}?task=web&type=stdout&follow=true&origin=start`;
   });
 
@@ -96,14 +111,20 @@ describe('a real agent process following a task log across rotations', () => {
   });
 
   const expectEveryLineOnce = (text: string) => {
-    const numbers = text.split('\n').slice(0, LINES).map((l) => Number(l.slice(0, 10)));
+    const numbers = text
+      .split('\n')
+      .slice(0, LINES)
+      .map((l) => Number(l.slice(0, 10)));
     expect(numbers).toHaveLength(LINES);
     for (let i = 0; i < LINES; i++) if (numbers[i] !== i) throw new Error(`line ${i} is ${numbers[i]}`);
   };
 
   it('JSON frames and plain bytes both carry every line exactly once, in order, across at least 3 rotations', async () => {
     // Both followers start while the task is still writing, from the first byte of file 0.
-    const [json, plain] = await Promise.all([follow(url, false, LINES), follow(`${url}&plain=true`, true, LINES)]);
+    const [json, plain] = await Promise.all([
+      follow(url, false, LINES),
+      follow(`${url}&plain=true`, true, LINES),
+    ]);
     expectEveryLineOnce(json.text);
     expectEveryLineOnce(plain.text);
     expect(plain.text).toBe(json.text);

@@ -15,7 +15,10 @@ for (let i = 0; i < ${LINES}; i++) out += String(i).padStart(10, '0') + ' ' + pa
 process.stdout.write(out, () => { process.stderr.write('done\\n'); setInterval(() => {}, 1000); });
 `;
 
-const waitFor = async <T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10000): Promise<T> => {
+const waitFor = async <T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10000,
+): Promise<T> => {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -44,7 +47,14 @@ describe('fleetgate agent process', () => {
         allocations: [
           {
             job: 'writer',
-            tasks: [{ name: 'web', command: process.execPath, args: ['-e', WRITER], logs: { max_files: 3, max_file_size_mb: 0.1 } }],
+            tasks: [
+              {
+                name: 'web',
+                command: process.execPath,
+                args: ['-e', WRITER],
+                logs: { max_files: 3, max_file_size_mb: 0.1 },
+              },
+            ],
           },
         ],
       }),
@@ -67,8 +77,13 @@ describe('fleetgate agent process', () => {
     }
   };
 
-  const allocId = () => fs.readdirSync(path.join(t.dir, 'data/client/allocs')).find((n) => n.endsWith('.json'))!.slice(0, -5);
-  const manifest = (id: string) => JSON.parse(fs.readFileSync(path.join(t.dir, `data/client/allocs/${id}.json`), 'utf8'));
+  const allocId = () =>
+    fs
+      .readdirSync(path.join(t.dir, 'data/client/allocs'))
+      .find((n) => n.endsWith('.json'))!
+      .slice(0, -5);
+  const manifest = (id: string) =>
+    JSON.parse(fs.readFileSync(path.join(t.dir, `data/client/allocs/${id}.json`), 'utf8'));
   const logsDir = (id: string) => path.join(t.dir, 'data/alloc', id, 'alloc/logs');
   const stdoutFiles = (id: string) =>
     fs
@@ -106,11 +121,17 @@ describe('fleetgate agent process', () => {
       expect(c.length).toBeGreaterThan(LIMIT - 100);
     }
     for (const c of contents) expect(c.endsWith('\n')).toBe(true); // cut at newlines: no split line
-    const numbers = contents.join('').trimEnd().split('\n').map((l) => Number(l.slice(0, 10)));
+    const numbers = contents
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((l) => Number(l.slice(0, 10)));
     numbers.forEach((n, i) => i > 0 && expect(n).toBe(numbers[i - 1]! + 1));
     expect(numbers.at(-1)).toBe(LINES - 1);
 
-    const stats = (await (await fetch(`${agent.url}/v1/client/allocation/${id}/stats`)).json()) as AllocResourceUsage;
+    const stats = (await (
+      await fetch(`${agent.url}/v1/client/allocation/${id}/stats`)
+    ).json()) as AllocResourceUsage;
     expect(stats.Tasks['web']!.ResourceUsage.MemoryStats.RSS).toBeGreaterThan(0);
     expect(stats.Tasks['web']!.ResourceUsage.MemoryStats.Measured).toContain('RSS');
     expect(stats.ResourceUsage.CpuStats.Measured).toEqual(['System Mode', 'User Mode', 'Percent']);
@@ -136,13 +157,19 @@ describe('fleetgate agent process', () => {
   it('keeps the allocation id across restarts and continues logging at the highest index', async () => {
     agent = await start();
     const id = allocId();
-    await waitFor(() => (stdoutFiles(id).includes('web.stdout.5') && manifest(id).ClientStatus === 'running' ? true : undefined));
-    await waitFor(() => (fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\n' ? true : undefined));
+    await waitFor(() =>
+      stdoutFiles(id).includes('web.stdout.5') && manifest(id).ClientStatus === 'running' ? true : undefined,
+    );
+    await waitFor(() =>
+      fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\n' ? true : undefined,
+    );
     await agent.stop('SIGTERM');
     expect(manifest(id).ClientStatus).toBe('complete');
     agent = await start();
     expect(allocId()).toBe(id);
-    await waitFor(() => (fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\ndone\n' ? true : undefined));
+    await waitFor(() =>
+      fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\ndone\n' ? true : undefined,
+    );
     expect(manifest(id).ClientStatus).toBe('running');
     // Resumed at index 5 (not 0): the first file written after the restart continues the series.
     expect(stdoutFiles(id).map((f) => Number(f.split('.')[2]))[0]).toBeGreaterThanOrEqual(5);
@@ -167,12 +194,16 @@ describe('fleetgate agent process', () => {
     agent = await start();
     const id = allocId();
     const pidFile = path.join(t.dir, 'data/client/tasks', `${id}.web.pid`);
-    const { pid } = await waitFor(() => (fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined));
+    const { pid } = await waitFor(() =>
+      fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined,
+    );
     await agent.stop('SIGKILL');
     expect(alive(pid)).toBe(true);
     agent = await start();
     await waitFor(() => (alive(pid) ? undefined : true));
-    const next = await waitFor(() => (fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined));
+    const next = await waitFor(() =>
+      fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined,
+    );
     expect(next.pid).not.toBe(pid);
     expect(alive(next.pid)).toBe(true);
   });

@@ -4,7 +4,16 @@ import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-proc
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
-import { agentArgs, httpStatus, runCli, seedAlloc, sleep, spawnCli, waitFor, type SeededAlloc } from './cli-stack';
+import {
+  agentArgs,
+  httpStatus,
+  runCli,
+  seedAlloc,
+  sleep,
+  spawnCli,
+  waitFor,
+  type SeededAlloc,
+} from './cli-stack';
 
 /** Every operator command against real processes (Redis, one agent, one gateway, ACLs off). */
 describe('operator commands: human and -json output, exit codes', () => {
@@ -15,7 +24,8 @@ describe('operator commands: human and -json output, exit codes', () => {
   let seeded: SeededAlloc;
   let twoTask: string;
   const twins = ['abcdef12-0000-4000-8000-000000000001', 'abcdef12-0000-4000-8000-000000000002'];
-  const cli = (...args: string[]) => runCli(args, { FLEETGATE_ADDR: gateway.url, FLEETGATE_TOKEN: '', NOMAD_TOKEN: '' });
+  const cli = (...args: string[]) =>
+    runCli(args, { FLEETGATE_ADDR: gateway.url, FLEETGATE_TOKEN: '', NOMAD_TOKEN: '' });
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -28,15 +38,51 @@ describe('operator commands: human and -json output, exit codes', () => {
     fs.writeFileSync(path.join(seeded.logsDir, 'counter.stderr.0'), 'oops\n');
     for (const id of twins) {
       const now = Date.now() * 1e6;
-      fs.writeFileSync(path.join(dir, 'client/allocs', `${id}.json`), JSON.stringify({ ID: id, Namespace: 'default', JobID: 'twin', TaskGroup: 'twin', Name: 'twin', Tasks: ['a'], ClientStatus: 'running', CreateTime: now, ModifyTime: now }));
+      fs.writeFileSync(
+        path.join(dir, 'client/allocs', `${id}.json`),
+        JSON.stringify({
+          ID: id,
+          Namespace: 'default',
+          JobID: 'twin',
+          TaskGroup: 'twin',
+          Name: 'twin',
+          Tasks: ['a'],
+          ClientStatus: 'running',
+          CreateTime: now,
+          ModifyTime: now,
+        }),
+      );
     }
     const config = path.join(dir, 'agent.json');
     const sh = (s: string) => ({ command: 'sh', args: ['-c', s] });
-    fs.writeFileSync(config, JSON.stringify({ allocations: [{ job: 'pair', tasks: [{ name: 'main', ...sh('while true; do echo main; sleep 1; done') }, { name: 'side', ...sh('while true; do echo side; sleep 1; done') }] }] }));
-    agent = await startFleetgate(agentArgs(await freePort(), dir, 'cli-node', redis.url, ['--config', config, '--meta', 'rack=r9']));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        allocations: [
+          {
+            job: 'pair',
+            tasks: [
+              { name: 'main', ...sh('while true; do echo main; sleep 1; done') },
+              { name: 'side', ...sh('while true; do echo side; sleep 1; done') },
+            ],
+          },
+        ],
+      }),
+    );
+    agent = await startFleetgate(
+      agentArgs(await freePort(), dir, 'cli-node', redis.url, ['--config', config, '--meta', 'rack=r9']),
+    );
     gateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
-    await waitFor('allocs registered', async () => (await httpStatus(`${gateway.url}/v1/allocation/${seeded.id}`)) === 200 && (await httpStatus(`${gateway.url}/v1/allocation/${twins[1]}`)) === 200);
-    const list = JSON.parse((await cli('operator', 'api', '/v1/allocations')).stdout) as Array<{ ID: string; JobID: string }>;
+    await waitFor(
+      'allocs registered',
+      async () =>
+        (await httpStatus(`${gateway.url}/v1/allocation/${seeded.id}`)) === 200 &&
+        (await httpStatus(`${gateway.url}/v1/allocation/${twins[1]}`)) === 200,
+    );
+    const list = JSON.parse((await cli('operator', 'api', '/v1/allocations')).stdout) as Array<{
+      ID: string;
+      JobID: string;
+    }>;
     twoTask = list.find((a) => a.JobID === 'pair')!.ID;
   }, 60_000);
 
@@ -50,7 +96,9 @@ describe('operator commands: human and -json output, exit codes', () => {
   it('node status lists nodes as a table, and -json as an array', async () => {
     const human = await cli('node', 'status');
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^ID\s+Name\s+DC\s+Address\s+Status\n[0-9a-f]{8}\s+cli-node\s+dc1\s+127\.0\.0\.1:\d+\s+ready\n$/);
+    expect(human.stdout).toMatch(
+      /^ID\s+Name\s+DC\s+Address\s+Status\n[0-9a-f]{8}\s+cli-node\s+dc1\s+127\.0\.0\.1:\d+\s+ready\n$/,
+    );
     const j = await cli('node', 'status', '-json');
     expect(JSON.parse(j.stdout)).toEqual([expect.objectContaining({ Name: 'cli-node', Status: 'ready' })]);
   });
@@ -61,7 +109,10 @@ describe('operator commands: human and -json output, exit codes', () => {
     expect(r.stdout).toMatch(/Status\s+= ready/);
     expect(r.stdout).toMatch(/rack\s+= r9/);
     expect(r.stdout).toMatch(/Host Resource Utilization/);
-    const j = JSON.parse((await cli('node', 'status', '--json', 'cli-node')).stdout) as { Node: { Name: string }; Stats: { Memory: object } };
+    const j = JSON.parse((await cli('node', 'status', '--json', 'cli-node')).stdout) as {
+      Node: { Name: string };
+      Stats: { Memory: object };
+    };
     expect(j.Node.Name).toBe('cli-node');
     expect(j.Stats.Memory).toBeDefined();
   });
@@ -70,7 +121,10 @@ describe('operator commands: human and -json output, exit codes', () => {
     const set = await cli('node', 'meta', 'apply', '-node-id', 'cli-node', 'team=blue', 'tier=web');
     expect(set.code).toBe(0);
     expect(set.stdout).toMatch(/team\s+blue\s+dynamic/);
-    const read = JSON.parse((await cli('node', 'meta', 'read', '-json')).stdout) as { Meta: Record<string, string>; Dynamic: Record<string, string> };
+    const read = JSON.parse((await cli('node', 'meta', 'read', '-json')).stdout) as {
+      Meta: Record<string, string>;
+      Dynamic: Record<string, string>;
+    };
     expect(read.Dynamic).toMatchObject({ team: 'blue', tier: 'web' });
     const unset = await cli('node', 'meta', 'apply', '-unset', 'tier', '-json');
     expect((JSON.parse(unset.stdout) as { Meta: Record<string, string> }).Meta['tier']).toBeUndefined();
@@ -84,7 +138,9 @@ describe('operator commands: human and -json output, exit codes', () => {
     expect(r.stdout).toMatch(new RegExp(`ID\\s+= ${seeded.id}`));
     expect(r.stdout).toMatch(/Client Status\s+= running/);
     expect(r.stdout).toMatch(/Tasks\s+= counter/);
-    expect(JSON.parse((await cli('alloc', 'status', '-json', seeded.id)).stdout)).toMatchObject({ ID: seeded.id });
+    expect(JSON.parse((await cli('alloc', 'status', '-json', seeded.id)).stdout)).toMatchObject({
+      ID: seeded.id,
+    });
     const short = await cli('alloc', 'status', 'abc');
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/at least 8 characters/);
@@ -101,10 +157,15 @@ describe('operator commands: human and -json output, exit codes', () => {
     const id = seeded.id.slice(0, 8);
     expect((await cli('alloc', 'logs', id)).stdout).toBe('one\ntwo\nthree\nfour\nfive\n');
     expect((await cli('alloc', 'logs', '-n', '2', id)).stdout).toBe('four\nfive\n');
-    expect((await cli('alloc', 'logs', '-tail', '-n', '4', id, 'counter')).stdout).toBe('two\nthree\nfour\nfive\n');
+    expect((await cli('alloc', 'logs', '-tail', '-n', '4', id, 'counter')).stdout).toBe(
+      'two\nthree\nfour\nfive\n',
+    );
     expect((await cli('alloc', 'logs', '-c', '5', id)).stdout).toBe('five\n');
     expect((await cli('alloc', 'logs', '-stderr', id)).stdout).toBe('oops\n');
-    const j = (await cli('alloc', 'logs', '-json', id)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { File: string; Data: string });
+    const j = (await cli('alloc', 'logs', '-json', id)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { File: string; Data: string });
     expect(j.map((f) => f.Data).join('')).toBe('one\ntwo\nthree\nfour\nfive\n');
     expect(j[0]!.File).toBe('alloc/logs/counter.stdout.0');
   });
@@ -135,9 +196,15 @@ describe('operator commands: human and -json output, exit codes', () => {
     expect(ls.stdout).toMatch(/-rw-r--r--\s+8 B\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+counter\.stdout\.0\n/);
     const root = await cli('alloc', 'fs', id);
     expect(root.stdout).toMatch(/\salloc\/\n/);
-    expect((JSON.parse((await cli('alloc', 'fs', '-json', id, 'alloc/logs')).stdout) as Array<{ Name: string }>).map((f) => f.Name)).toContain('counter.stderr.0');
+    expect(
+      (
+        JSON.parse((await cli('alloc', 'fs', '-json', id, 'alloc/logs')).stdout) as Array<{ Name: string }>
+      ).map((f) => f.Name),
+    ).toContain('counter.stderr.0');
     expect((await cli('alloc', 'fs', id, 'alloc/logs/counter.stdout.1')).stdout).toBe('three\nfour\nfive\n');
-    expect((await cli('alloc', 'fs', '-tail', '-n', '1', id, 'alloc/logs/counter.stdout.1')).stdout).toBe('five\n');
+    expect((await cli('alloc', 'fs', '-tail', '-n', '1', id, 'alloc/logs/counter.stdout.1')).stdout).toBe(
+      'five\n',
+    );
     expect((await cli('alloc', 'fs', '-c', '5', id, 'alloc/logs/counter.stdout.1')).stdout).toBe('five\n');
     const stat = await cli('alloc', 'fs', '-stat', '-json', id, 'alloc/logs/counter.stdout.1');
     expect(JSON.parse(stat.stdout)).toMatchObject({ Name: 'counter.stdout.1', Size: 16, IsDir: false });
@@ -151,17 +218,31 @@ describe('operator commands: human and -json output, exit codes', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Task\s+CPU\s+Ticks \(MHz\)\s+RSS/);
     expect(r.stdout).toMatch(/\nmain\s/);
-    expect(Object.keys((JSON.parse((await cli('alloc', 'stats', '-json', twoTask)).stdout) as { Tasks: object }).Tasks).sort()).toEqual(['main', 'side']);
+    expect(
+      Object.keys(
+        (JSON.parse((await cli('alloc', 'stats', '-json', twoTask)).stdout) as { Tasks: object }).Tasks,
+      ).sort(),
+    ).toEqual(['main', 'side']);
   });
 
   it('operator api: JSON passthrough, headers, stdin body, and HTTP errors exit 1', async () => {
     const r = await cli('operator', 'api', '/v1/nodes');
     expect(JSON.parse(r.stdout)).toHaveLength(1);
     const nodeId = (JSON.parse(r.stdout) as Array<{ ID: string }>)[0]!.ID;
-    const post = await runCli(['operator', 'api', `/v1/client/metadata?node_id=${nodeId}`, '-H', 'Content-Type: application/json'], { FLEETGATE_ADDR: gateway.url }, '{"Meta":{"piped":"yes"}}');
+    const post = await runCli(
+      ['operator', 'api', `/v1/client/metadata?node_id=${nodeId}`, '-H', 'Content-Type: application/json'],
+      { FLEETGATE_ADDR: gateway.url },
+      '{"Meta":{"piped":"yes"}}',
+    );
     expect(post.code).toBe(0);
     expect(JSON.parse(post.stdout)).toMatchObject({ Dynamic: { piped: 'yes' } });
-    const bad = await cli('operator', 'api', '-X', 'GET', '/v1/allocation/ffffffff-0000-4000-8000-000000000000');
+    const bad = await cli(
+      'operator',
+      'api',
+      '-X',
+      'GET',
+      '/v1/allocation/ffffffff-0000-4000-8000-000000000000',
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/alloc not found \(404 from the gateway\)/);
   });
@@ -189,7 +270,11 @@ describe('operator commands: human and -json output, exit codes', () => {
     const stop = await cli('alloc', 'stop', twoTask);
     expect(stop.code).toBe(0);
     expect(stop.stdout).toMatch(/stopping/);
-    await waitFor('terminal', async () => /Client Status\s+= (complete|failed)/.test((await cli('alloc', 'status', twoTask)).stdout), 15000);
+    await waitFor(
+      'terminal',
+      async () => /Client Status\s+= (complete|failed)/.test((await cli('alloc', 'status', twoTask)).stdout),
+      15000,
+    );
     const gc = await cli('alloc', 'gc', '-json', twoTask);
     expect(gc.code).toBe(0);
     expect(JSON.parse(gc.stdout)).toEqual({ ID: twoTask, GarbageCollected: true });
@@ -201,6 +286,8 @@ describe('operator commands: human and -json output, exit codes', () => {
     const port = await freePort();
     const r = await runCli(['node', 'status', '--address', `127.0.0.1:${port}`]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`is the gateway running at 127.0.0.1:${port}? set --address or FLEETGATE_ADDR`);
+    expect(r.stderr).toContain(
+      `is the gateway running at 127.0.0.1:${port}? set --address or FLEETGATE_ADDR`,
+    );
   });
 });

@@ -2,7 +2,16 @@ import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-proc
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
-import { agentArgs, httpStatus, NumberWriter, numbersOf, seedAlloc, sleep, spawnCli, waitFor } from './cli-stack';
+import {
+  agentArgs,
+  httpStatus,
+  NumberWriter,
+  numbersOf,
+  seedAlloc,
+  sleep,
+  spawnCli,
+  waitFor,
+} from './cli-stack';
 
 /**
  * `alloc logs -f` on a task writing numbered lines, while the agent is killed and restarted and
@@ -33,7 +42,10 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     let gateway = await startFleetgate(gArgs);
     procs.push(agent, gateway);
     const gw = gateway.url;
-    await waitFor('alloc registered', async () => (await httpStatus(`${gw}/v1/allocation/${alloc.id}`)) === 200);
+    await waitFor(
+      'alloc registered',
+      async () => (await httpStatus(`${gw}/v1/allocation/${alloc.id}`)) === 200,
+    );
     writer.start();
 
     const env = { FLEETGATE_ADDR: gw };
@@ -48,7 +60,13 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     agent = await startFleetgate(aArgs);
     procs.push(agent);
     const afterAgent = writer.n;
-    await waitFor('resumed after agent restart', () => numbersOf(direct.stdout()).includes(afterAgent + 100) && numbersOf(viaGw.stdout()).includes(afterAgent + 100), 20000);
+    await waitFor(
+      'resumed after agent restart',
+      () =>
+        numbersOf(direct.stdout()).includes(afterAgent + 100) &&
+        numbersOf(viaGw.stdout()).includes(afterAgent + 100),
+      20000,
+    );
 
     // Gateway restart: the gateway-path stream drops (the direct one need not).
     await gateway.stop('SIGKILL');
@@ -56,7 +74,11 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     gateway = await startFleetgate(gArgs);
     procs.push(gateway);
     const afterGw = writer.n;
-    await waitFor('resumed after gateway restart', () => numbersOf(viaGw.stdout()).includes(afterGw + 100), 20000);
+    await waitFor(
+      'resumed after gateway restart',
+      () => numbersOf(viaGw.stdout()).includes(afterGw + 100),
+      20000,
+    );
 
     writer.stop();
     const total = writer.n;
@@ -82,9 +104,14 @@ describe('alloc fs -f resumes at the last offset after an agent restart', () => 
     let agent = await startFleetgate(aArgs);
     const gateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
     try {
-      await waitFor('alloc registered', async () => (await httpStatus(`${gateway.url}/v1/allocation/${alloc.id}`)) === 200);
+      await waitFor(
+        'alloc registered',
+        async () => (await httpStatus(`${gateway.url}/v1/allocation/${alloc.id}`)) === 200,
+      );
       writer.start();
-      const f = spawnCli(['alloc', 'fs', '-f', alloc.id, 'alloc/logs/counter.stdout.0'], { FLEETGATE_ADDR: gateway.url });
+      const f = spawnCli(['alloc', 'fs', '-f', alloc.id, 'alloc/logs/counter.stdout.0'], {
+        FLEETGATE_ADDR: gateway.url,
+      });
       await waitFor('first output', () => numbersOf(f.stdout()).length > 200);
       await agent.stop('SIGKILL');
       await sleep(600);

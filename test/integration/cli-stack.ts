@@ -16,7 +16,10 @@ export interface CliResult {
 /** Runs the built CLI once and collects its output and exit code. */
 export const runCli = (args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string): Promise<CliResult> =>
   new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -33,7 +36,10 @@ export interface LiveCli {
   exited: Promise<number | null>;
 }
 export const spawnCli = (args: string[], env: NodeJS.ProcessEnv = {}): LiveCli => {
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,7 +48,11 @@ export const spawnCli = (args: string[], env: NodeJS.ProcessEnv = {}): LiveCli =
   return { proc, stdout: () => out, stderr: () => err, exited };
 };
 
-export const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> => {
+export const waitFor = async (
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 15000,
+): Promise<void> => {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -74,7 +84,17 @@ export const seedAlloc = (dataDir: string, task: string): SeededAlloc => {
   fs.mkdirSync(logsDir, { recursive: true });
   const write = (status: string) => {
     const file = path.join(dataDir, 'client/allocs', `${id}.json`);
-    const m = { ID: id, Namespace: 'default', JobID: 'counter', TaskGroup: 'counter', Name: 'counter.counter[0]', Tasks: [task], ClientStatus: status, CreateTime: created, ModifyTime: Date.now() * 1e6 };
+    const m = {
+      ID: id,
+      Namespace: 'default',
+      JobID: 'counter',
+      TaskGroup: 'counter',
+      Name: 'counter.counter[0]',
+      Tasks: [task],
+      ClientStatus: status,
+      CreateTime: created,
+      ModifyTime: Date.now() * 1e6,
+    };
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(m));
     fs.renameSync(`${file}.tmp`, file);
   };
@@ -120,11 +140,32 @@ export class NumberWriter {
 }
 
 /** Agent restartable on the same port (so the node keeps its advertised address). */
-export const agentArgs = (port: number, dataDir: string, name: string, redisUrl: string, extra: string[] = []): string[] => [
-  'agent', '--http-addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--node-name', name, '--redis', redisUrl, '--heartbeat-interval-ms', '300', ...extra,
+export const agentArgs = (
+  port: number,
+  dataDir: string,
+  name: string,
+  redisUrl: string,
+  extra: string[] = [],
+): string[] => [
+  'agent',
+  '--http-addr',
+  `127.0.0.1:${port}`,
+  '--data-dir',
+  dataDir,
+  '--node-name',
+  name,
+  '--redis',
+  redisUrl,
+  '--heartbeat-interval-ms',
+  '300',
+  ...extra,
 ];
 
 export const startAgent = (args: string[]): Promise<FleetgateProcess> => startFleetgate(args);
 
 /** Every number 1..n exactly once, in order: the lines as the CLI printed them. */
-export const numbersOf = (out: string): number[] => out.split('\n').filter((l) => l !== '').map(Number);
+export const numbersOf = (out: string): number[] =>
+  out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map(Number);

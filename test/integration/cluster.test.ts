@@ -26,10 +26,23 @@ const seedAlloc = (dataDir: string): string => {
   const now = Date.now() * 1e6;
   fs.mkdirSync(path.join(dataDir, 'client/allocs'), { recursive: true });
   fs.mkdirSync(path.join(dataDir, 'alloc', id, 'alloc/logs'), { recursive: true });
-  fs.writeFileSync(path.join(dataDir, 'alloc', id, 'alloc/logs/web.stdout.0'), `hello from ${id}\n`.repeat(100));
+  fs.writeFileSync(
+    path.join(dataDir, 'alloc', id, 'alloc/logs/web.stdout.0'),
+    `hello from ${id}\n`.repeat(100),
+  );
   fs.writeFileSync(
     path.join(dataDir, 'client/allocs', `${id}.json`),
-    JSON.stringify({ ID: id, Namespace: 'default', JobID: 'web', TaskGroup: 'web', Name: 'web.web[0]', Tasks: ['web'], ClientStatus: 'running', CreateTime: now, ModifyTime: now }),
+    JSON.stringify({
+      ID: id,
+      Namespace: 'default',
+      JobID: 'web',
+      TaskGroup: 'web',
+      Name: 'web.web[0]',
+      Tasks: ['web'],
+      ClientStatus: 'running',
+      CreateTime: now,
+      ModifyTime: now,
+    }),
   );
   return id;
 };
@@ -44,15 +57,29 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
     for (let i = 0; i < 3; i++) {
       const { dir, cleanup } = tmpDir();
       const alloc = seedAlloc(dir);
-      const p = await startFleetgate(['agent', '--http-addr', '127.0.0.1:0', '--data-dir', dir, '--node-name', `n${i}`, '--redis', redis.url, '--heartbeat-interval-ms', '300']);
+      const p = await startFleetgate([
+        'agent',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--data-dir',
+        dir,
+        '--node-name',
+        `n${i}`,
+        '--redis',
+        redis.url,
+        '--heartbeat-interval-ms',
+        '300',
+      ]);
       const nodeId = fs.readFileSync(path.join(dir, 'client/node-id'), 'utf8').trim();
       agents.push({ p, alloc, nodeId, cleanup });
     }
-    for (let i = 0; i < 2; i++) gateways.push(await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]));
+    for (let i = 0; i < 2; i++)
+      gateways.push(await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]));
     // Manifests are adopted within 1 s.
     const end = Date.now() + 5000;
     for (const a of agents) {
-      while ((await get(`${gateways[0]!.url}/v1/allocation/${a.alloc}`)).status !== 200 && Date.now() < end) await sleep(100);
+      while ((await get(`${gateways[0]!.url}/v1/allocation/${a.alloc}`)).status !== 200 && Date.now() < end)
+        await sleep(100);
     }
   }, 60_000);
 
@@ -93,11 +120,17 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
     const aBase = await fdCount(a.p.pid);
     const agent = new http.Agent({ keepAlive: false, maxSockets: 600 });
     const reqs = await Promise.all(
-      Array.from({ length: 500 }, () =>
-        new Promise<http.ClientRequest>((resolve, reject) => {
-          const r = http.get(`${g.url}/v1/client/fs/logs/${a.alloc}?task=web&type=stdout&follow=true`, { agent }, (res) => res.once('data', () => resolve(r)));
-          r.on('error', reject);
-        }),
+      Array.from(
+        { length: 500 },
+        () =>
+          new Promise<http.ClientRequest>((resolve, reject) => {
+            const r = http.get(
+              `${g.url}/v1/client/fs/logs/${a.alloc}?task=web&type=stdout&follow=true`,
+              { agent },
+              (res) => res.once('data', () => resolve(r)),
+            );
+            r.on('error', reject);
+          }),
       ),
     );
     for (const r of reqs) r.destroy();
@@ -117,15 +150,21 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
     const a = agents[1]!;
     const body = JSON.stringify({ NodeID: a.nodeId, Meta: { rack: 'r42' } });
     const status = await new Promise<number>((resolve, reject) => {
-      const r = http.request(`${gateways[1]!.url}/v1/client/metadata`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const r = http.request(
+        `${gateways[1]!.url}/v1/client/metadata`,
+        { method: 'POST', headers: { 'Content-Type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       r.on('error', reject);
       r.end(body);
     });
     expect(status).toBe(200);
-    expect(JSON.parse((await get(`${a.p.url}/v1/client/metadata`)).body.toString()).Dynamic).toMatchObject({ rack: 'r42' });
+    expect(JSON.parse((await get(`${a.p.url}/v1/client/metadata`)).body.toString()).Dynamic).toMatchObject({
+      rack: 'r42',
+    });
     const end = Date.now() + 1000;
     let meta: Record<string, string> = {};
     while (Date.now() < end && meta['rack'] !== 'r42') {

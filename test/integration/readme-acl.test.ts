@@ -10,7 +10,10 @@ const ROOT = path.resolve(__dirname, '../..');
 /** The indented shell block of the README's "ACLs in five steps", as a newcomer pastes it. */
 const walkthrough = (): string => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## ACLs in five steps'), readme.indexOf('Alice can read logs'));
+  const section = readme.slice(
+    readme.indexOf('## ACLs in five steps'),
+    readme.indexOf('Alice can read logs'),
+  );
   return section
     .split('\n')
     .filter((l) => l.startsWith('    '))
@@ -20,8 +23,12 @@ const walkthrough = (): string => {
 
 const bash = (script: string, cwd: string): Promise<{ code: number; out: string }> =>
   new Promise((resolve) => {
-    execFile('bash', ['-c', script], { cwd, timeout: 60000, env: { ...process.env, FLEETGATE_LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    execFile(
+      'bash',
+      ['-c', script],
+      { cwd, timeout: 60000, env: { ...process.env, FLEETGATE_LOG_LEVEL: 'warn' } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
     );
   });
 

@@ -30,7 +30,9 @@ describe('redis URLs', () => {
   });
 
   it('a sentinel URL without a master name is refused with the expected shape', () => {
-    expect(() => redisTarget('redis-sentinel://127.0.0.1:26379')).toThrow(/want redis-sentinel:\/\/host:port/);
+    expect(() => redisTarget('redis-sentinel://127.0.0.1:26379')).toThrow(
+      /want redis-sentinel:\/\/host:port/,
+    );
   });
 });
 
@@ -46,7 +48,13 @@ describe('the registry behind Redis Sentinel', () => {
     const conf = path.join(dir.dir, 'sentinel.conf');
     fs.writeFileSync(
       conf,
-      [`port ${sentinelPort}`, 'bind 127.0.0.1', `sentinel monitor fleet 127.0.0.1 ${master.port} 1`, `dir ${dir.dir}`, ''].join('\n'),
+      [
+        `port ${sentinelPort}`,
+        'bind 127.0.0.1',
+        `sentinel monitor fleet 127.0.0.1 ${master.port} 1`,
+        `dir ${dir.dir}`,
+        '',
+      ].join('\n'),
     );
     sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
@@ -69,7 +77,10 @@ describe('the registry behind Redis Sentinel', () => {
   });
 
   it('finds the master through the sentinel, stores, reads and publishes changes', async () => {
-    const a = await RedisRegistry.connect({ url: `redis-sentinel://127.0.0.1:${sentinelPort}/fleet`, prefix: 'sent:' });
+    const a = await RedisRegistry.connect({
+      url: `redis-sentinel://127.0.0.1:${sentinelPort}/fleet`,
+      prefix: 'sent:',
+    });
     const b = await RedisRegistry.connect({ url: master.url, prefix: 'sent:' });
     try {
       const seen: RegistryChange[] = [];
@@ -89,7 +100,8 @@ describe('the registry behind Redis Sentinel', () => {
       };
       await a.putAlloc(alloc);
       expect(await b.getAlloc(id)).toEqual(alloc);
-      for (let i = 0; i < 50 && !seen.some((c) => c.kind === 'alloc' && c.id === id); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && !seen.some((c) => c.kind === 'alloc' && c.id === id); i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(seen).toContainEqual({ kind: 'alloc', id });
     } finally {
       await a.close();

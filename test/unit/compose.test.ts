@@ -30,7 +30,8 @@ const svc = (name: string): Service => {
   if (!s) throw new Error(`docker-compose.yml has no service "${name}"`);
   return s;
 };
-const healthUrl = (s: Service): string => /fetch\('([^']+)'\)/.exec((s.healthcheck?.test ?? []).join(' '))?.[1] ?? '';
+const healthUrl = (s: Service): string =>
+  /fetch\('([^']+)'\)/.exec((s.healthcheck?.test ?? []).join(' '))?.[1] ?? '';
 const redisUrl = `redis://${TOPOLOGY.redis.service}:${TOPOLOGY.redis.port}`;
 const keysDir = TOPOLOGY.keygen.keysDir;
 const startsAfterRedisAndKeys = (s: Service) =>
@@ -41,7 +42,12 @@ const startsAfterRedisAndKeys = (s: Service) =>
 
 describe('docker-compose.yml matches src/cli/cluster/topology.ts', () => {
   it('has exactly the topology services', () => {
-    const want = [TOPOLOGY.redis.service, TOPOLOGY.keygen.service, TOPOLOGY.gateway.service, ...TOPOLOGY.agents.map((a) => a.service)];
+    const want = [
+      TOPOLOGY.redis.service,
+      TOPOLOGY.keygen.service,
+      TOPOLOGY.gateway.service,
+      ...TOPOLOGY.agents.map((a) => a.service),
+    ];
     expect(Object.keys(compose.services).sort()).toEqual([...want].sort());
   });
 
@@ -75,28 +81,33 @@ describe('docker-compose.yml matches src/cli/cluster/topology.ts', () => {
     startsAfterRedisAndKeys(g);
   });
 
-  it.each(TOPOLOGY.agents.map((a) => [a.service, a] as const))('%s: config from the topology, env, port, volume, health check', (_name, a) => {
-    const s = svc(a.service);
-    expect(s.build).toBe('.');
-    expect(s.entrypoint?.join(' ')).toContain(`cluster agent-config ${a.service} > /tmp/agent.json`);
-    expect(s.entrypoint?.join(' ')).toContain('agent --config /tmp/agent.json');
-    expect(s.environment).toEqual({
-      FLEETGATE_HTTP_ADDR: `0.0.0.0:${a.port}`,
-      FLEETGATE_ADVERTISE: `http://${a.service}:${a.port}`,
-      FLEETGATE_DATA_DIR: TOPOLOGY.dataDir,
-      FLEETGATE_NODE_NAME: a.nodeName,
-      FLEETGATE_DATACENTER: a.datacenter,
-      FLEETGATE_META: Object.entries(a.meta).map(([k, v]) => `${k}=${v}`).join(','),
-      FLEETGATE_REDIS: redisUrl,
-      FLEETGATE_ACL: 'true',
-      FLEETGATE_ACL_KEY: `${keysDir}/${PUBLIC_KEY}`,
-    });
-    expect(s.ports).toEqual([`${a.port}:${a.port}`]);
-    expect(s.volumes).toEqual([`keys:${keysDir}:ro`, `${a.service}-data:${TOPOLOGY.dataDir}`]);
-    expect(healthUrl(s)).toBe(`http://127.0.0.1:${a.port}${TOPOLOGY.healthPath}`);
-    startsAfterRedisAndKeys(s);
-    expect(compose.volumes).toHaveProperty(`${a.service}-data`);
-  });
+  it.each(TOPOLOGY.agents.map((a) => [a.service, a] as const))(
+    '%s: config from the topology, env, port, volume, health check',
+    (_name, a) => {
+      const s = svc(a.service);
+      expect(s.build).toBe('.');
+      expect(s.entrypoint?.join(' ')).toContain(`cluster agent-config ${a.service} > /tmp/agent.json`);
+      expect(s.entrypoint?.join(' ')).toContain('agent --config /tmp/agent.json');
+      expect(s.environment).toEqual({
+        FLEETGATE_HTTP_ADDR: `0.0.0.0:${a.port}`,
+        FLEETGATE_ADVERTISE: `http://${a.service}:${a.port}`,
+        FLEETGATE_DATA_DIR: TOPOLOGY.dataDir,
+        FLEETGATE_NODE_NAME: a.nodeName,
+        FLEETGATE_DATACENTER: a.datacenter,
+        FLEETGATE_META: Object.entries(a.meta)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+        FLEETGATE_REDIS: redisUrl,
+        FLEETGATE_ACL: 'true',
+        FLEETGATE_ACL_KEY: `${keysDir}/${PUBLIC_KEY}`,
+      });
+      expect(s.ports).toEqual([`${a.port}:${a.port}`]);
+      expect(s.volumes).toEqual([`keys:${keysDir}:ro`, `${a.service}-data:${TOPOLOGY.dataDir}`]);
+      expect(healthUrl(s)).toBe(`http://127.0.0.1:${a.port}${TOPOLOGY.healthPath}`);
+      startsAfterRedisAndKeys(s);
+      expect(compose.volumes).toHaveProperty(`${a.service}-data`);
+    },
+  );
 
   it('Dockerfile: multi-stage build, slim runtime, non-root user', () => {
     const df = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');

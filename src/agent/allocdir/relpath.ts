@@ -21,7 +21,9 @@ export const lexicalRelPath = (requested: string): string => {
 };
 
 /** Whether `abs` is `dir` itself or inside it (both absolute, normalised, realpath'd). */
-export const isInside = (dir: string, abs: string): boolean => abs === dir || abs.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+export const isInside = (dir: string, abs: string): boolean =>
+  abs === dir || abs.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
 /** Relative path of `abs` under `dir` with `/` separators ('' for the dir itself). */
-export const relUnder = (dir: string, abs: string): string => path.relative(dir, abs).split(path.sep).join('/');
+export const relUnder = (dir: string, abs: string): string =>
+  path.relative(dir, abs).split(path.sep).join('/');

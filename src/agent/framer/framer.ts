@@ -1,4 +1,11 @@
-import { encodeDataFrames, encodeFrame, HEARTBEAT, HEARTBEAT_MS, MAX_FRAME_DATA, type FileEvent } from '../../wire';
+import {
+  encodeDataFrames,
+  encodeFrame,
+  HEARTBEAT,
+  HEARTBEAT_MS,
+  MAX_FRAME_DATA,
+  type FileEvent,
+} from '../../wire';
 
 /** Where frames go: the response, with backpressure (see ResponseSink). */
 export interface FrameSink {
@@ -62,7 +69,10 @@ export class Framer {
     this.pendingLen += data.length;
     // Every whole frame goes out now, all in one write (a 512 KiB bulk read = 8 frames, one chunk).
     if (flushNow) this.flush();
-    else if (this.pendingLen >= MAX_FRAME_DATA) this.emit(this.opts.mode === 'json' ? this.pendingLen - (this.pendingLen % MAX_FRAME_DATA) : this.pendingLen);
+    else if (this.pendingLen >= MAX_FRAME_DATA)
+      this.emit(
+        this.opts.mode === 'json' ? this.pendingLen - (this.pendingLen % MAX_FRAME_DATA) : this.pendingLen,
+      );
     if (this.pendingLen > 0 && !this.coalesceTimer) {
       this.coalesceTimer = setTimeout(() => {
         this.coalesceTimer = undefined;

@@ -70,7 +70,9 @@ export const streamFile = async (o: StreamFileOptions): Promise<StreamEnd> => {
       // few µs), and skipping the thread-pool round trip (two thread wake-ups) keeps the append
       // → frame path to one event-loop turn even when the CPUs are busy. At most 64 KiB; bulk
       // reads stay asynchronous.
-      const bytesRead = woken ? fs.readSync(file.handle.fd, buf, 0, want, offset) : (await file.handle.read(buf, 0, want, offset)).bytesRead;
+      const bytesRead = woken
+        ? fs.readSync(file.handle.fd, buf, 0, want, offset)
+        : (await file.handle.read(buf, 0, want, offset)).bytesRead;
       woken = false;
       if (bytesRead > 0) {
         offset += bytesRead;

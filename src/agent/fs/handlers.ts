@@ -12,7 +12,10 @@ import { streamPath } from './stream';
  * resolves the allocation (lookup + ACL, throws), then works. They throw HttpError before the
  * first byte; once a stream has started, errors are appended to the body instead.
  */
-export const fsHandlers: Pick<AgentHandlers, 'fs.ls' | 'fs.stat' | 'fs.cat' | 'fs.readat' | 'fs.stream' | 'fs.logs'> = {
+export const fsHandlers: Pick<
+  AgentHandlers,
+  'fs.ls' | 'fs.stat' | 'fs.cat' | 'fs.readat' | 'fs.stream' | 'fs.logs'
+> = {
   'fs.ls': async (req, res, ctx) => {
     const p = parseLs(req);
     const alloc = await ctx.resolveAlloc(p.allocId);

@@ -63,17 +63,28 @@ const origin = (req: Request): Origin => {
   throw errors.badOrigin();
 };
 
-export interface LsParams { allocId: string; path: string }
+export interface LsParams {
+  allocId: string;
+  path: string;
+}
 export const parseLs = (req: Request): LsParams => ({ allocId: allocId(req), path: q(req, 'path') || '/' });
 
-export interface PathParams { allocId: string; path: string }
+export interface PathParams {
+  allocId: string;
+  path: string;
+}
 export const parseStat = (req: Request): PathParams => {
   const id = allocId(req);
   return { allocId: id, path: requiredPath(req) };
 };
 export const parseCat = parseStat;
 
-export interface ReadAtParams { allocId: string; path: string; offset: number; limit: number }
+export interface ReadAtParams {
+  allocId: string;
+  path: string;
+  offset: number;
+  limit: number;
+}
 export const parseReadAt = (req: Request): ReadAtParams => {
   const id = allocId(req);
   const path = requiredPath(req);
@@ -85,7 +96,13 @@ export const parseReadAt = (req: Request): ReadAtParams => {
   return { allocId: id, path, offset, limit };
 };
 
-export interface StreamParams { allocId: string; path: string; follow: boolean; offset: number; origin: Origin }
+export interface StreamParams {
+  allocId: string;
+  path: string;
+  follow: boolean;
+  offset: number;
+  origin: Origin;
+}
 export const parseStream = (req: Request): StreamParams => {
   const id = allocId(req);
   const path = requiredPath(req);
@@ -94,7 +111,15 @@ export const parseStream = (req: Request): StreamParams => {
   return { allocId: id, path, follow, offset, origin: origin(req) };
 };
 
-export interface LogsParams { allocId: string; task: string; follow: boolean; plain: boolean; type: LogType; offset: number; origin: Origin }
+export interface LogsParams {
+  allocId: string;
+  task: string;
+  follow: boolean;
+  plain: boolean;
+  type: LogType;
+  offset: number;
+  origin: Origin;
+}
 export const parseLogs = (req: Request): LogsParams => {
   const id = allocId(req);
   const task = q(req, 'task');

@@ -20,7 +20,12 @@ export interface RawRead {
  * backpressure (never the whole file in memory). Every check happens before the first byte, so
  * errors keep their status; a read error after that is appended as text (spec §6.10).
  */
-export const sendRaw = async (res: Response, signal: AbortSignal, alloc: LocalAlloc, r: RawRead): Promise<void> => {
+export const sendRaw = async (
+  res: Response,
+  signal: AbortSignal,
+  alloc: LocalAlloc,
+  r: RawRead,
+): Promise<void> => {
   const f = await openInAlloc(alloc, r.path);
   try {
     if (r.offset < 0) throw errors.negativeOffset(r.offset, displayRel(f.rel));

@@ -14,10 +14,29 @@ const startsWith = (b: Buffer, at: number, sig: readonly number[] | string): boo
   return true;
 };
 
-const isWs = (c: number | undefined): boolean => c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20;
+const isWs = (c: number | undefined): boolean =>
+  c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20;
 
 /** HTML signatures: case-insensitive tag followed by a space or `>` (Go's htmlSig). */
-const HTML_TAGS = ['<!DOCTYPE HTML', '<HTML', '<HEAD', '<SCRIPT', '<IFRAME', '<H1', '<DIV', '<FONT', '<TABLE', '<A', '<STYLE', '<TITLE', '<B', '<BODY', '<BR', '<P', '<!--'];
+const HTML_TAGS = [
+  '<!DOCTYPE HTML',
+  '<HTML',
+  '<HEAD',
+  '<SCRIPT',
+  '<IFRAME',
+  '<H1',
+  '<DIV',
+  '<FONT',
+  '<TABLE',
+  '<A',
+  '<STYLE',
+  '<TITLE',
+  '<B',
+  '<BODY',
+  '<BR',
+  '<P',
+  '<!--',
+];
 const htmlSig: Sig = (b, at) => {
   for (const tag of HTML_TAGS) {
     if (b.length - at < tag.length + 1) continue;
@@ -33,14 +52,18 @@ const htmlSig: Sig = (b, at) => {
   return undefined;
 };
 
-const exact = (sig: readonly number[] | string, type: string, skipWs = false): Sig => (b, at) =>
-  startsWith(b, skipWs ? at : 0, sig) ? type : undefined;
+const exact =
+  (sig: readonly number[] | string, type: string, skipWs = false): Sig =>
+  (b, at) =>
+    startsWith(b, skipWs ? at : 0, sig) ? type : undefined;
 
-const masked = (pattern: readonly number[], mask: readonly number[], type: string): Sig => (b) => {
-  if (b.length < pattern.length) return undefined;
-  for (let i = 0; i < pattern.length; i++) if ((b[i]! & mask[i]!) !== pattern[i]) return undefined;
-  return type;
-};
+const masked =
+  (pattern: readonly number[], mask: readonly number[], type: string): Sig =>
+  (b) => {
+    if (b.length < pattern.length) return undefined;
+    for (let i = 0; i < pattern.length; i++) if ((b[i]! & mask[i]!) !== pattern[i]) return undefined;
+    return type;
+  };
 
 const mp4: Sig = (b) => {
   if (b.length < 12) return undefined;
@@ -66,15 +89,31 @@ const SIGS: readonly Sig[] = [
   exact('BM', 'image/bmp'),
   exact('GIF87a', 'image/gif'),
   exact('GIF89a', 'image/gif'),
-  masked([0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50], [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255], 'image/webp'),
+  masked(
+    [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50],
+    [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255],
+    'image/webp',
+  ),
   exact([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/png'),
   exact([0xff, 0xd8, 0xff], 'image/jpeg'),
-  masked([0x46, 0x4f, 0x52, 0x4d, 0, 0, 0, 0, 0x41, 0x49, 0x46, 0x46], [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255], 'audio/aiff'),
+  masked(
+    [0x46, 0x4f, 0x52, 0x4d, 0, 0, 0, 0, 0x41, 0x49, 0x46, 0x46],
+    [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255],
+    'audio/aiff',
+  ),
   masked([0x49, 0x44, 0x33], [255, 255, 255], 'audio/mpeg'),
   exact('OggS\x00', 'application/ogg'),
   exact('MThd\x00\x00\x00\x06', 'audio/midi'),
-  masked([0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x41, 0x56, 0x49, 0x20], [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255], 'video/avi'),
-  masked([0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x41, 0x56, 0x45], [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255], 'audio/wave'),
+  masked(
+    [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x41, 0x56, 0x49, 0x20],
+    [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255],
+    'video/avi',
+  ),
+  masked(
+    [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x41, 0x56, 0x45],
+    [255, 255, 255, 255, 0, 0, 0, 0, 255, 255, 255, 255],
+    'audio/wave',
+  ),
   mp4,
   exact([0x1a, 0x45, 0xdf, 0xa3], 'video/webm'),
   exact('wOFF', 'font/woff'),

@@ -11,7 +11,12 @@ import type { StreamParams } from './params';
  * at EOF, follow ends when the file is deleted/replaced or the client leaves. All checks (and
  * their statuses) happen before the headers go out; later errors are appended as text (§6.10).
  */
-export const streamPath = async (res: Response, signal: AbortSignal, alloc: LocalAlloc, p: StreamParams): Promise<void> => {
+export const streamPath = async (
+  res: Response,
+  signal: AbortSignal,
+  alloc: LocalAlloc,
+  p: StreamParams,
+): Promise<void> => {
   const f = await openInAlloc(alloc, p.path);
   try {
     const start = p.origin === 'end' ? Math.max(f.size - p.offset, 0) : p.offset;

@@ -81,7 +81,13 @@ const pollOnce = async (abs: string, e: Entry): Promise<void> => {
 export const watchPath = (abs: string, listener: WakeListener): (() => void) => {
   let e = entries.get(abs);
   if (!e) {
-    const entry: Entry = { listeners: new Set(), watcher: undefined, poll: undefined as unknown as NodeJS.Timeout, signature: undefined, polling: false };
+    const entry: Entry = {
+      listeners: new Set(),
+      watcher: undefined,
+      poll: undefined as unknown as NodeJS.Timeout,
+      signature: undefined,
+      polling: false,
+    };
     entry.poll = setInterval(() => void pollOnce(abs, entry), POLL_MS);
     entries.set(abs, entry);
     startFsWatch(abs, entry);

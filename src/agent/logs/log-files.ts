@@ -13,7 +13,8 @@ export interface LogFile {
 export const LOGS_DIR = 'alloc/logs';
 
 /** Go's strconv.Atoi: optional sign, decimal digits (leading zeros fine). */
-const atoi = (s: string): number | undefined => (/^[+-]?[0-9]+$/.test(s) ? Number.parseInt(s, 10) : undefined);
+const atoi = (s: string): number | undefined =>
+  /^[+-]?[0-9]+$/.test(s) ? Number.parseInt(s, 10) : undefined;
 
 /** Index of a log file name for this task/type; undefined if not one of its files; throws on a bad suffix. */
 export const logIndexOf = (name: string, task: string, type: string): number | undefined => {
@@ -63,7 +64,11 @@ export interface Position {
  * spilling into older files (clamped to byte 0 of the oldest), positive off counts forward
  * spilling into newer files (clamped to the newest file's end).
  */
-export const findClosest = (files: readonly LogFile[], desiredIdx: number, off: number): Position | undefined => {
+export const findClosest = (
+  files: readonly LogFile[],
+  desiredIdx: number,
+  off: number,
+): Position | undefined => {
   if (files.length === 0) return undefined;
   let i = files.findIndex((f) => f.index >= desiredIdx);
   if (i < 0) i = files.length - 1;
@@ -89,7 +94,11 @@ export const findClosest = (files: readonly LogFile[], desiredIdx: number, off: 
  * Where a logs request starts. Wire policy (design.md): `origin=end&offset=0` is the END of the
  * newest file (Nomad starts at its beginning); everything else is Nomad's findClosest.
  */
-export const startPosition = (files: readonly LogFile[], origin: 'start' | 'end', offset: number): Position | undefined => {
+export const startPosition = (
+  files: readonly LogFile[],
+  origin: 'start' | 'end',
+  offset: number,
+): Position | undefined => {
   if (origin === 'start') return findClosest(files, 0, offset);
   const newest = files[files.length - 1];
   if (offset === 0) return newest && { file: newest, offset: newest.size };

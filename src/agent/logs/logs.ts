@@ -12,7 +12,12 @@ import { walkLogs } from './walk';
  * "no log files" 404 happen before any byte; then `text/plain` raw bytes (`plain=true`) or
  * `application/json` frames. An error once streaming has started is appended as text (§6.10).
  */
-export const streamLogs = async (res: Response, signal: AbortSignal, alloc: LocalAlloc, p: LogsParams): Promise<void> => {
+export const streamLogs = async (
+  res: Response,
+  signal: AbortSignal,
+  alloc: LocalAlloc,
+  p: LogsParams,
+): Promise<void> => {
   if (!alloc.manifest.Tasks.includes(p.task)) throw errors.unknownTask(p.task);
   if (!alloc.taskStarted(p.task)) throw errors.taskNotStarted(p.task);
   const root = await allocRoot(alloc);
@@ -21,12 +26,28 @@ export const streamLogs = async (res: Response, signal: AbortSignal, alloc: Loca
     files = await listLogFiles(root, p.task, p.type);
   } catch (e) {
     // No logs directory at all means no log files (logging disabled), not a server fault.
-    if (isHttpError(e) && e.message.endsWith('no such file or directory')) throw errors.logNotFound(p.task, p.type);
+    if (isHttpError(e) && e.message.endsWith('no such file or directory'))
+      throw errors.logNotFound(p.task, p.type);
     throw e;
   }
   if (files.length === 0) throw errors.logNotFound(p.task, p.type);
 
-  await streamFramed(res, signal, p.plain ? 'text/plain' : 'application/json', p.plain ? 'plain' : 'json', (framer) =>
-    walkLogs({ alloc, root, task: p.task, type: p.type, origin: p.origin, offset: p.offset, follow: p.follow, framer, signal }),
+  await streamFramed(
+    res,
+    signal,
+    p.plain ? 'text/plain' : 'application/json',
+    p.plain ? 'plain' : 'json',
+    (framer) =>
+      walkLogs({
+        alloc,
+        root,
+        task: p.task,
+        type: p.type,
+        origin: p.origin,
+        offset: p.offset,
+        follow: p.follow,
+        framer,
+        signal,
+      }),
   );
 };

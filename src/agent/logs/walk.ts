@@ -33,7 +33,9 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
   let first = true;
   while (!signal.aborted) {
     const files = await listLogFiles(o.root, task, type);
-    const pos: Position | undefined = first ? startPosition(files, o.origin, o.offset) : findClosest(files, nextIdx, off);
+    const pos: Position | undefined = first
+      ? startPosition(files, o.origin, o.offset)
+      : findClosest(files, nextIdx, off);
     if (!pos) return; // every file is gone (alloc collected): nothing left to send
     if (!first && pos.file.index < nextIdx) {
       // The file we were on is gone and nothing newer exists yet. Going back to an older file
@@ -74,7 +76,13 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
 };
 
 /** Resolves once a log file with an index above `idx` exists, or the request is aborted. */
-const waitForIndexAbove = async (allocDir: string, task: string, type: string, idx: number, signal: AbortSignal): Promise<void> => {
+const waitForIndexAbove = async (
+  allocDir: string,
+  task: string,
+  type: string,
+  idx: number,
+  signal: AbortSignal,
+): Promise<void> => {
   const next = watchNextFile(allocDir, task, type, idx);
   try {
     await new Promise<void>((resolve) => {

@@ -44,7 +44,9 @@ export class ManifestStore {
     await this.scan();
     try {
       this.watcher = fs.watch(this.dir, () => void this.scan());
-      this.watcher.on('error', (err) => this.log.warn({ err }, 'manifest watch failed; periodic scan continues'));
+      this.watcher.on('error', (err) =>
+        this.log.warn({ err }, 'manifest watch failed; periodic scan continues'),
+      );
     } catch (err) {
       this.log.warn({ err }, 'cannot watch manifest directory; periodic scan only');
     }

@@ -32,12 +32,16 @@ export const parseMetaApplyBody = (raw: string): MetaApplyBody => {
 };
 
 /** The node-side validation (spec §5.2), with Nomad's exact messages. Go's `%q` ≈ JSON quoting. */
-export const validateMetaUpdate = (meta: Record<string, string | null> | null | undefined): Record<string, string | null> => {
+export const validateMetaUpdate = (
+  meta: Record<string, string | null> | null | undefined,
+): Record<string, string | null> => {
   if (!meta || Object.keys(meta).length === 0) throw errors.badRequest('missing required Meta object');
   for (const key of Object.keys(meta)) {
     if (key === '') throw errors.badRequest('metadata keys must not be empty');
     if (!isValidMetaKey(key)) {
-      throw errors.badRequest(`${JSON.stringify(key)} is invalid; metadata keys must be valid dotted hcl identifiers`);
+      throw errors.badRequest(
+        `${JSON.stringify(key)} is invalid; metadata keys must be valid dotted hcl identifiers`,
+      );
     }
   }
   return meta;

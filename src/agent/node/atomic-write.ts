@@ -38,6 +38,8 @@ export const writeFileAtomic = async (file: string, data: string): Promise<void>
 export const removeStrayTemps = async (dir: string): Promise<void> => {
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   await Promise.all(
-    names.filter((n) => n.startsWith('.') && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })),
+    names
+      .filter((n) => n.startsWith('.') && n.endsWith('.tmp'))
+      .map((n) => fs.rm(path.join(dir, n), { force: true })),
   );
 };

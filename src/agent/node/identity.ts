@@ -18,7 +18,8 @@ export const loadOrCreateNodeId = async (dataDir: string): Promise<NodeId> => {
   const file = path.join(dir, 'node-id');
   try {
     const text = (await fs.readFile(file, 'utf8')).trim();
-    if (!isUuid(text)) throw new Error(`${file} does not hold a node UUID (found ${JSON.stringify(text.slice(0, 40))})`);
+    if (!isUuid(text))
+      throw new Error(`${file} does not hold a node UUID (found ${JSON.stringify(text.slice(0, 40))})`);
     return asNodeId(text.toLowerCase());
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -13,4 +13,5 @@ export const checkNodeTarget = (localId: string, nodeId: string): void => {
   throw errors.unknownNode(nodeId);
 };
 
-export const checkNodeQuery = (req: Request, localId: string): void => checkNodeTarget(localId, queryParam(req, 'node_id'));
+export const checkNodeQuery = (req: Request, localId: string): void =>
+  checkNodeTarget(localId, queryParam(req, 'node_id'));

@@ -1,7 +1,10 @@
 import type { AllocManifest, AllocRecord, NodeId, NodeRecord } from '../../wire';
 import type { NodeIdentity } from '../deps';
 
-export const nodeRecord = (n: NodeIdentity, meta: Record<string, string>): Omit<NodeRecord, 'Status' | 'LastHeartbeat'> => ({
+export const nodeRecord = (
+  n: NodeIdentity,
+  meta: Record<string, string>,
+): Omit<NodeRecord, 'Status' | 'LastHeartbeat'> => ({
   ID: n.id,
   Name: n.name,
   Datacenter: n.datacenter,

@@ -11,7 +11,8 @@ const StateFile = z.record(z.string(), z.object({ id: z.uuid(), stopped: z.boole
 type State = z.infer<typeof StateFile>;
 
 /** The stable key of a configured allocation: the same config line keeps the same alloc id. */
-export const specKey = (s: AllocationSpec): string => `${s.namespace}/${s.job}/${s.group ?? s.job}[${s.index}]`;
+export const specKey = (s: AllocationSpec): string =>
+  `${s.namespace}/${s.job}/${s.group ?? s.job}[${s.index}]`;
 
 /**
  * `client/static-allocs.json`: configured allocation key → alloc UUID (kept across restarts,
@@ -30,7 +31,8 @@ export class StaticAllocIds {
     try {
       state = StateFile.parse(JSON.parse(await fs.readFile(file, 'utf8')));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`${file}: ${(err as Error).message}`);
     }
     return new StaticAllocIds(file, state);
   }

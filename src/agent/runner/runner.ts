@@ -99,8 +99,17 @@ export class TaskRunner implements PidSource {
     await this.manifests.write(manifest);
     const allocDir = allocDirOf(this.dataDir, id);
     await createAllocLayout(allocDir, manifest.Tasks);
-    const env = { dataDir: this.dataDir, allocId: id, allocDir, job: spec.job, group, namespace: spec.namespace };
-    const tasks = new Map(spec.tasks.map((ts) => [ts.name, new TaskProcess(ts, env, this.log.child({ alloc: id }))]));
+    const env = {
+      dataDir: this.dataDir,
+      allocId: id,
+      allocDir,
+      job: spec.job,
+      group,
+      namespace: spec.namespace,
+    };
+    const tasks = new Map(
+      spec.tasks.map((ts) => [ts.name, new TaskProcess(ts, env, this.log.child({ alloc: id }))]),
+    );
     const entry: Running = { tasks, stopping: false, done: Promise.resolve() };
     this.running.set(id, entry);
     manifest = await this.setStatus(manifest, 'running');
@@ -109,7 +118,9 @@ export class TaskRunner implements PidSource {
       const status = this.finalStatus(exits, entry.stopping);
       this.log.info({ alloc: id, status, exits }, 'allocation finished');
       const cur = this.manifests.get(id) ?? manifest;
-      await this.setStatus(cur, status).catch((err: unknown) => this.log.error({ err, alloc: id }, 'cannot write manifest'));
+      await this.setStatus(cur, status).catch((err: unknown) =>
+        this.log.error({ err, alloc: id }, 'cannot write manifest'),
+      );
     });
   }
 

@@ -73,7 +73,10 @@ export class TaskProcess {
         this.log.error({ err: e, task: spec.name }, 'writing task log failed');
       }
     };
-    const pidFile = this.child.pid !== undefined ? recordTask(env.dataDir, `${env.allocId}.${spec.name}`, this.child.pid) : undefined;
+    const pidFile =
+      this.child.pid !== undefined
+        ? recordTask(env.dataDir, `${env.allocId}.${spec.name}`, this.child.pid)
+        : undefined;
     this.child.stdout!.on('data', onChunk(out));
     this.child.stderr!.on('data', onChunk(err));
     this.exited = new Promise<TaskExit>((resolve) => {

@@ -48,7 +48,10 @@ export class AllocStatsCollector {
   }
 
   private async taskUsage(root: number | undefined): Promise<{ usage: TaskResourceUsage; running: boolean }> {
-    const idle = { usage: { Pids: null, ResourceUsage: zeroUsage(), Timestamp: Date.now() * 1e6 }, running: false };
+    const idle = {
+      usage: { Pids: null, ResourceUsage: zeroUsage(), Timestamp: Date.now() * 1e6 },
+      running: false,
+    };
     if (root === undefined) return idle;
     const pids = await processTree(root);
     let first = await this.sampleAll(pids);

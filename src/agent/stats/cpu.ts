@@ -15,7 +15,11 @@ export const totalComputeMhz = (): number => os.cpus().reduce((sum, c) => sum + 
  * Percentages over the interval between two /proc/stat samples (spec §10.1). With no previous
  * sample the interval is "since boot". NaN/Inf/negative → Idle 100, the rest 0.
  */
-export const cpuPercentages = (prev: CpuTimes[] | undefined, cur: CpuTimes[], mhzPerCore: number): HostCpuStats[] =>
+export const cpuPercentages = (
+  prev: CpuTimes[] | undefined,
+  cur: CpuTimes[],
+  mhzPerCore: number,
+): HostCpuStats[] =>
   cur.map((c) => {
     const p = prev?.find((x) => x.name === c.name);
     const d = (f: (t: CpuTimes) => number): number => f(c) - (p ? f(p) : 0);

@@ -39,7 +39,8 @@ export const parseProcStat = (text: string): CpuTimes[] =>
       };
     });
 
-export const readCpuTimes = async (): Promise<CpuTimes[]> => parseProcStat(await fs.readFile('/proc/stat', 'utf8'));
+export const readCpuTimes = async (): Promise<CpuTimes[]> =>
+  parseProcStat(await fs.readFile('/proc/stat', 'utf8'));
 
 /** /proc/meminfo values in bytes, keyed by field name. */
 export const parseMeminfo = (text: string): Record<string, number> => {
@@ -65,7 +66,8 @@ export interface Mount {
 }
 
 /** /proc/self/mounts escapes spaces etc. as octal (`\040`). */
-const unescapeMount = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescapeMount = (s: string): string =>
+  s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 export const parseMounts = (text: string): Mount[] =>
   text

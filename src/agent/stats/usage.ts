@@ -22,7 +22,11 @@ export const zeroMemory = (): MemoryStats => ({
   Usage: 0,
 });
 
-export const zeroUsage = (): ResourceUsage => ({ CpuStats: zeroCpu(), DeviceStats: [], MemoryStats: zeroMemory() });
+export const zeroUsage = (): ResourceUsage => ({
+  CpuStats: zeroCpu(),
+  DeviceStats: [],
+  MemoryStats: zeroMemory(),
+});
 
 const union = (a: string[], b: string[]): string[] => [...a, ...b.filter((x) => !a.includes(x))];
 

@@ -19,7 +19,10 @@ export const banner = (c: RunningCluster): string => {
     '',
     `  redis      ${c.redisUrl}`,
     `  gateway    ${c.gatewayUrl}   (ACLs on)`,
-    ...c.agents.map((a) => `  ${a.nodeName.padEnd(9)}  ${a.url}   alloc ${a.allocId} (job ${a.job}, task ${TOPOLOGY.taskName})`),
+    ...c.agents.map(
+      (a) =>
+        `  ${a.nodeName.padEnd(9)}  ${a.url}   alloc ${a.allocId} (job ${a.job}, task ${TOPOLOGY.taskName})`,
+    ),
     '',
     `management token: ${c.managementToken}`,
     `read-only token (policy ${TOPOLOGY.demoPolicy.name}): ${c.readToken}`,

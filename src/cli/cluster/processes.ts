@@ -32,7 +32,14 @@ export const portFree = (port: number): Promise<boolean> =>
  * Starts a process and resolves once a line matching `ready` appears in its output (or
  * rejects with the tail of its log when it exits first or takes too long).
  */
-export const startChild = (name: string, cmd: string, args: string[], logFile: string, ready: RegExp, timeoutMs = 20000): Promise<Child> =>
+export const startChild = (
+  name: string,
+  cmd: string,
+  args: string[],
+  logFile: string,
+  ready: RegExp,
+  timeoutMs = 20000,
+): Promise<Child> =>
   new Promise((resolve, reject) => {
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,7 +55,11 @@ export const startChild = (name: string, cmd: string, args: string[], logFile: s
     };
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      finish(new Error(`${name} did not become ready within ${timeoutMs} ms; see ${logFile}:\n${seen.slice(-2000)}`));
+      finish(
+        new Error(
+          `${name} did not become ready within ${timeoutMs} ms; see ${logFile}:\n${seen.slice(-2000)}`,
+        ),
+      );
     }, timeoutMs);
     const onData = (d: Buffer) => {
       log.write(d);
@@ -62,7 +73,11 @@ export const startChild = (name: string, cmd: string, args: string[], logFile: s
     proc.on('error', (err) => finish(new Error(`cannot run ${cmd} for ${name}: ${err.message}`)));
     proc.on('exit', (code, sig) => {
       log.end();
-      finish(new Error(`${name} exited (${sig ?? code}) before it was ready; see ${logFile}:\n${seen.slice(-2000)}`));
+      finish(
+        new Error(
+          `${name} exited (${sig ?? code}) before it was ready; see ${logFile}:\n${seen.slice(-2000)}`,
+        ),
+      );
     });
   });
 

@@ -20,9 +20,30 @@ export const TOPOLOGY = {
   keygen: { service: 'acl-keygen', keysDir: '/keys' },
   gateway: { service: 'gateway', port: 4646 },
   agents: [
-    { service: 'agent-1', nodeName: 'node-1', port: 4647, datacenter: 'dc1', meta: { rack: 'r1' }, job: 'web' },
-    { service: 'agent-2', nodeName: 'node-2', port: 4648, datacenter: 'dc1', meta: { rack: 'r2' }, job: 'api' },
-    { service: 'agent-3', nodeName: 'node-3', port: 4649, datacenter: 'dc2', meta: { rack: 'r1' }, job: 'worker' },
+    {
+      service: 'agent-1',
+      nodeName: 'node-1',
+      port: 4647,
+      datacenter: 'dc1',
+      meta: { rack: 'r1' },
+      job: 'web',
+    },
+    {
+      service: 'agent-2',
+      nodeName: 'node-2',
+      port: 4648,
+      datacenter: 'dc1',
+      meta: { rack: 'r2' },
+      job: 'api',
+    },
+    {
+      service: 'agent-3',
+      nodeName: 'node-3',
+      port: 4649,
+      datacenter: 'dc2',
+      meta: { rack: 'r1' },
+      job: 'worker',
+    },
   ] as const satisfies readonly DemoAgent[],
   healthPath: '/v1/agent/health',
   /** Data directory inside containers; `fleetgate cluster` uses `<dir>/<service>` instead. */
@@ -31,7 +52,10 @@ export const TOPOLOGY = {
   demoPolicy: {
     name: 'logs-reader',
     description: 'read logs and files in the default namespace',
-    rules: { namespace: { default: { capabilities: ['read-logs', 'read-fs', 'read-job'] } }, node: { policy: 'read' } },
+    rules: {
+      namespace: { default: { capabilities: ['read-logs', 'read-fs', 'read-job'] } },
+      node: { policy: 'read' },
+    },
   },
   taskName: 'app',
 } as const;
@@ -52,7 +76,14 @@ export const agentConfig = (agent: DemoAgent): Record<string, unknown> => ({
   allocations: [
     {
       job: agent.job,
-      tasks: [{ name: TOPOLOGY.taskName, command: 'sh', args: ['-c', demoScript(agent)], logs: { max_files: 5, max_file_size_mb: 1 } }],
+      tasks: [
+        {
+          name: TOPOLOGY.taskName,
+          command: 'sh',
+          args: ['-c', demoScript(agent)],
+          logs: { max_files: 5, max_file_size_mb: 1 },
+        },
+      ],
     },
   ],
 });

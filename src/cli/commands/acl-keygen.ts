@@ -23,9 +23,14 @@ export const writeKeyPair = (dir: string, force = false): { privatePath: string;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EEXIST') {
-      throw Object.assign(new Error(`${privatePath} already exists; pass --force to replace it (tokens signed with it stop working)`), {
-        exitCode: 2,
-      });
+      throw Object.assign(
+        new Error(
+          `${privatePath} already exists; pass --force to replace it (tokens signed with it stop working)`,
+        ),
+        {
+          exitCode: 2,
+        },
+      );
     }
     throw err;
   }
@@ -34,7 +39,9 @@ export const writeKeyPair = (dir: string, force = false): { privatePath: string;
 
 /** `fleetgate acl keygen --out DIR`. `acl` may already exist (acl.ts registers it too). */
 export const register = (program: Command): void => {
-  const acl = program.commands.find((c) => c.name() === 'acl') ?? program.command('acl').description('ACL tokens and policies');
+  const acl =
+    program.commands.find((c) => c.name() === 'acl') ??
+    program.command('acl').description('ACL tokens and policies');
   acl
     .command('keygen')
     .description('write an ES256 key pair for signing (gateway) and verifying (agents) ACL tokens')

@@ -11,21 +11,35 @@ import { action, out, prepareArgv, withCommonOptions } from './op-common';
  */
 export const register = (program: Command): void => {
   prepareArgv();
-  const acl = program.commands.find((c) => c.name() === 'acl') ?? program.command('acl').description('ACL tokens and policies');
+  const acl =
+    program.commands.find((c) => c.name() === 'acl') ??
+    program.command('acl').description('ACL tokens and policies');
 
   withCommonOptions(acl.command('bootstrap'))
     .description('create the initial management token (works once)')
-    .action(action(async (client, opts) => out(opts.json ? json(await client.aclBootstrap()) : formatToken(await client.aclBootstrap()))));
+    .action(
+      action(async (client, opts) =>
+        out(opts.json ? json(await client.aclBootstrap()) : formatToken(await client.aclBootstrap())),
+      ),
+    );
 
   const policy = acl.command('policy').description('ACL policies');
-  withCommonOptions(policy.command('apply').argument('<name>', 'policy name').argument('<file>', 'policy document (JSON), "-" for stdin'))
+  withCommonOptions(
+    policy
+      .command('apply')
+      .argument('<name>', 'policy name')
+      .argument('<file>', 'policy document (JSON), "-" for stdin'),
+  )
     .option('--description <text>', 'policy description')
     .description('create or update a policy')
     .action(
       action(async (client, opts, name: string, file: string) => {
-        const rules = file === '-' ? await readStdin() : await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-          throw usage(`cannot read policy file ${file}: ${e.code ?? e.message}`);
-        });
+        const rules =
+          file === '-'
+            ? await readStdin()
+            : await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+                throw usage(`cannot read policy file ${file}: ${e.code ?? e.message}`);
+              });
         try {
           JSON.parse(rules);
         } catch (e) {
@@ -33,7 +47,11 @@ export const register = (program: Command): void => {
         }
         const description = typeof opts['description'] === 'string' ? opts['description'] : '';
         await client.aclPolicyApply({ Name: name, Description: description, Rules: rules });
-        out(opts.json ? json({ Name: name, Description: description }) : `Successfully wrote "${name}" ACL policy!\n`);
+        out(
+          opts.json
+            ? json({ Name: name, Description: description })
+            : `Successfully wrote "${name}" ACL policy!\n`,
+        );
       }),
     );
 
@@ -41,18 +59,29 @@ export const register = (program: Command): void => {
   withCommonOptions(token.command('create'))
     .option('--name <name>', 'token name', '')
     .option('--type <type>', 'client or management', 'client')
-    .option('--policy <name>', 'policy to attach (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--policy <name>', 'policy to attach (repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .option('--ttl <duration>', 'expiration, e.g. 8h')
     .description('create a token')
     .action(
       action(async (client, opts) => {
         const type = opts['type'];
-        if (type !== 'client' && type !== 'management') throw usage(`-type must be client or management, got "${String(type)}"`);
+        if (type !== 'client' && type !== 'management')
+          throw usage(`-type must be client or management, got "${String(type)}"`);
         const policies = (opts['policy'] as string[] | undefined) ?? [];
-        if (type === 'client' && policies.length === 0) throw usage('a client token needs at least one -policy NAME');
+        if (type === 'client' && policies.length === 0)
+          throw usage('a client token needs at least one -policy NAME');
         const ttl = typeof opts['ttl'] === 'string' ? opts['ttl'] : undefined;
-        if (ttl !== undefined && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(ttl)) throw usage(`-ttl "${ttl}" is not a duration like 8h or 30m`);
-        const t = await client.aclTokenCreate({ Name: String(opts['name'] ?? ''), Type: type, Policies: policies, ...(ttl ? { ExpirationTTL: ttl } : {}) });
+        if (ttl !== undefined && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(ttl))
+          throw usage(`-ttl "${ttl}" is not a duration like 8h or 30m`);
+        const t = await client.aclTokenCreate({
+          Name: String(opts['name'] ?? ''),
+          Type: type,
+          Policies: policies,
+          ...(ttl ? { ExpirationTTL: ttl } : {}),
+        });
         out(opts.json ? json(t) : formatToken(t));
       }),
     );
@@ -61,7 +90,11 @@ export const register = (program: Command): void => {
     .action(
       action(async (client, opts, accessor: string) => {
         await client.aclTokenRevoke(accessor);
-        out(opts.json ? json({ AccessorID: accessor, Revoked: true }) : `Token ${accessor} successfully revoked\n`);
+        out(
+          opts.json
+            ? json({ AccessorID: accessor, Revoked: true })
+            : `Token ${accessor} successfully revoked\n`,
+        );
       }),
     );
 };

@@ -11,8 +11,14 @@ import { loadAclKey } from '../acl-key';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-const buildAuthenticator = (config: AgentConfig, registry: Registry, logger: Logger): Authenticator | undefined =>
-  config.acl ? createAuthenticator({ keyMaterial: loadAclKey(config.acl_key!), registry, logger }) : undefined;
+const buildAuthenticator = (
+  config: AgentConfig,
+  registry: Registry,
+  logger: Logger,
+): Authenticator | undefined =>
+  config.acl
+    ? createAuthenticator({ keyMaterial: loadAclKey(config.acl_key!), registry, logger })
+    : undefined;
 
 /** Config problems throw ConfigError: main.ts prints its one line and exits 2 (design.md). */
 const run = async (flags: AgentFlags): Promise<void> => {
@@ -58,7 +64,9 @@ const run = async (flags: AgentFlags): Promise<void> => {
 export const register = (program: Command): void => {
   program
     .command('agent')
-    .description('Run a node agent: serve /v1/client/* for this node, run its configured allocations, register in Redis')
+    .description(
+      'Run a node agent: serve /v1/client/* for this node, run its configured allocations, register in Redis',
+    )
     .option('--config <file>', 'JSON config file (snake_case keys: http_addr, data_dir, allocations, ...)')
     .option('--http-addr <host:port>', 'listen address (port 0 picks a free port)')
     .option('--data-dir <dir>', 'agent state and allocation directories')

@@ -18,21 +18,36 @@ interface FsOptions extends CommonOptions {
 }
 
 export const registerAllocFs = (alloc: Command): void => {
-  withCommonOptions(alloc.command('fs').argument('<alloc>', 'allocation ID or unique prefix').argument('[path]', 'path in the allocation directory', '/'))
+  withCommonOptions(
+    alloc
+      .command('fs')
+      .argument('<alloc>', 'allocation ID or unique prefix')
+      .argument('[path]', 'path in the allocation directory', '/'),
+  )
     .description("list a directory or print a file of an allocation's directory")
     .option('--stat', 'show file information instead of contents')
     .option('-f, --follow', 'keep streaming the file as it grows')
     .option('--tail', 'start near the end (10 lines unless -n or -c)')
     .option('-n <lines>', 'last LINES lines (implies -tail)', parseCount('-n'))
     .option('-c <bytes>', 'last BYTES bytes (implies -tail)', parseCount('-c'))
-    .option('--give-up <duration>', 'with -f: stop reconnecting after the stream is down this long (default 60s)')
-    .action(action(async (client, opts: FsOptions, prefix: string, path: string) => fs(client, opts, prefix, path)));
+    .option(
+      '--give-up <duration>',
+      'with -f: stop reconnecting after the stream is down this long (default 60s)',
+    )
+    .action(
+      action(async (client, opts: FsOptions, prefix: string, path: string) => fs(client, opts, prefix, path)),
+    );
 };
 
 const fileRows = (files: readonly AllocFileInfo[]): string =>
   table([
     ['Mode', 'Size', 'Modified Time', 'Name'],
-    ...files.map((f) => [f.FileMode, humanBytes(f.Size), isoSeconds(f.ModTime), f.IsDir ? `${f.Name}/` : f.Name]),
+    ...files.map((f) => [
+      f.FileMode,
+      humanBytes(f.Size),
+      isoSeconds(f.ModTime),
+      f.IsDir ? `${f.Name}/` : f.Name,
+    ]),
   ]);
 
 const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path: string): Promise<void> => {
@@ -54,10 +69,18 @@ const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path
       { allocId, path, origin: tail ? 'end' : 'start', offset },
       {
         heartbeats: true,
-        onReconnecting: (err, ms) => process.stderr.write(`fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`),
+        onReconnecting: (err, ms) =>
+          process.stderr.write(
+            `fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`,
+          ),
         onResumed: (o) => process.stderr.write(`fleetgate: resumed via ${o.via} ${o.base}\n`),
       },
-      { giveUpMs: parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s'), initialBackoffMs: 200, maxBackoffMs: 2000, notFoundGraceMs: 5000 },
+      {
+        giveUpMs: parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s'),
+        initialBackoffMs: 200,
+        maxBackoffMs: 2000,
+        notFoundGraceMs: 5000,
+      },
     );
     for await (const item of stream) await sink.item(item);
     return sink.flush();
@@ -68,7 +91,13 @@ const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path
 };
 
 /** The file (from `offset`) to stdout, streaming, with progress when redirected. */
-const copy = async (client: FleetgateClient, allocId: string, path: string, offset: number, total: number | undefined): Promise<void> => {
+const copy = async (
+  client: FleetgateClient,
+  allocId: string,
+  path: string,
+  offset: number,
+  total: number | undefined,
+): Promise<void> => {
   const { res } = offset > 0 ? await client.readAt(allocId, path, offset) : await client.cat(allocId, path);
   const progress = new Progress(total);
   // pipeline, not a per-chunk await: back-pressure without a promise per 16 KiB chunk (the
@@ -78,7 +107,13 @@ const copy = async (client: FleetgateClient, allocId: string, path: string, offs
   progress.finish();
 };
 
-const tailLines = async (client: FleetgateClient, allocId: string, path: string, size: number, n: number): Promise<void> => {
+const tailLines = async (
+  client: FleetgateClient,
+  allocId: string,
+  path: string,
+  size: number,
+  n: number,
+): Promise<void> => {
   for (let window = bytesForLines(n); ; window *= 4) {
     const from = Math.max(0, size - window);
     const { res } = await client.readAt(allocId, path, from, size - from);
@@ -92,4 +127,3 @@ const tailLines = async (client: FleetgateClient, allocId: string, path: string,
     }
   }
 };
-

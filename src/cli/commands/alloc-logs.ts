@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { followLogs, readFrames, resolveAllocId, taskNames, type FleetgateClient, type LogType, type Origin } from '../../api';
+import {
+  followLogs,
+  readFrames,
+  resolveAllocId,
+  taskNames,
+  type FleetgateClient,
+  type LogType,
+  type Origin,
+} from '../../api';
 import { usage } from '../output/errors';
 import { bytesForLines, countLines } from '../output/lines';
 import { Sink } from '../output/sink';
@@ -16,24 +24,43 @@ interface LogsOptions extends CommonOptions {
 }
 
 export const registerAllocLogs = (alloc: Command): void => {
-  withCommonOptions(alloc.command('logs').argument('<alloc>', 'allocation ID or unique prefix').argument('[task]', 'task name (optional when the allocation has one task)'))
+  withCommonOptions(
+    alloc
+      .command('logs')
+      .argument('<alloc>', 'allocation ID or unique prefix')
+      .argument('[task]', 'task name (optional when the allocation has one task)'),
+  )
     .description("print a task's logs")
     .option('-f, --follow', 'keep streaming; ends by itself once the allocation is terminal')
     .option('--stderr', 'stderr instead of stdout')
     .option('--tail', 'start near the end (10 lines unless -n or -c)')
     .option('-n <lines>', 'last LINES lines (implies -tail)', parseCount('-n'))
     .option('-c <bytes>', 'last BYTES bytes (implies -tail)', parseCount('-c'))
-    .option('--give-up <duration>', 'with -f: stop reconnecting after the stream is down this long (default 60s, env FLEETGATE_FOLLOW_GIVE_UP)')
-    .action(action(async (client, opts: LogsOptions, prefix: string, taskArg: string | undefined) => logs(client, opts, prefix, taskArg)));
+    .option(
+      '--give-up <duration>',
+      'with -f: stop reconnecting after the stream is down this long (default 60s, env FLEETGATE_FOLLOW_GIVE_UP)',
+    )
+    .action(
+      action(async (client, opts: LogsOptions, prefix: string, taskArg: string | undefined) =>
+        logs(client, opts, prefix, taskArg),
+      ),
+    );
 };
 
 const pickTask = (tasks: readonly string[], asked: string | undefined): string => {
   if (asked) return asked;
   if (tasks.length === 1) return tasks[0]!;
-  throw usage(`the allocation has ${tasks.length} tasks (${tasks.join(', ')}); name one: fleetgate alloc logs ALLOC TASK`);
+  throw usage(
+    `the allocation has ${tasks.length} tasks (${tasks.join(', ')}); name one: fleetgate alloc logs ALLOC TASK`,
+  );
 };
 
-const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, taskArg: string | undefined): Promise<void> => {
+const logs = async (
+  client: FleetgateClient,
+  opts: LogsOptions,
+  prefix: string,
+  taskArg: string | undefined,
+): Promise<void> => {
   const allocId = await resolveAllocId(client, prefix);
   // With the task given, skip the lookup: a token may allow read-logs without read-job.
   const task = taskArg ?? pickTask(taskNames(await client.allocation(allocId)), undefined);
@@ -44,7 +71,13 @@ const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, 
   if (!opts.follow) {
     if (lines !== undefined) return tailLines(client, allocId, task, type, lines, sink);
     const origin: Origin = tail ? 'end' : 'start';
-    const { res } = await client.logs(allocId, { task, type, follow: false, origin, offset: tail ? (opts.c ?? 0) : 0 });
+    const { res } = await client.logs(allocId, {
+      task,
+      type,
+      follow: false,
+      origin,
+      offset: tail ? (opts.c ?? 0) : 0,
+    });
     for await (const item of readFrames(res)) await sink.item(item);
     return sink.flush();
   }
@@ -54,17 +87,28 @@ const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, 
   let warned = false;
   const stream = followLogs(
     client,
-    { allocId, task, type, origin: tail ? 'end' : 'start', offset: tail ? (opts.c ?? bytesForLines(lines ?? 10)) : 0 },
+    {
+      allocId,
+      task,
+      type,
+      origin: tail ? 'end' : 'start',
+      offset: tail ? (opts.c ?? bytesForLines(lines ?? 10)) : 0,
+    },
     {
       signal: ac.signal,
       heartbeats: true,
       onReconnecting: (err, ms) => {
-        if (!warned || opts.verbose) process.stderr.write(`fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`);
+        if (!warned || opts.verbose)
+          process.stderr.write(
+            `fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`,
+          );
         warned = true;
       },
       onResumed: (o, pos) => {
         warned = false;
-        process.stderr.write(`fleetgate: resumed via ${o.via} ${o.base}${pos ? ` at ${pos.file}:${pos.offset}` : ''}\n`);
+        process.stderr.write(
+          `fleetgate: resumed via ${o.via} ${o.base}${pos ? ` at ${pos.file}:${pos.offset}` : ''}\n`,
+        );
       },
       onLoss: (msg) => process.stderr.write(`fleetgate: warning: ${msg}\n`),
     },
@@ -82,7 +126,14 @@ const logs = async (client: FleetgateClient, opts: LogsOptions, prefix: string, 
 };
 
 /** Non-follow `-n`: widen the byte window until it holds enough lines or the whole log. */
-const tailLines = async (client: FleetgateClient, allocId: string, task: string, type: LogType, n: number, sink: Sink): Promise<void> => {
+const tailLines = async (
+  client: FleetgateClient,
+  allocId: string,
+  task: string,
+  type: LogType,
+  n: number,
+  sink: Sink,
+): Promise<void> => {
   for (let window = bytesForLines(n); ; window *= 4) {
     const { res } = await client.logs(allocId, { task, type, follow: false, origin: 'end', offset: window });
     const probe = new Sink(false, n);

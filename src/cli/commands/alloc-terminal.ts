@@ -43,7 +43,10 @@ export class TerminalWatch {
         this.polling = false;
       }
     }
-    if (this.terminalAt !== undefined && Date.now() - Math.max(this.lastData, this.terminalAt) >= this.drainMs) {
+    if (
+      this.terminalAt !== undefined &&
+      Date.now() - Math.max(this.lastData, this.terminalAt) >= this.drainMs
+    ) {
       this.stop();
       this.onDone();
     }

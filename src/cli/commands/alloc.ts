@@ -78,6 +78,7 @@ export const formatAllocStats = (s: AllocResourceUsage): string => {
     humanBytes(u.MemoryStats.Swap),
   ];
   const rows = [['Task', 'CPU', 'Ticks (MHz)', 'RSS', 'Cache', 'Swap'], row('(total)', s.ResourceUsage)];
-  for (const [name, t] of Object.entries(s.Tasks ?? {}).sort(([a], [b]) => a.localeCompare(b))) rows.push(row(name, t.ResourceUsage));
+  for (const [name, t] of Object.entries(s.Tasks ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    rows.push(row(name, t.ResourceUsage));
   return table(rows);
 };

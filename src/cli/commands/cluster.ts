@@ -11,27 +11,39 @@ import { describe, usage } from '../output/errors';
 export const register = (program: Command): void => {
   const cluster = program
     .command('cluster')
-    .description('run the demo topology locally: redis, one gateway, three agents with ACLs (Ctrl-C stops it)')
+    .description(
+      'run the demo topology locally: redis, one gateway, three agents with ACLs (Ctrl-C stops it)',
+    )
     .option('--dir <dir>', 'keep data, configs, keys and logs here (default: a temp dir removed on exit)')
-    .option('--free-ports', `use free ports instead of ${TOPOLOGY.gateway.port}-${TOPOLOGY.gateway.port + TOPOLOGY.agents.length}`)
+    .option(
+      '--free-ports',
+      `use free ports instead of ${TOPOLOGY.gateway.port}-${TOPOLOGY.gateway.port + TOPOLOGY.agents.length}`,
+    )
     .option('--redis-server <bin>', 'redis-server binary', 'redis-server')
     .option('--heartbeat-interval-ms <ms>', 'agent heartbeat interval', '1000')
-    .action(async (opts: { dir?: string; freePorts?: boolean; redisServer: string; heartbeatIntervalMs: string }) => {
-      try {
-        await runCluster(
-          {
-            ...(opts.dir ? { dir: opts.dir } : {}),
-            freePorts: opts.freePorts === true,
-            redisServer: opts.redisServer,
-            cliPath: process.argv[1]!,
-            heartbeatMs: Number(opts.heartbeatIntervalMs),
-          },
-          (s) => process.stdout.write(s),
-        );
-      } catch (err) {
-        throw describe(err, 'the cluster gateway');
-      }
-    });
+    .action(
+      async (opts: {
+        dir?: string;
+        freePorts?: boolean;
+        redisServer: string;
+        heartbeatIntervalMs: string;
+      }) => {
+        try {
+          await runCluster(
+            {
+              ...(opts.dir ? { dir: opts.dir } : {}),
+              freePorts: opts.freePorts === true,
+              redisServer: opts.redisServer,
+              cliPath: process.argv[1]!,
+              heartbeatMs: Number(opts.heartbeatIntervalMs),
+            },
+            (s) => process.stdout.write(s),
+          );
+        } catch (err) {
+          throw describe(err, 'the cluster gateway');
+        }
+      },
+    );
 
   cluster
     .command('agent-config')
@@ -39,7 +51,10 @@ export const register = (program: Command): void => {
     .description("print an agent's JSON config (its static allocation) from the demo topology")
     .action((name: string) => {
       const agent = findAgent(name);
-      if (!agent) throw usage(`unknown demo agent "${name}"; one of ${TOPOLOGY.agents.map((a) => a.service).join(', ')}`);
+      if (!agent)
+        throw usage(
+          `unknown demo agent "${name}"; one of ${TOPOLOGY.agents.map((a) => a.service).join(', ')}`,
+        );
       process.stdout.write(JSON.stringify(agentConfig(agent), null, 2) + '\n');
     });
 };

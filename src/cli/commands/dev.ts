@@ -29,7 +29,10 @@ interface DevFlags {
 const DEMO_TASK = {
   name: 'web',
   command: '/bin/sh',
-  args: ['-c', 'i=0; while true; do i=$((i+1)); echo "hello from stdout $i"; echo "hello from stderr $i" >&2; sleep 1; done'],
+  args: [
+    '-c',
+    'i=0; while true; do i=$((i+1)); echo "hello from stdout $i"; echo "hello from stderr $i" >&2; sleep 1; done',
+  ],
 };
 
 /**
@@ -109,7 +112,10 @@ export const register = (program: Command): void => {
     .description('One process: gateway + embedded agent + in-memory registry + a demo allocation')
     .option('--http-addr <host:port>', 'listen address', '127.0.0.1:4646')
     .option('--data-dir <dir>', 'agent data directory (default: a fresh temp dir)')
-    .option('--acl', 'enforce ACL tokens: ephemeral ES256 keys in <data-dir>/acl, bootstrapped; prints the management token')
+    .option(
+      '--acl',
+      'enforce ACL tokens: ephemeral ES256 keys in <data-dir>/acl, bootstrapped; prints the management token',
+    )
     .option('--log-level <level>', 'log level', 'warn')
     .action(run);
 };

@@ -36,7 +36,11 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     idleTimeoutMs: config.idle_timeout_ms,
     observer: { bytes: metrics.bytes },
   });
-  const aclApi = createAclApi({ registry, authenticator, ...(keys && canSign(keys) ? { signer: createSigner(keys) } : {}) });
+  const aclApi = createAclApi({
+    registry,
+    authenticator,
+    ...(keys && canSign(keys) ? { signer: createSigner(keys) } : {}),
+  });
   const app = createGatewayApp({ registry, forwarder, authenticator, logger, metrics, aclApi });
   const { server, url } = await listen(app, config.http_addr);
   process.stdout.write(`fleetgate gateway listening on ${url}\n`);

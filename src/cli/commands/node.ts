@@ -17,7 +17,12 @@ export const register = (program: Command): void => {
           const nodes = await client.nodes();
           if (opts.json) return out(json(nodes));
           if (nodes.length === 0) return out('No nodes registered\n');
-          return out(table([['ID', 'Name', 'DC', 'Address', 'Status'], ...nodes.map((n) => [shortId(n.ID), n.Name, n.Datacenter ?? '', n.HTTPAddr ?? '', n.Status])]));
+          return out(
+            table([
+              ['ID', 'Name', 'DC', 'Address', 'Status'],
+              ...nodes.map((n) => [shortId(n.ID), n.Name, n.Datacenter ?? '', n.HTTPAddr ?? '', n.Status]),
+            ]),
+          );
         }
         const id = await resolveNodeId(client, prefix);
         const n = await client.node(id);
@@ -52,8 +57,13 @@ export const register = (program: Command): void => {
           changes[p.slice(0, eq)] = p.slice(eq + 1);
         }
         const unset = typeof opts['unset'] === 'string' ? opts['unset'] : '';
-        for (const k of unset.split(',').map((s) => s.trim()).filter(Boolean)) changes[k] = null;
-        if (Object.keys(changes).length === 0) throw usage('nothing to apply: give key=value pairs or -unset k1,k2');
+        for (const k of unset
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean))
+          changes[k] = null;
+        if (Object.keys(changes).length === 0)
+          throw usage('nothing to apply: give key=value pairs or -unset k1,k2');
         const id = await nodeArg(client, opts['nodeId']);
         const m = await client.metaApply(id, changes);
         out(opts.json ? json(m) : formatMeta(m.Meta, m.Dynamic));
@@ -83,7 +93,10 @@ const formatMeta = (meta: Record<string, string>, dynamic: Record<string, string
   const keys = Object.keys(meta).sort();
   const dyn = new Set(Object.keys(dynamic ?? {}));
   if (keys.length === 0) return 'No metadata\n';
-  return table([['Key', 'Value', 'Source'], ...keys.map((k) => [k, meta[k] ?? '', dyn.has(k) ? 'dynamic' : 'static'])]);
+  return table([
+    ['Key', 'Value', 'Source'],
+    ...keys.map((k) => [k, meta[k] ?? '', dyn.has(k) ? 'dynamic' : 'static']),
+  ]);
 };
 
 export const formatNode = (n: NodeRecord, s: HostStats | undefined): string => {
@@ -105,7 +118,13 @@ export const formatNode = (n: NodeRecord, s: HostStats | undefined): string => {
     '\nHost Resource Utilization\n' +
     table([
       ['CPU', 'Memory Used', 'Memory Total', 'Alloc Dir Disk Used', 'Uptime'],
-      [percent(cpu), humanBytes(s.Memory.Used), humanBytes(s.Memory.Total), `${humanBytes(disk.Used)} / ${humanBytes(disk.Size)}`, formatUptime(s.Uptime)],
+      [
+        percent(cpu),
+        humanBytes(s.Memory.Used),
+        humanBytes(s.Memory.Total),
+        `${humanBytes(disk.Used)} / ${humanBytes(disk.Size)}`,
+        formatUptime(s.Uptime),
+      ],
     ])
   );
 };

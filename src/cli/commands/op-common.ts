@@ -19,8 +19,24 @@ export const DEFAULT_ADDRESS = 'http://127.0.0.1:4646';
  * `-json` as `-j -s -o -n`. Rewriting the known ones to `--x` before parsing keeps both spellings.
  */
 export const NOMAD_FLAGS = new Set([
-  'address', 'token', 'json', 'verbose', 'direct', 'stderr', 'tail', 'stat', 'type', 'policy', 'ttl',
-  'name', 'description', 'node-id', 'unset', 'give-up', 'follow', 'task',
+  'address',
+  'token',
+  'json',
+  'verbose',
+  'direct',
+  'stderr',
+  'tail',
+  'stat',
+  'type',
+  'policy',
+  'ttl',
+  'name',
+  'description',
+  'node-id',
+  'unset',
+  'give-up',
+  'follow',
+  'task',
 ]);
 
 export const normalizeNomadFlags = (argv: string[], from = 2): string[] => {
@@ -45,14 +61,20 @@ export const withCommonOptions = (cmd: Command): Command =>
     .option('--token <secret>', 'ACL token (env FLEETGATE_TOKEN, NOMAD_TOKEN)')
     .option('--json', 'print JSON for scripts (also -json)')
     .option('-v, --verbose', 'say which path (node or gateway) each request took')
-    .addOption(new Option('--direct <mode>', 'reach node agents directly: auto | always | never (env FLEETGATE_DIRECT)'));
+    .addOption(
+      new Option(
+        '--direct <mode>',
+        'reach node agents directly: auto | always | never (env FLEETGATE_DIRECT)',
+      ),
+    );
 
 export const addressOf = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env): string =>
   o.address ?? env['FLEETGATE_ADDR'] ?? env['NOMAD_ADDR'] ?? DEFAULT_ADDRESS;
 
 export const clientFor = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env): FleetgateClient => {
   const direct = o.direct ?? env['FLEETGATE_DIRECT'] ?? 'auto';
-  if (!DIRECT_MODES.includes(direct as DirectMode)) throw usage(`--direct must be one of ${DIRECT_MODES.join(', ')}, got "${direct}"`);
+  if (!DIRECT_MODES.includes(direct as DirectMode))
+    throw usage(`--direct must be one of ${DIRECT_MODES.join(', ')}, got "${direct}"`);
   const token = o.token ?? env['FLEETGATE_TOKEN'] ?? env['NOMAD_TOKEN'];
   return new FleetgateClient({
     address: addressOf(o, env),
@@ -67,7 +89,9 @@ export const clientFor = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env
  * becomes one message with a next step and exit code 1 (2 for usage), for main.ts to print.
  */
 export const action =
-  <A extends unknown[]>(fn: (client: FleetgateClient, opts: CommonOptions & Record<string, unknown>, ...args: A) => Promise<void>) =>
+  <A extends unknown[]>(
+    fn: (client: FleetgateClient, opts: CommonOptions & Record<string, unknown>, ...args: A) => Promise<void>,
+  ) =>
   async (...raw: unknown[]): Promise<void> => {
     const cmd = raw[raw.length - 1] as Command;
     const opts = cmd.opts<CommonOptions & Record<string, unknown>>();
@@ -89,10 +113,12 @@ export const parseDuration = (s: string): number => {
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
 };
 
-export const parseCount = (flag: string) => (v: string): number => {
-  if (!/^\d+$/.test(v)) throw usage(`${flag} must be a non-negative integer, got "${v}"`);
-  return Number(v);
-};
+export const parseCount =
+  (flag: string) =>
+  (v: string): number => {
+    if (!/^\d+$/.test(v)) throw usage(`${flag} must be a non-negative integer, got "${v}"`);
+    return Number(v);
+  };
 
 export const out = (s: string): void => {
   process.stdout.write(s);

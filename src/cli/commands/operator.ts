@@ -10,10 +10,17 @@ import { ApiError } from '../../api';
 export const register = (program: Command): void => {
   prepareArgv();
   const operator = program.command('operator').description('operator tools');
-  withCommonOptions(operator.command('api').argument('<path>', 'request path, e.g. /v1/nodes or /v1/client/stats?node_id=...'))
+  withCommonOptions(
+    operator
+      .command('api')
+      .argument('<path>', 'request path, e.g. /v1/nodes or /v1/client/stats?node_id=...'),
+  )
     .description('send a raw request to the gateway (body from stdin when piped)')
     .option('-X <method>', 'HTTP method (default GET, or POST with a piped body)')
-    .option('-H <header>', 'extra header "Name: value" (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-H <header>', 'extra header "Name: value" (repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .action(
       action(async (client, opts, rawPath: string) => {
         const url = new URL(rawPath.startsWith('/') ? rawPath : `/${rawPath}`, 'http://x');
@@ -36,13 +43,24 @@ export const register = (program: Command): void => {
         const hasBody = body !== undefined && body.length > 0;
         const method = explicit ?? (hasBody ? 'POST' : 'GET');
         const query = Object.fromEntries(url.searchParams);
-        const res = await client.raw({ method, path: url.pathname, query, headers, body: hasBody ? body : undefined });
+        const res = await client.raw({
+          method,
+          path: url.pathname,
+          query,
+          headers,
+          body: hasBody ? body : undefined,
+        });
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
           for await (const chunk of res) await writeOut(process.stdout, chunk as Buffer);
           return;
         }
-        throw new ApiError(status, (await readAll(res)).toString('utf8'), client.gateway.base + url.pathname, 'gateway');
+        throw new ApiError(
+          status,
+          (await readAll(res)).toString('utf8'),
+          client.gateway.base + url.pathname,
+          'gateway',
+        );
       }),
     );
 };

@@ -30,7 +30,11 @@ export const keyValues = (pairs: ReadonlyArray<readonly [string, string]>): stri
 export const table = (rows: ReadonlyArray<readonly string[]>): string => {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+  return (
+    rows
+      .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
+      .join('\n') + '\n'
+  );
 };
 
 export const json = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';

@@ -34,7 +34,9 @@ export class Progress {
 
   line(now: number): string {
     const secs = Math.max((now - this.started) / 1000, 0.001);
-    const of = this.total ? ` / ${humanBytes(this.total)} (${Math.floor((this.done / this.total) * 100)}%)` : '';
+    const of = this.total
+      ? ` / ${humanBytes(this.total)} (${Math.floor((this.done / this.total) * 100)}%)`
+      : '';
     return `${humanBytes(this.done)}${of}  ${humanBytes(this.done / secs)}/s`;
   }
 }

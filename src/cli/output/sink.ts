@@ -38,7 +38,8 @@ export class Sink {
   async item(item: StreamItem): Promise<void> {
     if (item.kind === 'heartbeat') return this.flush();
     if (item.kind === 'event') {
-      if (this.asJson) await writeOut(process.stdout, JSON.stringify({ File: item.file, FileEvent: item.event }) + '\n');
+      if (this.asJson)
+        await writeOut(process.stdout, JSON.stringify({ File: item.file, FileEvent: item.event }) + '\n');
       return;
     }
     if (this.held) {
@@ -59,6 +60,9 @@ export class Sink {
 
   private emit(data: Buffer, file: string, offset: number): Promise<void> {
     if (!this.asJson) return writeOut(process.stdout, data);
-    return writeOut(process.stdout, JSON.stringify({ File: file, Offset: offset, Data: data.toString('utf8') }) + '\n');
+    return writeOut(
+      process.stdout,
+      JSON.stringify({ File: file, Offset: offset, Data: data.toString('utf8') }) + '\n',
+    );
   }
 }

@@ -22,27 +22,51 @@ describe('audit', () => {
   it('denied: one line now, then 403', () => {
     const { lines, logger } = capture();
     expect(() =>
-      authorizeAudited(logger, who(DENY_ALL_ACL), { kind: 'namespace', anyOf: ['read-logs', 'read-fs'] }, { path: '/v1/client/fs/logs/x', namespace: 'default', allocId: 'x' }),
+      authorizeAudited(
+        logger,
+        who(DENY_ALL_ACL),
+        { kind: 'namespace', anyOf: ['read-logs', 'read-fs'] },
+        { path: '/v1/client/fs/logs/x', namespace: 'default', allocId: 'x' },
+      ),
     ).toThrow('Permission denied');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ audit: true, accessor: 'acc-9', capability: 'read-logs|read-fs', namespace: 'default', alloc: 'x', allowed: false });
+    expect(lines[0]).toMatchObject({
+      audit: true,
+      accessor: 'acc-9',
+      capability: 'read-logs|read-fs',
+      namespace: 'default',
+      alloc: 'x',
+      allowed: false,
+    });
   });
 
   it('allowed with a response: one line at the end with body bytes; no token in it', async () => {
     const { lines, logger } = capture();
     const server = http.createServer((req, res) => {
-      auditDecision(logger, { accessorId: 'acc-9', capability: 'read-fs', path: req.url ?? '', allowed: true }, res);
+      auditDecision(
+        logger,
+        { accessorId: 'acc-9', capability: 'read-fs', path: req.url ?? '', allowed: true },
+        res,
+      );
       res.write('hello ');
       res.end(Buffer.from('world'));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const body = await fetch(`http://127.0.0.1:${port}/v1/client/fs/cat/a`, { headers: { 'X-Nomad-Token': 'secret-token' } }).then((r) => r.text());
+    const body = await fetch(`http://127.0.0.1:${port}/v1/client/fs/cat/a`, {
+      headers: { 'X-Nomad-Token': 'secret-token' },
+    }).then((r) => r.text());
     expect(body).toBe('hello world');
     await new Promise((r) => setTimeout(r, 50));
     server.close();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ allowed: true, bytes: 11, status: 200, completed: true, path: '/v1/client/fs/cat/a' });
+    expect(lines[0]).toMatchObject({
+      allowed: true,
+      bytes: 11,
+      status: 200,
+      completed: true,
+      path: '/v1/client/fs/cat/a',
+    });
     expect(JSON.stringify(lines)).not.toContain('secret-token');
   });
 });

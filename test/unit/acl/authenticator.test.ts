@@ -9,7 +9,12 @@ const keyMaterial = parseKeyMaterial(pair.publicKeyPem);
 
 const setup = (opts: { cacheTtlMs?: number; now?: () => number } = {}) => {
   const registry = new FakeAclRegistry();
-  const auth = createAuthenticator({ keyMaterial, registry, cacheTtlMs: opts.cacheTtlMs ?? 60_000, ...(opts.now ? { now: opts.now } : {}) });
+  const auth = createAuthenticator({
+    keyMaterial,
+    registry,
+    cacheTtlMs: opts.cacheTtlMs ?? 60_000,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   return { registry, auth };
 };
 const client = (policies: string[], accessorId = 'acc-1') =>
@@ -58,7 +63,10 @@ describe('createAuthenticator', () => {
     const token = signer.sign({ accessorId: 'rev', type: 'management' }).token;
     expect((await auth.authenticate(token)).acl.management).toBe(true);
     await registry.revokeToken('rev');
-    await expect(auth.authenticate(token)).rejects.toMatchObject({ status: 403, message: 'ACL token not found' });
+    await expect(auth.authenticate(token)).rejects.toMatchObject({
+      status: 403,
+      message: 'ACL token not found',
+    });
   });
 
   it('caches lookups, and re-reads after the TTL even with no change event', async () => {
@@ -91,7 +99,10 @@ describe('createAuthenticator', () => {
     const token = s.sign({ accessorId: 'e', type: 'client', policies: [], ttlMs: 1000 }).token;
     await auth.authenticate(token);
     now += 60_000;
-    await expect(auth.authenticate(token)).rejects.toMatchObject({ status: 403, message: 'ACL token expired' });
+    await expect(auth.authenticate(token)).rejects.toMatchObject({
+      status: 403,
+      message: 'ACL token expired',
+    });
   });
 
   it('inline rules are merged with stored policies', async () => {
@@ -108,7 +119,9 @@ describe('createAuthenticator', () => {
     expect(id.acl.allowNodeRead()).toBe(true);
     expect(id.acl.allowNamespaceOp('default', 'read-fs')).toBe(true);
     // Another token with the same stored policies but no inline rules does not inherit them.
-    expect((await auth.authenticate(client(['p'], 'j'))).acl.allowNamespaceOp('default', 'read-fs')).toBe(false);
+    expect((await auth.authenticate(client(['p'], 'j'))).acl.allowNamespaceOp('default', 'read-fs')).toBe(
+      false,
+    );
   });
 
   it('a stored policy that no longer parses grants nothing', async () => {

@@ -11,5 +11,7 @@ describe('parseGoDuration', () => {
     ['0', 0],
     ['-1m', -60_000],
   ])('%s', (s, ms) => expect(parseGoDuration(s)).toBe(ms));
-  it.each(['', '8', 'h', '1d', '1h 30m', 'abc'])('rejects %j', (s) => expect(() => parseGoDuration(s)).toThrow(/invalid duration/));
+  it.each(['', '8', 'h', '1d', '1h 30m', 'abc'])('rejects %j', (s) =>
+    expect(() => parseGoDuration(s)).toThrow(/invalid duration/),
+  );
 });

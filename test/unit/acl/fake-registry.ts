@@ -2,7 +2,14 @@ import type { PolicyRecord, Registry, RegistryChange } from '../../../src/regist
 
 export type AclRegistry = Pick<
   Registry,
-  'getPolicy' | 'putPolicy' | 'listPolicies' | 'deletePolicy' | 'isRevoked' | 'revokeToken' | 'claimBootstrap' | 'onChange'
+  | 'getPolicy'
+  | 'putPolicy'
+  | 'listPolicies'
+  | 'deletePolicy'
+  | 'isRevoked'
+  | 'revokeToken'
+  | 'claimBootstrap'
+  | 'onChange'
 >;
 
 /** The ACL slice of the Registry contract, in memory, publishing changes like the real ones. */
@@ -57,4 +64,8 @@ export class FakeAclRegistry implements AclRegistry {
   }
 }
 
-export const policy = (name: string, doc: unknown): PolicyRecord => ({ Name: name, Description: '', Rules: JSON.stringify(doc) });
+export const policy = (name: string, doc: unknown): PolicyRecord => ({
+  Name: name,
+  Description: '',
+  Rules: JSON.stringify(doc),
+});

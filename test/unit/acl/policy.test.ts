@@ -11,21 +11,39 @@ describe('policy documents', () => {
     expect(read).not.toContain('read-fs');
     expect(read).not.toContain('read-logs');
     const write = caps({ namespace: { default: { policy: 'write' } } });
-    for (const c of ['read-fs', 'read-logs', 'submit-job', 'read-job', 'host-volume-create', 'submit-recommendation']) expect(write).toContain(c);
+    for (const c of [
+      'read-fs',
+      'read-logs',
+      'submit-job',
+      'read-job',
+      'host-volume-create',
+      'submit-recommendation',
+    ])
+      expect(write).toContain(c);
     for (const c of ['alloc-node-exec', 'sentinel-override', 'gc-allocation']) expect(write).not.toContain(c);
   });
 
   it('shorthand lists are exactly spec §3.4', () => {
     expect(SHORTHANDS.deny).toEqual(['deny']);
     expect([...SHORTHANDS.scale].sort()).toEqual(
-      ['list-scaling-policies', 'read-scaling-policy', 'read-job-scaling', 'scale-job', 'read-job', 'submit-recommendation'].sort(),
+      [
+        'list-scaling-policies',
+        'read-scaling-policy',
+        'read-job-scaling',
+        'scale-job',
+        'read-job',
+        'submit-recommendation',
+      ].sort(),
     );
     expect(SHORTHANDS.read).toHaveLength(9);
     expect(SHORTHANDS.write).toHaveLength(9 + 11);
   });
 
   it('appends the shorthand to explicit capabilities', () => {
-    expect(caps({ namespace: { default: { policy: 'deny', capabilities: ['read-logs'] } } })).toEqual(['read-logs', 'deny']);
+    expect(caps({ namespace: { default: { policy: 'deny', capabilities: ['read-logs'] } } })).toEqual([
+      'read-logs',
+      'deny',
+    ]);
   });
 
   it('parses node and agent levels', () => {
@@ -38,8 +56,14 @@ describe('policy documents', () => {
   it.each([
     ['not json', /not valid JSON/],
     ['[]', /must be a JSON object/],
-    ['{"namespace":{"default":{"policy":"list"}}}', /namespace\.default\.policy: invalid namespace policy "list"/],
-    ['{"namespace":{"default":{"capabilities":["read-everything"]}}}', /unknown capability "read-everything"/],
+    [
+      '{"namespace":{"default":{"policy":"list"}}}',
+      /namespace\.default\.policy: invalid namespace policy "list"/,
+    ],
+    [
+      '{"namespace":{"default":{"capabilities":["read-everything"]}}}',
+      /unknown capability "read-everything"/,
+    ],
     ['{"namespace":{"bad name!":{"policy":"read"}}}', /invalid namespace name "bad name!"/],
     [`{"namespace":{"${'a'.repeat(129)}":{"policy":"read"}}}`, /invalid namespace name/],
     ['{"node":{"policy":"list"}}', /node\.policy: invalid node policy "list"/],
@@ -51,6 +75,8 @@ describe('policy documents', () => {
   });
 
   it('accepts globs in namespace names', () => {
-    expect(parsePolicy('{"namespace":{"prod-*":{"policy":"read"},"*":{"policy":"deny"}}}').namespaces).toHaveLength(2);
+    expect(
+      parsePolicy('{"namespace":{"prod-*":{"policy":"read"},"*":{"policy":"deny"}}}').namespaces,
+    ).toHaveLength(2);
   });
 });

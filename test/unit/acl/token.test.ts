@@ -45,18 +45,37 @@ describe('key material', () => {
     expect(() => parseKeyMaterial('short')).toThrow(KeyMaterialError);
   });
   it('non-P-256 PEM keys are refused', () => {
-    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rsa = crypto
+      .generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     expect(() => parseKeyMaterial(rsa, 'k.pem')).toThrow(/k\.pem: unsupported key \(rsa\)/);
-    expect(() => parseKeyMaterial('-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----')).toThrow(/cannot read PEM/);
+    expect(() => parseKeyMaterial('-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----')).toThrow(
+      /cannot read PEM/,
+    );
   });
 });
 
 describe('tokens', () => {
   it('round-trips claims; jti = sub = accessor; exp from ttl', () => {
-    const { token, claims } = signer.sign({ accessorId: 'acc', type: 'client', policies: ['a'], ttlMs: 60_000, name: 'n' });
+    const { token, claims } = signer.sign({
+      accessorId: 'acc',
+      type: 'client',
+      policies: ['a'],
+      ttlMs: 60_000,
+      name: 'n',
+    });
     expect(claims.exp! - claims.iat).toBe(60);
     const v = agent.verify(token);
-    expect(v.claims).toMatchObject({ sub: 'acc', jti: 'acc', type: 'client', policies: ['a'], name: 'n', iss: 'fleetgate', aud: 'fleetgate' });
+    expect(v.claims).toMatchObject({
+      sub: 'acc',
+      jti: 'acc',
+      type: 'client',
+      policies: ['a'],
+      name: 'n',
+      iss: 'fleetgate',
+      aud: 'fleetgate',
+    });
     expect(jwt.decode(token, { complete: true })?.header.alg).toBe('ES256');
   });
 
@@ -109,9 +128,18 @@ describe('tokens', () => {
   });
 
   it('wrong aud or iss', () => {
-    expectDenied(agent, createSigner(priv, { audience: 'other' }).sign({ accessorId: 'x', type: 'management' }).token);
-    expectDenied(agent, createSigner(priv, { issuer: 'other' }).sign({ accessorId: 'x', type: 'management' }).token);
-    const custom = createSigner(priv, { audience: 'a2', issuer: 'i2' }).sign({ accessorId: 'x', type: 'management' }).token;
+    expectDenied(
+      agent,
+      createSigner(priv, { audience: 'other' }).sign({ accessorId: 'x', type: 'management' }).token,
+    );
+    expectDenied(
+      agent,
+      createSigner(priv, { issuer: 'other' }).sign({ accessorId: 'x', type: 'management' }).token,
+    );
+    const custom = createSigner(priv, { audience: 'a2', issuer: 'i2' }).sign({
+      accessorId: 'x',
+      type: 'management',
+    }).token;
     expect(createVerifier(pub, { audience: 'a2', issuer: 'i2' }).verify(custom).claims.sub).toBe('x');
   });
 

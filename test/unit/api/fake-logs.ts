@@ -28,7 +28,8 @@ export class FakeLogs {
     let cur = this.files.get(newest)!;
     if (cur.length >= rotateAt) {
       this.files.set(newest + 1, (cur = Buffer.alloc(0)));
-      for (const k of [...this.files.keys()].sort((a, b) => a - b)) if (this.files.size > maxFiles) this.files.delete(k);
+      for (const k of [...this.files.keys()].sort((a, b) => a - b))
+        if (this.files.size > maxFiles) this.files.delete(k);
     }
     this.files.set(Math.max(...this.files.keys()), Buffer.concat([cur, Buffer.from(data)]));
   }
@@ -42,10 +43,17 @@ export class FakeLogs {
     const url = new URL(req.url ?? '/', 'http://x');
     if (Date.now() < this.unavailableUntil) return void res.writeHead(503).end('No path to node: restarting');
     if (url.pathname.startsWith('/v1/client/fs/ls/')) {
-      const list = [...this.files].map(([i, b]) => ({ FileMode: '-rw-r--r--', IsDir: false, ModTime: new Date().toISOString(), Name: `web.stdout.${i}`, Size: b.length }));
+      const list = [...this.files].map(([i, b]) => ({
+        FileMode: '-rw-r--r--',
+        IsDir: false,
+        ModTime: new Date().toISOString(),
+        Name: `web.stdout.${i}`,
+        Size: b.length,
+      }));
       return sendJson(res, 200, list);
     }
-    if (!url.pathname.startsWith('/v1/client/fs/logs/')) return void res.writeHead(404).end('resource not found');
+    if (!url.pathname.startsWith('/v1/client/fs/logs/'))
+      return void res.writeHead(404).end('resource not found');
     this.connections++;
     const [idx, pos] = this.walk(Number(url.searchParams.get('offset') ?? 0));
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -77,7 +85,11 @@ export class FakeLogs {
         sent += chunk.length;
         // Wait for each frame to reach the socket, as a real agent's flush does: a cut then
         // happens after delivered frames, never before the response headers.
-        await new Promise<void>((r) => res.write(encodeFrame({ data: chunk, file: `alloc/logs/web.stdout.${idx}`, offset: pos }), () => r()));
+        await new Promise<void>((r) =>
+          res.write(encodeFrame({ data: chunk, file: `alloc/logs/web.stdout.${idx}`, offset: pos }), () =>
+            r(),
+          ),
+        );
         if (this.dropAfterBytes && sent >= this.dropAfterBytes) return void res.destroy();
         continue;
       }

@@ -29,7 +29,12 @@ describe('followLogs resumes after drops without losing or repeating a byte', ()
       fake.unavailableUntil = Date.now() + 300;
       fake.dropAll();
     }, 150);
-    for await (const item of followLogs(client, { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'start', offset: 0 }, { signal: ac.signal, onReconnecting: () => reconnects++ }, fastRetry)) {
+    for await (const item of followLogs(
+      client,
+      { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'start', offset: 0 },
+      { signal: ac.signal, onReconnecting: () => reconnects++ },
+      fastRetry,
+    )) {
       if (item.kind !== 'data') continue;
       got += item.data.toString();
       if (!expected.startsWith(got)) break;
@@ -53,7 +58,12 @@ describe('followLogs resumes after drops without losing or repeating a byte', ()
     const ac = new AbortController();
     const guard = setTimeout(() => ac.abort(), 10_000);
     setTimeout(() => fake.append('cc\n', 1000, 10), 100);
-    for await (const item of followLogs(client, { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'end', offset: 8 }, { signal: ac.signal }, fastRetry)) {
+    for await (const item of followLogs(
+      client,
+      { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'end', offset: 8 },
+      { signal: ac.signal },
+      fastRetry,
+    )) {
       if (item.kind === 'data') got += item.data.toString();
       if (got.length >= 11) break;
     }
@@ -64,7 +74,12 @@ describe('followLogs resumes after drops without losing or repeating a byte', ()
   it('gives up with a clear error after the configured time', async () => {
     const client = new FleetgateClient({ address: fake.server.url, direct: 'never' });
     fake.append('a\n', 100, 10);
-    const gen = followLogs(client, { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'start', offset: 0 }, {}, { ...fastRetry, giveUpMs: 400 });
+    const gen = followLogs(
+      client,
+      { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'start', offset: 0 },
+      {},
+      { ...fastRetry, giveUpMs: 400 },
+    );
     const first = await gen.next();
     expect(first.value).toMatchObject({ kind: 'data' });
     fake.unavailableUntil = Date.now() + 60_000;
@@ -79,7 +94,14 @@ describe('followLogs resumes after drops without losing or repeating a byte', ()
   it('the first connection failing is final (no retry loop for a wrong request)', async () => {
     const client = new FleetgateClient({ address: fake.server.url, direct: 'never' });
     fake.unavailableUntil = Date.now() + 60_000;
-    const err = await followLogs(client, { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'start', offset: 0 }, {}, fastRetry).next().catch((e: unknown) => e);
+    const err = await followLogs(
+      client,
+      { allocId: ALLOC, task: 'web', type: 'stdout', origin: 'start', offset: 0 },
+      {},
+      fastRetry,
+    )
+      .next()
+      .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/503/);
   });
 });

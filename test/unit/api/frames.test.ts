@@ -4,7 +4,8 @@ import { NetworkError, readFrames, StreamError, type StreamItem } from './client
 
 const collect = async (chunks: string[], heartbeats = false): Promise<StreamItem[]> => {
   const out: StreamItem[] = [];
-  for await (const i of readFrames(Readable.from(chunks.map((c) => Buffer.from(c))), { heartbeats })) out.push(i);
+  for await (const i of readFrames(Readable.from(chunks.map((c) => Buffer.from(c))), { heartbeats }))
+    out.push(i);
   return out;
 };
 
@@ -33,12 +34,21 @@ describe('readFrames', () => {
   });
 
   it('raises the text a node appended after the frames as a StreamError', async () => {
-    const gen = readFrames(Readable.from([Buffer.from(encodeFrame({ data: Buffer.from('x'), file: 'f', offset: 1 }) + 'failed to list entries: open alloc/logs: no such file or directory')]));
+    const gen = readFrames(
+      Readable.from([
+        Buffer.from(
+          encodeFrame({ data: Buffer.from('x'), file: 'f', offset: 1 }) +
+            'failed to list entries: open alloc/logs: no such file or directory',
+        ),
+      ]),
+    );
     const first = await gen.next();
     expect(first.value).toMatchObject({ kind: 'data' });
     const err = await gen.next().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamError);
-    expect((err as StreamError).text).toBe('failed to list entries: open alloc/logs: no such file or directory');
+    expect((err as StreamError).text).toBe(
+      'failed to list entries: open alloc/logs: no such file or directory',
+    );
   });
 
   it('an empty body yields nothing', async () => {

@@ -1,7 +1,17 @@
-import { FleetgateClient, PrefixError, resolveAllocId, resolveNodeId, ShortPrefixError } from './client-helpers';
+import {
+  FleetgateClient,
+  PrefixError,
+  resolveAllocId,
+  resolveNodeId,
+  ShortPrefixError,
+} from './client-helpers';
 import { sendJson, tinyServer, type TinyServer } from './servers';
 
-const allocs = ['abcdef12-0000-4000-8000-000000000001', 'abcdef12-0000-4000-8000-000000000002', '12345678-0000-4000-8000-000000000003'];
+const allocs = [
+  'abcdef12-0000-4000-8000-000000000001',
+  'abcdef12-0000-4000-8000-000000000002',
+  '12345678-0000-4000-8000-000000000003',
+];
 const nodes = [
   { ID: 'aaaa1111-0000-4000-8000-000000000001', Name: 'node-1', Status: 'ready' },
   { ID: 'aaaa1111-0000-4000-8000-100000000002', Name: 'node-2', Status: 'ready' },
@@ -13,7 +23,14 @@ describe('ID prefixes (at least 8 characters) and node names', () => {
   beforeAll(async () => {
     gw = await tinyServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/v1/allocations') return sendJson(res, 200, allocs.filter((a) => a.startsWith(url.searchParams.get('prefix') ?? '')).map((ID) => ({ ID, NodeID: nodes[0]!.ID })));
+      if (url.pathname === '/v1/allocations')
+        return sendJson(
+          res,
+          200,
+          allocs
+            .filter((a) => a.startsWith(url.searchParams.get('prefix') ?? ''))
+            .map((ID) => ({ ID, NodeID: nodes[0]!.ID })),
+        );
       if (url.pathname === '/v1/nodes') return sendJson(res, 200, nodes);
       res.writeHead(404).end();
     });
@@ -34,10 +51,14 @@ describe('ID prefixes (at least 8 characters) and node names', () => {
     const err = await resolveAllocId(client, 'abcdef12').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrefixError);
     expect((err as PrefixError).candidates).toEqual(allocs.slice(0, 2));
-    expect((err as Error).message).toMatch(/matches 2 allocations, give more characters:\n {2}abcdef12-.*1\n {2}abcdef12-.*2$/);
+    expect((err as Error).message).toMatch(
+      /matches 2 allocations, give more characters:\n {2}abcdef12-.*1\n {2}abcdef12-.*2$/,
+    );
   });
   it('no match, and too short', async () => {
-    expect(((await resolveAllocId(client, 'ffffffff').catch((e: unknown) => e)) as PrefixError).candidates).toEqual([]);
+    expect(
+      ((await resolveAllocId(client, 'ffffffff').catch((e: unknown) => e)) as PrefixError).candidates,
+    ).toEqual([]);
     expect(await resolveAllocId(client, 'abc').catch((e: unknown) => e)).toBeInstanceOf(ShortPrefixError);
   });
   it('a node can be named by its exact name', async () => {

@@ -8,9 +8,12 @@ const NODE = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const gatewayFor = (nodeAddr: string, status: 'ready' | 'down' = 'ready'): Promise<TinyServer> =>
   tinyServer((req, res) => {
     const url = req.url ?? '';
-    if (url.startsWith(`/v1/allocation/${ALLOC}`)) return sendJson(res, 200, { ID: ALLOC, NodeID: NODE, Tasks: ['web'] });
-    if (url.startsWith('/v1/allocation/')) return res.writeHead(404).end(`Unknown allocation "${url.split('/')[3]}"`);
-    if (url.startsWith(`/v1/node/${NODE}`)) return sendJson(res, 200, { ID: NODE, Name: 'n1', Status: status, HTTPAddr: nodeAddr });
+    if (url.startsWith(`/v1/allocation/${ALLOC}`))
+      return sendJson(res, 200, { ID: ALLOC, NodeID: NODE, Tasks: ['web'] });
+    if (url.startsWith('/v1/allocation/'))
+      return res.writeHead(404).end(`Unknown allocation "${url.split('/')[3]}"`);
+    if (url.startsWith(`/v1/node/${NODE}`))
+      return sendJson(res, 200, { ID: NODE, Name: 'n1', Status: status, HTTPAddr: nodeAddr });
     if (url.startsWith('/v1/client/fs/cat/')) return res.writeHead(200).end('from gateway');
     res.writeHead(404).end('resource not found');
   });
@@ -53,7 +56,11 @@ describe('direct-to-node decision (spec §7)', () => {
     try {
       const gw = await track(gatewayFor(`127.0.0.1:${blackhole.port}`));
       const lines: string[] = [];
-      const client = new FleetgateClient({ address: gw.url, nodeConnectTimeoutMs: 300, log: (l) => lines.push(l) });
+      const client = new FleetgateClient({
+        address: gw.url,
+        nodeConnectTimeoutMs: 300,
+        log: (l) => lines.push(l),
+      });
       const t0 = Date.now();
       const opened = await client.cat(ALLOC, 'x');
       expect(opened.via).toBe('gateway');
@@ -78,7 +85,9 @@ describe('direct-to-node decision (spec §7)', () => {
   });
 
   it('a 404 from the node is final too', async () => {
-    const node = await track(tinyServer((_req, res) => res.writeHead(404).end('stat alloc/x: no such file or directory')));
+    const node = await track(
+      tinyServer((_req, res) => res.writeHead(404).end('stat alloc/x: no such file or directory')),
+    );
     const gw = await track(gatewayFor(node.hostPort));
     const err = await new FleetgateClient({ address: gw.url }).cat(ALLOC, 'x').catch((e: unknown) => e);
     expect((err as ApiError).status).toBe(404);
@@ -89,7 +98,9 @@ describe('direct-to-node decision (spec §7)', () => {
     const node = await track(tinyServer((_req, res) => res.writeHead(200).end('from node')));
     const gw = await track(gatewayFor(node.hostPort, 'down'));
     const t0 = Date.now();
-    const err = await new FleetgateClient({ address: gw.url }).logs(ALLOC, { task: 'web', type: 'stdout', follow: true }).catch((e: unknown) => e);
+    const err = await new FleetgateClient({ address: gw.url })
+      .logs(ALLOC, { task: 'web', type: 'stdout', follow: true })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeDownError);
     expect(Date.now() - t0).toBeLessThan(500);
     expect(node.hits).toEqual([]);
@@ -108,14 +119,18 @@ describe('direct-to-node decision (spec §7)', () => {
 
   it('--direct always reports the network error instead of falling back', async () => {
     const gw = await track(gatewayFor(`127.0.0.1:${await deadPort()}`));
-    const err = await new FleetgateClient({ address: gw.url, direct: 'always' }).cat(ALLOC, 'x').catch((e: unknown) => e);
+    const err = await new FleetgateClient({ address: gw.url, direct: 'always' })
+      .cat(ALLOC, 'x')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).via).toBe('node');
   });
 
   it('an unknown allocation is a 404 from the lookup', async () => {
     const gw = await track(gatewayFor('127.0.0.1:1'));
-    const err = await new FleetgateClient({ address: gw.url }).cat('99999999-2222-3333-4444-555555555555', 'x').catch((e: unknown) => e);
+    const err = await new FleetgateClient({ address: gw.url })
+      .cat('99999999-2222-3333-4444-555555555555', 'x')
+      .catch((e: unknown) => e);
     expect((err as ApiError).status).toBe(404);
     expect((err as ApiError).body).toMatch(/^Unknown allocation/);
   });

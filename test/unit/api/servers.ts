@@ -9,7 +9,9 @@ export interface TinyServer {
 }
 
 /** A real HTTP server on a loopback port 0, recording the paths it was asked for. */
-export const tinyServer = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<TinyServer> =>
+export const tinyServer = (
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<TinyServer> =>
   new Promise((resolve) => {
     const hits: string[] = [];
     const srv = http.createServer((req, res) => {
@@ -51,7 +53,14 @@ export const sendJson = (res: http.ServerResponse, status: number, body: unknown
 export const synBlackhole = async (): Promise<{ port: number; close(): void }> => {
   const { spawn } = await import('node:child_process');
   const net = await import('node:net');
-  const py = spawn('python3', ['-c', 'import socket,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const py = spawn(
+    'python3',
+    [
+      '-c',
+      'import socket,time\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     py.on('error', reject);
     py.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));

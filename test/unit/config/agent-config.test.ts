@@ -11,7 +11,11 @@ describe('agent config', () => {
   it.each([
     [{ dataDir: '/d', httpAddr: 'x' }, {}, 'config: http_addr: expected host:port'],
     [{}, {}, 'config: data_dir:'],
-    [{ dataDir: '/d', redis: 'http://x' }, {}, 'config: redis: expected a redis://, rediss:// or redis-sentinel:// URL'],
+    [
+      { dataDir: '/d', redis: 'http://x' },
+      {},
+      'config: redis: expected a redis://, rediss:// or redis-sentinel:// URL',
+    ],
     [{ dataDir: '/d', acl: true }, {}, 'config: acl_key: acl is on but acl_key is not set'],
     [{ dataDir: '/d', meta: ['novalue'] }, {}, '--meta: "novalue" is not key=value'],
     [{ dataDir: '/d' }, { FLEETGATE_HEARTBEAT_INTERVAL_MS: 'soon' }, 'config: heartbeat_interval_ms:'],

@@ -16,9 +16,16 @@ const table: Array<[string, { code?: string; message: string }, string]> = [
 
 describe('upstream error mapping', () => {
   test.each(table)('%s before the first byte is 503 No path to node', (_name, err, reason) => {
-    expect(mapUpstreamError(err, T, false)).toEqual({ kind: 'reply', status: 503, body: `No path to node: ${T}: ${reason}` });
+    expect(mapUpstreamError(err, T, false)).toEqual({
+      kind: 'reply',
+      status: 503,
+      body: `No path to node: ${T}: ${reason}`,
+    });
   });
   test.each(table)('%s after bytes were sent is appended text', (_name, err, reason) => {
-    expect(mapUpstreamError(err, T, true)).toEqual({ kind: 'append', text: `\nNo path to node: ${T}: ${reason}` });
+    expect(mapUpstreamError(err, T, true)).toEqual({
+      kind: 'append',
+      text: `\nNo path to node: ${T}: ${reason}`,
+    });
   });
 });

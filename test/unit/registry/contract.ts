@@ -91,7 +91,9 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       expect((await f.other.listAllocs({ prefix: a.ID.slice(0, 8) })).map((x) => x.ID)).toEqual([a.ID]);
       await f.reg.putAlloc({ ...a, NodeID: n2.ID });
       expect(await f.other.listAllocs({ nodeId: n1.ID })).toEqual([]);
-      expect((await f.other.listAllocs({ nodeId: n2.ID })).map((x) => x.ID).sort()).toEqual([a.ID, b.ID].sort());
+      expect((await f.other.listAllocs({ nodeId: n2.ID })).map((x) => x.ID).sort()).toEqual(
+        [a.ID, b.ID].sort(),
+      );
     });
 
     test('a removed allocation is gone from every index', async () => {

@@ -29,7 +29,18 @@ registryContract('redis', async () => {
 test('every key lives under the configured prefix', async () => {
   const prefix = `p${randomUUID().slice(0, 8)}:`;
   const reg = await RedisRegistry.connect({ url: server.url, prefix });
-  await reg.putNode({ ID: randomUUID() as never, Name: 'n', Datacenter: 'dc1', HTTPAddr: 'h:1', AdvertiseURL: 'http://h:1', Meta: {}, Version: '1' }, 5000);
+  await reg.putNode(
+    {
+      ID: randomUUID() as never,
+      Name: 'n',
+      Datacenter: 'dc1',
+      HTTPAddr: 'h:1',
+      AdvertiseURL: 'http://h:1',
+      Meta: {},
+      Version: '1',
+    },
+    5000,
+  );
   await reg.revokeToken('x', 0);
   await reg.claimBootstrap('a');
   const all = await reg.client.keys('*');

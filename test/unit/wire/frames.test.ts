@@ -21,10 +21,23 @@ describe('frame encoding', () => {
 
 describe('encodeDataFrames (bulk, straight into a Buffer)', () => {
   it('is byte-identical to encodeFrame per ≤ 64 KiB piece, Offset = end of each piece', () => {
-    for (const len of [1, 2, 3, MAX_FRAME_DATA - 1, MAX_FRAME_DATA, MAX_FRAME_DATA + 1, 16 * MAX_FRAME_DATA, 1_000_003]) {
+    for (const len of [
+      1,
+      2,
+      3,
+      MAX_FRAME_DATA - 1,
+      MAX_FRAME_DATA,
+      MAX_FRAME_DATA + 1,
+      16 * MAX_FRAME_DATA,
+      1_000_003,
+    ]) {
       const data = Buffer.alloc(len);
       for (let i = 0; i < len; i++) data[i] = (i * 7919) & 0xff;
-      for (const [file, start] of [['alloc/logs/web.stdout.0', 0], ['x"é\\n', 12345], ['', 7]] as const) {
+      for (const [file, start] of [
+        ['alloc/logs/web.stdout.0', 0],
+        ['x"é\\n', 12345],
+        ['', 7],
+      ] as const) {
         let expected = '';
         for (let p = 0; p < len; p += MAX_FRAME_DATA) {
           const piece = data.subarray(p, Math.min(len, p + MAX_FRAME_DATA));
@@ -42,7 +55,9 @@ describe('encodeDataFrames (bulk, straight into a Buffer)', () => {
 describe('frame decoding', () => {
   it('decodes concatenated frames split at arbitrary byte boundaries', () => {
     const wire =
-      encodeFrame({ data: Buffer.from('he}l{lo'), file: 'x"}{', offset: 7 }) + '{}' + encodeFrame({ data: Buffer.from('!'), file: 'x"}{', offset: 8 });
+      encodeFrame({ data: Buffer.from('he}l{lo'), file: 'x"}{', offset: 7 }) +
+      '{}' +
+      encodeFrame({ data: Buffer.from('!'), file: 'x"}{', offset: 8 });
     for (let cut = 0; cut <= wire.length; cut++) {
       const d = new FrameDecoder();
       const frames = [...d.push(wire.slice(0, cut)), ...d.push(wire.slice(cut))];

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { HttpError } from '../../../../src/errors';
 import { execFileSync } from 'node:child_process';
-import { lexicalRelPath, openInAlloc, osError, protectedKind, resolveInAlloc } from '../../../../src/agent/allocdir';
+import {
+  lexicalRelPath,
+  openInAlloc,
+  osError,
+  protectedKind,
+  resolveInAlloc,
+} from '../../../../src/agent/allocdir';
 import { makeAlloc, type TestAlloc } from '../fs/harness';
 
 let root: string;
@@ -69,7 +75,9 @@ describe('secrets and private', () => {
     );
   });
   it('reading under private is refused', async () => {
-    await expect(openInAlloc(alloc, '/web/private/p')).rejects.toThrow('Reading private file prohibited: /web/private/p');
+    await expect(openInAlloc(alloc, '/web/private/p')).rejects.toThrow(
+      'Reading private file prohibited: /web/private/p',
+    );
   });
   it('a symlink from the task dir into secrets is refused after resolution', async () => {
     expect(await statusOf(openInAlloc(alloc, 'web/local/into-secrets'))).toBe(403);
@@ -135,7 +143,11 @@ describe('odd files and OS errors', () => {
     );
   });
   it('unexpected OS errors name the relative path in Go wording, never the host path', () => {
-    const e = osError('open', 'alloc/data/x', Object.assign(new Error(`EACCES: permission denied, open '${root}/x'`), { code: 'EACCES' }));
+    const e = osError(
+      'open',
+      'alloc/data/x',
+      Object.assign(new Error(`EACCES: permission denied, open '${root}/x'`), { code: 'EACCES' }),
+    );
     expect([e.status, e.message]).toEqual([500, 'open alloc/data/x: permission denied']);
   });
 });

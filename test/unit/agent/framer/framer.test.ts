@@ -24,7 +24,9 @@ describe('framer', () => {
     const f = new Framer(s, { mode: 'json' });
     await f.data('alloc/logs/web.stdout.0', Buffer.from('<script>alert(document.domain);</script>'), 40);
     f.close();
-    expect(s.text()).toBe('{"Data":"PHNjcmlwdD5hbGVydChkb2N1bWVudC5kb21haW4pOzwvc2NyaXB0Pg==","File":"alloc/logs/web.stdout.0","Offset":40}');
+    expect(s.text()).toBe(
+      '{"Data":"PHNjcmlwdD5hbGVydChkb2N1bWVudC5kb21haW4pOzwvc2NyaXB0Pg==","File":"alloc/logs/web.stdout.0","Offset":40}',
+    );
   });
   it('reads within the coalescing window share a frame; Offset is the end of the merged data', async () => {
     const s = new MemSink();
@@ -32,7 +34,9 @@ describe('framer', () => {
     await f.data('a', Buffer.from('abc'), 3);
     await f.data('a', Buffer.from('defg'), 7);
     f.flush();
-    expect(frames(s)).toEqual([expect.objectContaining({ data: Buffer.from('abcdefg'), file: 'a', offset: 7 })]);
+    expect(frames(s)).toEqual([
+      expect.objectContaining({ data: Buffer.from('abcdefg'), file: 'a', offset: 7 }),
+    ]);
   });
   it('splits at 64 KiB with exact end offsets and no data-less frames', async () => {
     const s = new MemSink();
@@ -41,7 +45,10 @@ describe('framer', () => {
     await f.data('a', big, 70000);
     f.close();
     const fr = frames(s);
-    expect(fr.map((x) => [x.data.length, x.offset])).toEqual([[MAX_FRAME_DATA, MAX_FRAME_DATA], [70000 - MAX_FRAME_DATA, 70000]]);
+    expect(fr.map((x) => [x.data.length, x.offset])).toEqual([
+      [MAX_FRAME_DATA, MAX_FRAME_DATA],
+      [70000 - MAX_FRAME_DATA, 70000],
+    ]);
   });
   it('a 1 MiB read goes out as 16 full frames in ONE sink write; a remainder waits for flush', async () => {
     const s = new MemSink();

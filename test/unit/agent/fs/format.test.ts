@@ -61,7 +61,9 @@ describe('content sniffing (§13.84)', () => {
     [Buffer.from('PK\x03\x04'), 'application/zip'],
   ])('%j sniffs as %s', (buf, want) => expect(detectContentType(buf)).toBe(want));
   it('looks only at the first 512 bytes', () => {
-    expect(detectContentType(Buffer.concat([Buffer.alloc(512, 'a'), Buffer.from([0, 1, 2])]))).toBe('text/plain; charset=utf-8');
+    expect(detectContentType(Buffer.concat([Buffer.alloc(512, 'a'), Buffer.from([0, 1, 2])]))).toBe(
+      'text/plain; charset=utf-8',
+    );
   });
   it('HTML flavours become exactly text/plain for untrusted content', () => {
     expect(safeContentType('text/html; charset=utf-8')).toBe('text/plain');

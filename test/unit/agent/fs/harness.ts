@@ -21,11 +21,21 @@ export interface TestAlloc extends LocalAlloc {
 
 export const makeAlloc = (root: string, tasks = ['web'], id = ALLOC_ID): TestAlloc => {
   const dir = path.join(root, 'alloc', id);
-  for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp']) fs.mkdirSync(path.join(dir, d), { recursive: true });
-  for (const t of tasks) for (const d of ['local', 'secrets', 'private', 'tmp']) fs.mkdirSync(path.join(dir, t, d), { recursive: true });
+  for (const d of ['alloc/logs', 'alloc/data', 'alloc/tmp'])
+    fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const t of tasks)
+    for (const d of ['local', 'secrets', 'private', 'tmp'])
+      fs.mkdirSync(path.join(dir, t, d), { recursive: true });
   const manifest: AllocManifest = {
-    ID: asAllocId(id), Namespace: 'default', JobID: 'job', TaskGroup: 'tg', Name: 'job.tg[0]', Tasks: tasks,
-    ClientStatus: 'running', CreateTime: 0, ModifyTime: 0,
+    ID: asAllocId(id),
+    Namespace: 'default',
+    JobID: 'job',
+    TaskGroup: 'tg',
+    Name: 'job.tg[0]',
+    Tasks: tasks,
+    ClientStatus: 'running',
+    CreateTime: 0,
+    ModifyTime: 0,
   };
   const started = new Set(tasks);
   return { manifest, dir: fs.realpathSync(dir), started, taskStarted: (t) => started.has(t) };
@@ -76,7 +86,10 @@ export const startAgent = async (tasks?: string[]): Promise<Agent> => {
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return void res.end();
     const status = isHttpError(err) ? err.status : 500;
-    res.status(status).type('text/plain; charset=utf-8').send(err instanceof Error ? err.message : String(err));
+    res
+      .status(status)
+      .type('text/plain; charset=utf-8')
+      .send(err instanceof Error ? err.message : String(err));
   });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

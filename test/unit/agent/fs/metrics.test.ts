@@ -10,7 +10,14 @@ const ALLOC = '11111111-2222-3333-4444-555555555555';
 const app = () => {
   const metrics = createMetrics({ role: 'agent', defaultMetrics: false });
   const deps = {
-    node: { id: asNodeId('node-1'), name: 'n', datacenter: 'dc1', version: 't', httpAddr: () => '', advertiseUrl: () => '' },
+    node: {
+      id: asNodeId('node-1'),
+      name: 'n',
+      datacenter: 'dc1',
+      version: 't',
+      httpAddr: () => '',
+      advertiseUrl: () => '',
+    },
     dataDir: '/nonexistent',
     logger: pino({ level: 'silent' }),
     authenticator: { enabled: false, authenticate: () => Promise.reject(new Error('not used')) },

@@ -17,11 +17,14 @@ describe('/fs/stream bulk path (1 MiB reads, many frames per write)', () => {
     for (const start of [0, 12_345]) {
       const body = await new Promise<Buffer>((resolve, reject) => {
         http
-          .get(`${a.url}/v1/client/fs/stream/${ALLOC_ID}?path=alloc/data/bulk&follow=false&offset=${start}`, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve(Buffer.concat(chunks)));
-          })
+          .get(
+            `${a.url}/v1/client/fs/stream/${ALLOC_ID}?path=alloc/data/bulk&follow=false&offset=${start}`,
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve(Buffer.concat(chunks)));
+            },
+          )
           .on('error', reject);
       });
       const frames = new FrameDecoder().push(body);
@@ -41,7 +44,9 @@ describe('/fs/stream bulk path (1 MiB reads, many frames per write)', () => {
 describe('follow latency', () => {
   it('appends reach a plain logs follower through inotify, well inside the 250 ms poll', async () => {
     const abs = put(a, 'alloc/logs/web.stdout.0', '');
-    const l = liveGet(`${a.url}/v1/client/fs/logs/${ALLOC_ID}?task=web&type=stdout&follow=true&plain=true&origin=end`);
+    const l = liveGet(
+      `${a.url}/v1/client/fs/logs/${ALLOC_ID}?task=web&type=stdout&follow=true&plain=true&origin=end`,
+    );
     await eventually(() => l.status() === 200);
     await sleep(50);
     const lat: number[] = [];

@@ -27,8 +27,11 @@ describe('findClosest (§13.45–48)', () => {
     [stdout, Infinity, Infinity, 'foo.stdout.3', 100],
     [stdout, Infinity, -10, 'foo.stdout.3', 90],
     [stderr, Infinity, 0, 'foo.stderr.2', 0],
-  ])('%#: idx %d off %d → %s @%d', (fs_, idx, off, name, at) => expect(pick(fs_, idx, off)).toEqual([name, at]));
-  it('index gaps: desired 7 with only 0–2 → the newest file', () => expect(pick(stderr, 7, 0)).toEqual(['foo.stderr.2', 0]));
+  ])('%#: idx %d off %d → %s @%d', (fs_, idx, off, name, at) =>
+    expect(pick(fs_, idx, off)).toEqual([name, at]),
+  );
+  it('index gaps: desired 7 with only 0–2 → the newest file', () =>
+    expect(pick(stderr, 7, 0)).toEqual(['foo.stderr.2', 0]));
 });
 
 describe('start position (§6.7 verified consequences, with the origin=end&offset=0 policy)', () => {
@@ -56,7 +59,14 @@ describe('listing', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
   it('matches only <task>.<type>.<N> files, sorted numerically; FIFOs and other tasks are ignored', async () => {
-    for (const n of ['web.stdout.10', 'web.stdout.2', 'web.stdout.007', '.web.stdout.fifo', 'web.stderr.0', 'api.stdout.0']) {
+    for (const n of [
+      'web.stdout.10',
+      'web.stdout.2',
+      'web.stdout.007',
+      '.web.stdout.fifo',
+      'web.stderr.0',
+      'api.stdout.0',
+    ]) {
       fs.writeFileSync(path.join(dir, 'alloc/logs', n), 'x');
     }
     fs.mkdirSync(path.join(dir, 'alloc/logs/web.stdout.99'));
@@ -71,6 +81,8 @@ describe('listing', () => {
   });
   it('a missing logs dir is reported relative to the alloc dir', async () => {
     fs.rmSync(path.join(dir, 'alloc/logs'), { recursive: true });
-    await expect(listLogFiles(dir, 'web', 'stdout')).rejects.toThrow('failed to list entries: open alloc/logs: no such file or directory');
+    await expect(listLogFiles(dir, 'web', 'stdout')).rejects.toThrow(
+      'failed to list entries: open alloc/logs: no such file or directory',
+    );
   });
 });

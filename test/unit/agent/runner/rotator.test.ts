@@ -23,7 +23,12 @@ describe('LogRotator', () => {
   });
 
   it('splits a line longer than the newline window at the limit', () => {
-    const r = new LogRotator({ dir: t.dir, base: 'web.stdout', maxFiles: 10, maxFileBytes: NEWLINE_WINDOW * 2 });
+    const r = new LogRotator({
+      dir: t.dir,
+      base: 'web.stdout',
+      maxFiles: 10,
+      maxFileBytes: NEWLINE_WINDOW * 2,
+    });
     r.write(Buffer.from('b'.repeat(NEWLINE_WINDOW * 3)));
     r.close();
     expect(read(0).length).toBe(NEWLINE_WINDOW * 2);

@@ -1,10 +1,51 @@
-import { clientFor, normalizeNomadFlags, parseDuration, addressOf } from '../../../../src/cli/commands/op-common';
+import {
+  clientFor,
+  normalizeNomadFlags,
+  parseDuration,
+  addressOf,
+} from '../../../../src/cli/commands/op-common';
 import { CliError } from '../../../../src/cli/output/errors';
 
 describe('Nomad-style single-dash flags', () => {
   it('rewrites the known ones, keeps short flags, values and everything after --', () => {
-    const argv = ['node', 'main', 'alloc', 'logs', '-json', '-f', '-stderr', '-tail', '-n', '5', '-type=client', '-node-id', 'x', '-H', 'A: b', '--', '-json'];
-    expect(normalizeNomadFlags(argv)).toEqual(['node', 'main', 'alloc', 'logs', '--json', '-f', '--stderr', '--tail', '-n', '5', '--type=client', '--node-id', 'x', '-H', 'A: b', '--', '-json']);
+    const argv = [
+      'node',
+      'main',
+      'alloc',
+      'logs',
+      '-json',
+      '-f',
+      '-stderr',
+      '-tail',
+      '-n',
+      '5',
+      '-type=client',
+      '-node-id',
+      'x',
+      '-H',
+      'A: b',
+      '--',
+      '-json',
+    ];
+    expect(normalizeNomadFlags(argv)).toEqual([
+      'node',
+      'main',
+      'alloc',
+      'logs',
+      '--json',
+      '-f',
+      '--stderr',
+      '--tail',
+      '-n',
+      '5',
+      '--type=client',
+      '--node-id',
+      'x',
+      '-H',
+      'A: b',
+      '--',
+      '-json',
+    ]);
   });
   it('leaves unknown words alone so commander reports them', () => {
     expect(normalizeNomadFlags(['n', 'm', '-bogus'])).toEqual(['n', 'm', '-bogus']);

@@ -28,7 +28,9 @@ describe('lastLines (for -tail -n)', () => {
 describe('Progress (bytes and rate on stderr for redirected transfers)', () => {
   const sink = () => {
     let text = '';
-    const w = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) }) as unknown as NodeJS.WriteStream;
+    const w = new Writable({
+      write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()),
+    }) as unknown as NodeJS.WriteStream;
     return { w, text: () => text };
   };
   it('prints bytes, total, percent and rate when enabled', () => {
@@ -55,6 +57,11 @@ describe('formatting', () => {
     expect(humanBytes(1024 ** 3)).toBe('1.0 GiB');
   });
   it('table pads every column but the last', () => {
-    expect(table([['ID', 'Name'], ['1', 'x']])).toBe('ID  Name\n1   x\n');
+    expect(
+      table([
+        ['ID', 'Name'],
+        ['1', 'x'],
+      ]),
+    ).toBe('ID  Name\n1   x\n');
   });
 });
