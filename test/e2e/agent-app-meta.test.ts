@@ -103,6 +103,18 @@ describe('agent metadata endpoints', () => {
       .expect(400);
   });
 
+  it('a body over 1 MiB is 413 and nothing is stored', async () => {
+    const huge = JSON.stringify({ Meta: { big: 'x'.repeat(2 << 20) } });
+    const res = await request(agent.app)
+      .post('/v1/client/metadata')
+      .set('Content-Type', 'application/json')
+      .send(huge);
+    expect(res.status).toBe(413);
+    expect(res.text).toMatch(/^request body: request entity too large/);
+    const after = await request(agent.app).get('/v1/client/metadata').expect(200);
+    expect(after.body.Dynamic).toEqual({});
+  });
+
   it('methods other than GET and POST are 405 Invalid method', async () => {
     const r = await request(agent.app).delete('/v1/client/metadata').expect(405);
     expect(r.text).toBe('Invalid method');

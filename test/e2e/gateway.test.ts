@@ -178,6 +178,17 @@ describe('gateway app against a real upstream', () => {
     expect([r2.status, r2.text]).toEqual([405, 'Invalid method']);
   });
 
+  test('a POST metadata body over 1 MiB is 413 at the gateway', async () => {
+    const huge = JSON.stringify({ NodeID: nodeId, Meta: { big: 'x'.repeat(2 << 20) } });
+    const r = await request(app())
+      .post('/v1/client/metadata')
+      .set('X-Nomad-Token', 'good')
+      .set('Content-Type', 'application/json')
+      .send(huge);
+    expect(r.status).toBe(413);
+    expect(r.text).toMatch(/^request body: request entity too large/);
+  });
+
   test('a client abort on a follow stream closes the upstream response', async () => {
     const srv = app().listen(0, '127.0.0.1');
     await new Promise((r) => srv.once('listening', r));

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import getRawBody from 'raw-body';
 import { HttpError } from '../../errors';
 import type { AgentAppDeps } from '../deps';
 import { checkNodeTarget } from '../node/target';
@@ -9,15 +10,14 @@ import { parseMetaApplyBody, validateMetaUpdate } from './validate';
 /** Metadata bodies are small; cap them so a client cannot make the agent buffer without bound. */
 const MAX_BODY = 1 << 20;
 
+/** The body as text; raw-body enforces the limit (413) and reports an aborted upload (400). */
 const readBody = async (req: Request): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, 'Request body too large');
-    chunks.push(chunk);
+  try {
+    return await getRawBody(req, { limit: MAX_BODY, encoding: 'utf-8' });
+  } catch (e) {
+    const err = e as { status?: number; message?: string };
+    throw new HttpError(err.status ?? 400, `request body: ${err.message ?? String(e)}`);
   }
-  return Buffer.concat(chunks).toString('utf8');
 };
 
 /** GET /v1/client/metadata (spec §5.1). */
