@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import type { HostCpuStats } from '../../wire';
 import type { CpuTimes } from './procfs';
@@ -5,11 +6,31 @@ import type { CpuTimes } from './procfs';
 const busy = (t: CpuTimes): number =>
   t.user + t.system + t.nice + t.iowait + t.irq + t.softirq + t.steal + t.guest + t.guestNice;
 
+/** Sum of the `cpu MHz` lines of a /proc/cpuinfo text (0 when there are none). */
+export const mhzFromCpuinfo = (text: string): number =>
+  [...text.matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+
+let computeMhz: number | undefined;
+
 /**
  * Total compute in MHz (sum over cores), as Nomad fingerprints it; per-core MHz = total ÷ cores.
- * os.cpus() reads /proc/cpuinfo and /sys; 0 on machines that do not report a speed.
+ * os.cpus() reports speed 0 on some VMs (this project's CI machines among them) although
+ * /proc/cpuinfo has `cpu MHz`, which is what gopsutil reads for Nomad: fall back to it, so
+ * TotalTicks and CPUTicksConsumed are not silently zero. Read once: it is a fingerprint.
  */
-export const totalComputeMhz = (): number => os.cpus().reduce((sum, c) => sum + c.speed, 0);
+export const totalComputeMhz = (): number => {
+  if (computeMhz === undefined) {
+    computeMhz = os.cpus().reduce((sum, c) => sum + c.speed, 0);
+    if (computeMhz === 0) {
+      try {
+        computeMhz = mhzFromCpuinfo(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+      } catch {
+        computeMhz = 0;
+      }
+    }
+  }
+  return computeMhz;
+};
 
 /**
  * Percentages over the interval between two /proc/stat samples (spec §10.1). With no previous
