@@ -20,6 +20,16 @@ export const createGatewayApp = (deps: GatewayDeps): Express => {
   app.set('query parser', 'simple');
   app.use(httpLogger(deps.logger));
   app.use(clientRoutes(deps));
+  // Everything the client routes did not answer (read API, ACL API, 404s) is counted under one
+  // bounded label: `other`.
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.use((_req, res, next) => {
+      const done = metrics.startRequest('other', false);
+      res.once('close', () => done(res.statusCode));
+      next();
+    });
+  }
   app.use(readApi(deps));
   // ---- ACL HTTP API mount point: createAclApi(deps) from src/router/acl-api.ts (ACL engineer) ----
   if (deps.aclApi) app.use(deps.aclApi);

@@ -264,6 +264,8 @@ describe('gateway app against a real upstream', () => {
     expect((await request(app()).get('/v1/agent/health')).status).toBe(200);
     const m = await request(app()).get('/v1/metrics?format=prometheus');
     expect(m.text).toContain('fleetgate_gateway_requests_total{route="fs.ls",status="200"}');
+    // The read API counts too, under one bounded label.
+    expect(m.text).toMatch(/fleetgate_gateway_requests_total\{route="other",status="403"\} [1-9]/);
     expect(m.text).not.toContain(allocId);
   });
 });
