@@ -116,6 +116,3 @@ export const streamCheck =
     start <= pos.offset
       ? { ok: true, skip: pos.offset - start }
       : { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
-
-// Exported for the unit tests of the index parsing.
-export const _logIndex = logIndex;

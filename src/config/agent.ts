@@ -13,7 +13,6 @@ import {
   type EnvTwins,
 } from './sources';
 
-export { ConfigError } from './sources';
 
 /**
  * `fleetgate agent` configuration (design.md "Command line"): flags win over `FLEETGATE_*`
