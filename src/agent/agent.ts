@@ -21,9 +21,7 @@ import { Registrar } from './registration/registrar';
 import { TaskRunner } from './runner/runner';
 import { AllocStatsCollector } from './stats/alloc';
 import { HostStatsCollector } from './stats/host';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION: string = (require('../../package.json') as { version: string }).version;
+import { VERSION } from '../version';
 
 export interface StartAgentDeps {
   logger?: Logger;

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { VERSION } from '../version';
 import { COMMANDS } from './commands';
 
 /** Usage errors exit 2, runtime errors 1 (design.md: bad config is one line, exit 2). */
 const program = new Command('fleetgate')
   .description('One URL for the Nomad client HTTP API of a whole fleet')
+  .version(VERSION, '-V, --version')
   .showHelpAfterError()
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);

@@ -13,7 +13,6 @@ import {
   type EnvTwins,
 } from './sources';
 
-
 /**
  * `fleetgate agent` configuration (design.md "Command line"): flags win over `FLEETGATE_*`
  * env twins, which win over the JSON config file (`--config FILE`, snake_case keys), which

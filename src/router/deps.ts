@@ -17,8 +17,6 @@ export interface GatewayDeps {
   metrics?: Metrics;
   /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
   aclApi?: Router;
-  /** Reported by `/v1/agent/self`-style endpoints and node stubs. */
-  version?: string;
 }
 
 export const forwarderFor = (deps: GatewayDeps, node: NodeRecord): Forwarder =>
