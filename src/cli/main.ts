@@ -14,8 +14,15 @@ const program = new Command('fleetgate')
 
 for (const register of COMMANDS) register(program);
 
+/** What to do next, for the errors a newcomer meets first. */
+const HINTS: Record<string, string> = {
+  EADDRINUSE: 'something already listens there: stop it, or pick another address with --http-addr',
+  EACCES: 'not allowed to listen there: use a port above 1023 with --http-addr',
+};
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const e = err as { exitCode?: number; message?: string };
-  process.stderr.write(`fleetgate: ${e.message ?? String(err)}\n`);
+  const e = err as { exitCode?: number; message?: string; code?: string };
+  const hint = e.code ? HINTS[e.code] : undefined;
+  process.stderr.write(`fleetgate: ${e.message ?? String(err)}\n${hint ? `${hint}\n` : ''}`);
   process.exit(typeof e.exitCode === 'number' ? e.exitCode : 1);
 });

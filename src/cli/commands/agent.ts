@@ -3,6 +3,7 @@ import { createAuthenticator } from '../../acl/authenticator';
 import type { Authenticator } from '../../acl/types';
 import { startAgent } from '../../agent/agent';
 import { loadAgentConfig, type AgentConfig, type AgentFlags } from '../../config/agent';
+import { throttledWarn } from '../../log/throttle';
 import { createLogger, type Logger } from '../../log/logger';
 import { MemoryRegistry } from '../../registry/memory';
 import type { Registry } from '../../registry/registry';
@@ -28,7 +29,10 @@ const run = async (flags: AgentFlags): Promise<void> => {
     ? await RedisRegistry.connect({
         url: config.redis,
         prefix: config.registry_prefix,
-        onError: (err) => logger.warn({ err: err.message }, 'redis error'),
+        onError: throttledWarn(
+          logger,
+          'redis unreachable; retrying (the registry catches up when it returns)',
+        ),
       })
     : undefined;
   // Without Redis, ACL policies can only come from tokens' inline rules: use an empty store.

@@ -5,6 +5,7 @@ import { createSigner } from '../../acl/token';
 import { aclDisabled } from '../../acl/disabled';
 import { loadGatewayConfig, type GatewayFlags } from '../../config/gateway';
 import { RemoteForwarder } from '../../forward/remote';
+import { throttledWarn } from '../../log/throttle';
 import { createLogger } from '../../log/logger';
 import { createMetrics } from '../../log/metrics';
 import { CachedRegistry } from '../../registry/cached';
@@ -23,7 +24,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   const redis = await RedisRegistry.connect({
     url: config.redis,
     prefix: config.registry_prefix,
-    onError: (err) => logger.warn({ err: err.message }, 'redis error'),
+    onError: throttledWarn(logger, 'redis unreachable; retrying (the registry catches up when it returns)'),
   });
   const registry = new CachedRegistry(redis, {
     max: config.cache_max_entries,
