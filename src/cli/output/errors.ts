@@ -72,5 +72,7 @@ const apiHint = (err: ApiError): string => {
   if (/^No path to node/.test(body))
     return `${head}\nthe gateway cannot reach that node's agent; check "fleetgate node status"`;
   if (/ACL support disabled/.test(body)) return `${head}\nstart the gateway with --acl --acl-key FILE`;
+  if (/not eligible for GC/.test(body))
+    return `${head}\nonly stopped allocations can be collected: fleetgate alloc stop <alloc> first`;
   return head;
 };
