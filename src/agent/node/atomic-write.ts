@@ -9,6 +9,8 @@ export const isTempName = (name: string): boolean => name.startsWith('.') || nam
  * Write a file so that readers see the old or the new content, never a torn one (design.md):
  * temp file in the same directory, fsync, rename over the target, fsync the directory. A
  * kill -9 at any point leaves at most a stray temp file, which no reader ever reads as state.
+ * Not the write-file-atomic package: it does not fsync the directory, so after a power loss the
+ * rename itself may be gone, and its temp names would need their own filter in our scanners.
  */
 export const writeFileAtomic = async (file: string, data: string): Promise<void> => {
   const dir = path.dirname(file);
