@@ -17,6 +17,8 @@ import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
 import { writeKeyPair } from './acl-keygen';
 import { listen } from './gateway-serve';
+import type { Registry } from '../../registry/registry';
+import { asAllocId, asNodeId, type AllocId, type NodeId } from '../../wire';
 
 interface DevFlags {
   httpAddr: string;
@@ -44,6 +46,15 @@ const devKeys = (dataDir: string): { keys: KeyMaterial; dir: string } => {
   const dir = path.join(dataDir, 'acl');
   const { privatePath } = writeKeyPair(dir, true);
   return { keys: loadKeyMaterial(privatePath), dir };
+};
+
+/** Wait (bounded) until the registry knows the node and the allocation. */
+const registered = async (registry: Registry, nodeId: NodeId, allocId: AllocId): Promise<void> => {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    if ((await registry.getNode(nodeId)) && (await registry.getAlloc(allocId))) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the demo allocation ${allocId} did not register within 5 s; see the log above`);
 };
 
 /** Bootstrap through our own ACL API, exactly as an operator would, and return the SecretID. */
@@ -77,8 +88,11 @@ const run = async (flags: DevFlags): Promise<void> => {
   const metrics = createMetrics({ role: 'gateway' });
   const aclApi = createAclApi({ registry, authenticator, ...(keys ? { signer: createSigner(keys) } : {}) });
   const app = createGatewayApp({ registry, forwarder: local, authenticator, logger, metrics, aclApi });
-  const { server, url } = await listen(app, flags.httpAddr);
   const allocId = agent.allocIds[0] ?? '';
+  // Registration is pushed a moment after the agent starts: print nothing a newcomer could paste
+  // before the gateway can resolve it.
+  await registered(registry, asNodeId(agent.nodeId), asAllocId(allocId));
+  const { server, url } = await listen(app, flags.httpAddr);
   // The curl lines carry the token itself so they can be pasted as they are.
   const secret = acl ? await bootstrap(url) : undefined;
   const token = secret ? ` -H "X-Nomad-Token: ${secret}"` : '';
