@@ -4,27 +4,19 @@
  * (goal ≥ 0.9). Also the raw cost of one uncached ES256 verification and one cached authenticate().
  * Loopback only; every loop is bounded.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { createAuthenticator, createVerifier, loadKeyMaterial } from '../src/acl';
 import { MemoryRegistry } from '../src/registry/memory';
+import { startRedis } from '../test/helpers/redis';
 import { allocFixture } from './alloc-fixture';
 import { CLI, fmt, median, startListening, type Proc } from './harness';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const LOAD_MS = Number(process.env['BENCH_LOAD_MS'] ?? 3000);
 const CONCURRENCY = 32;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Closed-loop keep-alive load; returns req/s (a non-200 answer aborts the run). */
 const load = async (url: string, headers: Record<string, string>): Promise<number> => {
@@ -61,13 +53,8 @@ const post = (url: string, body: unknown, token?: string): Promise<Record<string
   });
 
 const main = async () => {
-  const port = await freePort();
-  const redisProc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const redis = `redis://127.0.0.1:${port}`;
+  const redisServer = await startRedis();
+  const redis = redisServer.url;
   const on = allocFixture();
   const off = allocFixture();
   for (const fx of [on, off]) fs.writeFileSync(path.join(fx.allocDir, 'alloc/data/small.txt'), 'hello\n');
@@ -188,7 +175,7 @@ const main = async () => {
     );
   } finally {
     for (const p of procs.reverse()) await p.stop();
-    redisProc.kill('SIGKILL');
+    await redisServer.stop();
     on.cleanup();
     off.cleanup();
   }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { allocFixture } from './alloc-fixture';
-import { CLI, bigFile, curlSpeed, fmt, median, percentile, startListening } from './harness';
+import { CLI, agentArgs, bigFile, curlSpeed, fmt, median, percentile, startListening } from './harness';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const LINES = Number(process.env['BENCH_LINES'] ?? 1000);
@@ -59,16 +59,10 @@ const main = async () => {
   const logFile = path.join(fx.allocDir, 'alloc/logs/web.stdout.0');
   fs.writeFileSync(logFile, '');
 
-  const agent = await startListening(process.execPath, [
-    process.env['BENCH_CLI'] ?? CLI,
-    'agent',
-    '--http-addr',
-    '127.0.0.1:0',
-    '--data-dir',
-    fx.dataDir,
-    '--node-name',
-    'bench',
-  ]);
+  const agent = await startListening(
+    process.execPath,
+    agentArgs(fx.dataDir, [], process.env['BENCH_CLI'] ?? CLI),
+  );
   const bare = await startListening(process.execPath, ['-e', BARE_SERVER, file]);
   await new Promise((r) => setTimeout(r, 1500)); // manifest adoption (≤ 1 s)
 

@@ -6,14 +6,13 @@
  *  4. N idle follow streams held by one gateway: its RSS (goal < 500 MiB at 10,000; 9,000 here, see STREAMS)
  * Run with `npm run bench:gateway` (raises `ulimit -n`). Loopback only; every loop is bounded.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { allocFixture } from './alloc-fixture';
-import { CLI, bigFile, curlSpeed, fmt, median, startListening, type Proc } from './harness';
+import { CLI, agentArgs, bigFile, curlSpeed, fmt, median, startListening, type Proc } from './harness';
+import { startRedis } from '../test/helpers/redis';
 import { load } from './load';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
@@ -31,40 +30,6 @@ http.createServer((req, res) => proxy.web(req, res)).listen(0, '127.0.0.1', func
   console.log('hop listening on http://127.0.0.1:' + this.address().port);
 });
 `;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-const startRedis = async () => {
-  const port = await freePort();
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const client = new Redis({ port, lazyConnect: true, retryStrategy: () => 100 });
-  for (let i = 0; i < 50; i++) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    client,
-    stop: () => {
-      client.disconnect();
-      proc.kill('SIGKILL');
-    },
-  };
-};
 
 /** Calls per Redis command (INFO commandstats), without INFO itself. */
 const commandCalls = async (redis: Redis): Promise<Map<string, number>> => {
@@ -121,7 +86,7 @@ const holdIdleStreams = async (url: string, n: number, pid: number) => {
           }),
       ),
     );
-    if (i % 2000 === 0) process.stderr.write(`  ${i + 200}/${n} streams opened\r`);
+    if (i % 2000 === 0) process.stderr.write(`  ${Math.min(i + 200, n)}/${n} streams opened\r`);
   }
   await new Promise((r) => setTimeout(r, 2000));
   const after = rssMiB(pid);
@@ -136,20 +101,10 @@ const main = async () => {
   fs.writeFileSync(path.join(fx.allocDir, 'alloc/data/small.txt'), 'hello\n');
   fs.writeFileSync(path.join(fx.allocDir, 'alloc/logs/web.stdout.0'), '');
   const redis = await startRedis();
+  const redisClient = new Redis(redis.url);
   const procs: Proc[] = [];
   try {
-    const agent = await startListening(process.execPath, [
-      CLI,
-      'agent',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--data-dir',
-      fx.dataDir,
-      '--node-name',
-      'bench',
-      '--redis',
-      redis.url,
-    ]);
+    const agent = await startListening(process.execPath, agentArgs(fx.dataDir, ['--redis', redis.url]));
     procs.push(agent);
     const gateway = await startListening(process.execPath, [
       CLI,
@@ -190,9 +145,9 @@ const main = async () => {
     const N = 1000;
     const stat = `${gateway.url}/v1/client/fs/stat/${fx.id}?path=alloc/data/small.txt`;
     await sequential(stat, 10);
-    const c0 = await commandCalls(redis.client);
+    const c0 = await commandCalls(redisClient);
     await sequential(stat, N);
-    const c1 = await commandCalls(redis.client);
+    const c1 = await commandCalls(redisClient);
     const d = callsBetween(c0, c1);
     // Agents heartbeat every 5 s (a Lua script that also publishes): those land in any window.
     console.log(
@@ -206,7 +161,8 @@ const main = async () => {
     );
   } finally {
     for (const p of procs.reverse()) await p.stop();
-    redis.stop();
+    redisClient.disconnect();
+    await redis.stop();
     fx.cleanup();
   }
 };

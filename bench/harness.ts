@@ -90,3 +90,16 @@ export const startListening = (cmd: string, args: string[], env: NodeJS.ProcessE
   });
 
 export const fmt = (n: number, digits = 1): string => n.toFixed(digits);
+
+/** `fleetgate agent` on a free port for a benchmark's data dir; `extra` adds flags (e.g. --redis). */
+export const agentArgs = (dataDir: string, extra: string[] = [], cli = CLI): string[] => [
+  cli,
+  'agent',
+  '--http-addr',
+  '127.0.0.1:0',
+  '--data-dir',
+  dataDir,
+  '--node-name',
+  'bench',
+  ...extra,
+];
