@@ -6,7 +6,14 @@ import { pipeline } from 'node:stream/promises';
 import { Progress } from '../output/progress';
 import { Sink } from '../output/sink';
 import { usage } from '../output/errors';
-import { action, out, parseCount, parseDuration, withCommonOptions, type CommonOptions } from './op-common';
+import {
+  action,
+  out,
+  parseDuration,
+  withCommonOptions,
+  withTailOptions,
+  type CommonOptions,
+} from './op-common';
 
 interface FsOptions extends CommonOptions {
   stat?: boolean;
@@ -18,22 +25,17 @@ interface FsOptions extends CommonOptions {
 }
 
 export const registerAllocFs = (alloc: Command): void => {
-  withCommonOptions(
-    alloc
-      .command('fs')
-      .argument('<alloc>', 'allocation ID or unique prefix')
-      .argument('[path]', 'path in the allocation directory', '/'),
+  withTailOptions(
+    withCommonOptions(
+      alloc
+        .command('fs')
+        .argument('<alloc>', 'allocation ID or unique prefix')
+        .argument('[path]', 'path in the allocation directory', '/'),
+    ),
+    'keep streaming the file as it grows',
   )
     .description("list a directory or print a file of an allocation's directory")
     .option('--stat', 'show file information instead of contents')
-    .option('-f, --follow', 'keep streaming the file as it grows')
-    .option('--tail', 'start near the end (10 lines unless -n or -c)')
-    .option('-n <lines>', 'last LINES lines (implies -tail)', parseCount('-n'))
-    .option('-c <bytes>', 'last BYTES bytes (implies -tail)', parseCount('-c'))
-    .option(
-      '--give-up <duration>',
-      'with -f: stop reconnecting after the stream is down this long (default 60s)',
-    )
     .action(
       action(async (client, opts: FsOptions, prefix: string, path: string) => fs(client, opts, prefix, path)),
     );

@@ -12,7 +12,7 @@ import { usage } from '../output/errors';
 import { bytesForLines, countLines } from '../output/lines';
 import { Sink } from '../output/sink';
 import { TerminalWatch } from './alloc-terminal';
-import { action, parseCount, parseDuration, withCommonOptions, type CommonOptions } from './op-common';
+import { action, parseDuration, withCommonOptions, withTailOptions, type CommonOptions } from './op-common';
 
 interface LogsOptions extends CommonOptions {
   follow?: boolean;
@@ -24,22 +24,17 @@ interface LogsOptions extends CommonOptions {
 }
 
 export const registerAllocLogs = (alloc: Command): void => {
-  withCommonOptions(
-    alloc
-      .command('logs')
-      .argument('<alloc>', 'allocation ID or unique prefix')
-      .argument('[task]', 'task name (optional when the allocation has one task)'),
+  withTailOptions(
+    withCommonOptions(
+      alloc
+        .command('logs')
+        .argument('<alloc>', 'allocation ID or unique prefix')
+        .argument('[task]', 'task name (optional when the allocation has one task)'),
+    ),
+    'keep streaming; ends by itself once the allocation is terminal',
   )
     .description("print a task's logs")
-    .option('-f, --follow', 'keep streaming; ends by itself once the allocation is terminal')
     .option('--stderr', 'stderr instead of stdout')
-    .option('--tail', 'start near the end (10 lines unless -n or -c)')
-    .option('-n <lines>', 'last LINES lines (implies -tail)', parseCount('-n'))
-    .option('-c <bytes>', 'last BYTES bytes (implies -tail)', parseCount('-c'))
-    .option(
-      '--give-up <duration>',
-      'with -f: stop reconnecting after the stream is down this long (default 60s, env FLEETGATE_FOLLOW_GIVE_UP)',
-    )
     .action(
       action(async (client, opts: LogsOptions, prefix: string, taskArg: string | undefined) =>
         logs(client, opts, prefix, taskArg),

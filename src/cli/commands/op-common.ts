@@ -120,6 +120,18 @@ export const parseCount =
     return Number(v);
   };
 
+/** The tail/follow flags `alloc logs` and `alloc fs` share (Nomad's -f, -tail, -n, -c). */
+export const withTailOptions = (cmd: Command, followHelp: string): Command =>
+  cmd
+    .option('-f, --follow', followHelp)
+    .option('--tail', 'start near the end (10 lines unless -n or -c)')
+    .option('-n <lines>', 'last LINES lines (implies -tail)', parseCount('-n'))
+    .option('-c <bytes>', 'last BYTES bytes (implies -tail)', parseCount('-c'))
+    .option(
+      '--give-up <duration>',
+      'with -f: stop reconnecting after the stream is down this long (default 60s, env FLEETGATE_FOLLOW_GIVE_UP)',
+    );
+
 export const out = (s: string): void => {
   process.stdout.write(s);
 };
