@@ -214,6 +214,8 @@ export class CachedRegistry implements Registry {
   removeAlloc = (id: AllocId) => this.call('remove alloc', () => this.inner.removeAlloc(id));
   putPolicy = (p: PolicyRecord) => this.call('put policy', () => this.inner.putPolicy(p));
   deletePolicy = (name: string) => this.call('delete policy', () => this.inner.deletePolicy(name));
+  recordIssued = (jti: string, exp: number) => this.call('issue', () => this.inner.recordIssued(jti, exp));
+  issuedExpiry = (jti: string) => this.call('issued', () => this.inner.issuedExpiry(jti));
   revokeToken = (jti: string, exp: number) => this.call('revoke', () => this.inner.revokeToken(jti, exp));
   claimBootstrap = (a: string) => this.call('bootstrap', () => this.inner.claimBootstrap(a));
 

@@ -27,6 +27,8 @@ export class MemoryRegistry implements Registry {
   private readonly allocs = new Map<AllocId, AllocRecord>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly revoked = new Map<string, number>();
+  /** Expiry (ms, 0 = never) of each token the ACL API issued, by jti. */
+  private readonly issued = new Map<string, number>();
   private readonly listeners = new Set<(c: RegistryChange) => void>();
   private bootstrapped: string | undefined;
   private policyIndex = 0;
@@ -115,6 +117,19 @@ export class MemoryRegistry implements Registry {
 
   async deletePolicy(name: string): Promise<void> {
     if (this.policies.delete(name)) this.emit({ kind: 'policy', name });
+  }
+
+  async recordIssued(jti: string, expiresAtMs: number): Promise<void> {
+    this.issued.set(jti, expiresAtMs);
+  }
+
+  async issuedExpiry(jti: string): Promise<number | undefined> {
+    const exp = this.issued.get(jti);
+    if (exp !== undefined && exp !== 0 && exp <= this.now()) {
+      this.issued.delete(jti);
+      return undefined;
+    }
+    return exp;
   }
 
   async revokeToken(jti: string, expiresAtMs: number): Promise<void> {

@@ -15,6 +15,8 @@ export const redisKeys = (prefix: string) => ({
   policies: `${prefix}policies`,
   policyIndex: `${prefix}policy-index`,
   revoked: (jti: string) => `${prefix}revoked:${jti}`,
+  /** The expiry of a token the ACL API issued (lives as long as the token). */
+  issued: (jti: string) => `${prefix}issued:${jti}`,
   bootstrap: `${prefix}acl-bootstrap`,
   channel: `${prefix}changes`,
 });

@@ -281,6 +281,22 @@ export class RedisRegistry implements Registry {
       .exec();
   }
 
+  async recordIssued(jti: string, expiresAtMs: number): Promise<void> {
+    if (expiresAtMs > 0)
+      await this.client.set(
+        this.keys.issued(jti),
+        String(expiresAtMs),
+        'PXAT',
+        Math.max(expiresAtMs, Date.now() + 1),
+      );
+    else await this.client.set(this.keys.issued(jti), '0');
+  }
+
+  async issuedExpiry(jti: string): Promise<number | undefined> {
+    const v = await this.client.get(this.keys.issued(jti));
+    return v === null ? undefined : Number(v);
+  }
+
   async revokeToken(jti: string, expiresAtMs: number): Promise<void> {
     const m = this.client.multi();
     // The entry lives as long as the token could: expiry 0 means a token that never expires.

@@ -48,6 +48,13 @@ export interface Registry {
   listPolicies(): Promise<PolicyRecord[]>;
   deletePolicy(name: string): Promise<void>;
 
+  /**
+   * Remember when a token issued by the ACL API expires (0 = never), so that revoking it later
+   * stores the revocation only as long as the token could be used. Kept until that expiry.
+   */
+  recordIssued(jti: string, expiresAtMs: number): Promise<void>;
+  /** The expiry recorded by `recordIssued`; undefined for a token this registry did not issue. */
+  issuedExpiry(jti: string): Promise<number | undefined>;
   /** Revoke a token ID until `expiresAtMs` (0 = forever); the entry expires with the token. */
   revokeToken(jti: string, expiresAtMs: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;

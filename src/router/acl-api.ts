@@ -6,16 +6,27 @@ import { parseGoDuration, parsePolicy, PolicyError, POLICY_NAME, tokenFromHeader
 import type { Authenticator, Identity, PolicyDocument, TokenSigner } from '../acl';
 import { errors, HttpError, isHttpError } from '../errors';
 import type { PolicyRecord, Registry } from '../registry/registry';
+import { DEFAULTS } from '../config/defaults';
 
 /**
  * The ACL HTTP API (design.md "Tokens"), Nomad's paths and bodies. It lives in router/ because
  * acl/ never imports express. Mount it on the gateway app before the proxy routes: its JSON body
  * parser and error handler are scoped to `/v1/acl`, so forwarded requests pass through untouched.
  */
+/** Twice the default clock tolerance, so a revoked token is refused until no verifier accepts it. */
+const REVOCATION_MARGIN_MS = 2 * DEFAULTS.jwtClockToleranceSec * 1000;
+
 export interface AclApiDeps {
   registry: Pick<
     Registry,
-    'getPolicy' | 'putPolicy' | 'listPolicies' | 'deletePolicy' | 'revokeToken' | 'claimBootstrap'
+    | 'getPolicy'
+    | 'putPolicy'
+    | 'listPolicies'
+    | 'deletePolicy'
+    | 'recordIssued'
+    | 'issuedExpiry'
+    | 'revokeToken'
+    | 'claimBootstrap'
   >;
   authenticator: Authenticator;
   /** Issues tokens; required when ACLs are on (the gateway holds the private key / secret). */
@@ -101,6 +112,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     // Sign before claiming: a server without a signing key must not use up the one-time bootstrap.
     const { token, claims } = signer().sign({ accessorId, type: 'management', name: 'Bootstrap Token' });
     if (!(await registry.claimBootstrap(accessorId))) throw errors.badRequest('ACL bootstrap already done');
+    await registry.recordIssued(accessorId, 0);
     res.json({
       AccessorID: accessorId,
       SecretID: token,
@@ -200,6 +212,11 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
       ...(name ? { name } : {}),
       ...(ttl !== undefined ? { ttlMs: ttl } : {}),
     });
+    // Recorded a margin past exp: verifiers still accept a token within their clock tolerance.
+    await registry.recordIssued(
+      accessorId,
+      claims.exp !== undefined ? claims.exp * 1000 + REVOCATION_MARGIN_MS : 0,
+    );
     res.json({
       AccessorID: accessorId,
       SecretID: token,
@@ -244,8 +261,9 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     await management(req);
     const accessor = String(req.params.accessor_id);
     if (!accessor) throw errors.badRequest('missing token accessor ID');
-    // Tokens are not stored, so their expiry is unknown here: the revocation is kept forever.
-    await registry.revokeToken(accessor, 0);
+    // A revocation is kept as long as the token could be used: its recorded expiry when this
+    // gateway issued it, forever for a token signed elsewhere or one that never expires.
+    await registry.revokeToken(accessor, (await registry.issuedExpiry(accessor)) ?? 0);
     res.status(200).end();
   });
 

@@ -114,6 +114,39 @@ describe('ACL HTTP API', () => {
     ).toBe('ACL policy not found');
   });
 
+  it('a revocation lasts as long as the revoked token could be used, and no longer', async () => {
+    let now = Date.now();
+    const registry = new MemoryRegistry({ now: () => now });
+    const authenticator = createAuthenticator({ keyMaterial: gatewayKey, registry });
+    const app = express().use(createAclApi({ registry, authenticator, signer: createSigner(gatewayKey) }));
+    try {
+      const root = (await request(app).post('/v1/acl/bootstrap').expect(200)).body.SecretID as string;
+      await request(app)
+        .put('/v1/acl/policy/p')
+        .set('X-Nomad-Token', root)
+        .send({ Rules: '{"node":{"policy":"read"}}' });
+      const short = (
+        await request(app)
+          .post('/v1/acl/token')
+          .set('X-Nomad-Token', root)
+          .send({ Type: 'client', Policies: ['p'], ExpirationTTL: '1h' })
+          .expect(200)
+      ).body as { AccessorID: string; ExpirationTime: string };
+      const outside = '3f1f0b8e-0000-4000-8000-000000000000'; // a token this gateway never issued
+      for (const id of [short.AccessorID, outside]) {
+        await request(app).delete(`/v1/acl/token/${id}`).set('X-Nomad-Token', root).expect(200);
+        expect(await registry.isRevoked(id)).toBe(true);
+      }
+      // Past the token's expiry (plus the verifiers' clock tolerance) nothing can use it: the
+      // revocation is dropped. One the gateway did not issue has no known expiry: kept.
+      now = Date.parse(short.ExpirationTime) + 61_000;
+      expect(await registry.isRevoked(short.AccessorID)).toBe(false);
+      expect(await registry.isRevoked(outside)).toBe(true);
+    } finally {
+      authenticator.close();
+    }
+  });
+
   it('token create (Go durations), self, use, and revoke', async () => {
     const rules = JSON.stringify({ namespace: { default: { capabilities: ['read-fs'] } } });
     await request(ctx.app)

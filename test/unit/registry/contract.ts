@@ -130,6 +130,17 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       expect(await f.other.isRevoked('j2')).toBe(true);
     });
 
+    test("an issued token's expiry is remembered until then; 0 means it never expires", async () => {
+      await f.reg.recordIssued('i1', Date.now() + 150);
+      await f.reg.recordIssued('i2', 0);
+      expect(await f.other.issuedExpiry('i1')).toBeGreaterThan(Date.now());
+      expect(await f.other.issuedExpiry('i2')).toBe(0);
+      expect(await f.other.issuedExpiry('i3')).toBeUndefined();
+      await sleep(250);
+      expect(await f.other.issuedExpiry('i1')).toBeUndefined();
+      expect(await f.other.issuedExpiry('i2')).toBe(0);
+    });
+
     test('bootstrap can be claimed exactly once', async () => {
       const claims = await Promise.all([f.reg.claimBootstrap('a'), f.other.claimBootstrap('b')]);
       expect(claims.filter(Boolean)).toHaveLength(1);
