@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createAuthenticator } from '../../acl/authenticator';
 import { aclDisabled } from '../../acl/disabled';
 import { loadKeyMaterial, type KeyMaterial } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
 import { startAgent } from '../../agent/agent';
 import { AgentConfigSchema } from '../../config/agent';
-import { validate } from '../../config/sources';
+import { bool, ConfigError, validate } from '../../config/sources';
 import { LocalForwarder } from '../../forward/local';
 import { createLogger } from '../../log/logger';
 import { createMetrics } from '../../log/metrics';
@@ -69,7 +69,16 @@ const bootstrap = async (url: string): Promise<string> => {
  * `fleetgate dev`: one process with a gateway, an embedded agent reached in-process (local
  * forwarder, no socket), and an in-memory registry. Nothing to install besides Node.
  */
+/** `--acl`, else FLEETGATE_ACL (true/false/1/0); anything else is a config error (exit 2). */
+const aclWanted = (flag: boolean | undefined): boolean => {
+  if (flag) return true;
+  const v = bool(process.env['FLEETGATE_ACL']);
+  if (typeof v === 'string') throw new ConfigError(`config: acl: expected true or false, got "${v}"`);
+  return v ?? false;
+};
+
 const run = async (flags: DevFlags): Promise<void> => {
+  flags.acl = aclWanted(flags.acl);
   const dataDir = flags.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fleetgate-dev-'));
   const agentConfig = validate(AgentConfigSchema, {
     http_addr: '127.0.0.1:0',
@@ -120,16 +129,26 @@ const run = async (flags: DevFlags): Promise<void> => {
   process.once('SIGINT', shutdown);
 };
 
+/** Flags with their FLEETGATE_* twins (design.md: every flag has one), flag winning. */
 export const register = (program: Command): void => {
   program
     .command('dev')
     .description('One process: gateway + embedded agent + in-memory registry + a demo allocation')
-    .option('--http-addr <host:port>', 'listen address', '127.0.0.1:4646')
-    .option('--data-dir <dir>', 'agent data directory (default: a fresh temp dir)')
+    .addOption(
+      new Option('--http-addr <host:port>', 'listen address')
+        .default('127.0.0.1:4646')
+        .env('FLEETGATE_HTTP_ADDR'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'agent data directory (default: a fresh temp dir)').env(
+        'FLEETGATE_DATA_DIR',
+      ),
+    )
+    // Not Option.env: commander turns any value of the variable, "false" too, into true.
     .option(
       '--acl',
-      'enforce ACL tokens: ephemeral ES256 keys in <data-dir>/acl, bootstrapped; prints the management token',
+      'enforce ACL tokens: ephemeral ES256 keys in <data-dir>/acl, bootstrapped; prints the management token (env: FLEETGATE_ACL=true|false)',
     )
-    .option('--log-level <level>', 'log level', 'warn')
+    .addOption(new Option('--log-level <level>', 'log level').default('warn').env('FLEETGATE_LOG_LEVEL'))
     .action(run);
 };
