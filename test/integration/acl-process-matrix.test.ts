@@ -7,6 +7,7 @@ import jwt from 'jsonwebtoken';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
+import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
 
 /**
  * The ACL matrix through real processes: Redis, one `fleetgate agent --acl` (public key), one
@@ -123,24 +124,9 @@ const endpoints = (alloc: string, nodeId: string): Endpoint[] => {
 
 /** A manifest plus a log file written before the agent starts (design.md "Agent data directory"). */
 const seedAlloc = (dataDir: string, namespace: string): string => {
-  const id = randomUUID();
-  const now = Date.now() * 1e6;
-  fs.mkdirSync(path.join(dataDir, 'client/allocs'), { recursive: true });
-  fs.mkdirSync(path.join(dataDir, 'alloc', id, 'alloc/logs'), { recursive: true });
-  fs.writeFileSync(path.join(dataDir, 'alloc', id, 'alloc/logs/web.stdout.0'), LOG_TEXT);
-  const manifest = {
-    ID: id,
-    Namespace: namespace,
-    JobID: 'web',
-    TaskGroup: 'web',
-    Name: 'web.web[0]',
-    Tasks: ['web'],
-    ClientStatus: 'running',
-    CreateTime: now,
-    ModifyTime: now,
-  };
-  fs.writeFileSync(path.join(dataDir, 'client/allocs', `${id}.json`), JSON.stringify(manifest));
-  return id;
+  const a = seedAllocation(dataDir, { namespace });
+  fs.writeFileSync(path.join(a.logsDir, 'web.stdout.0'), LOG_TEXT);
+  return a.id;
 };
 
 const call = async (

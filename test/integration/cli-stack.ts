@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { seedAlloc as seedAllocation, type SeededAlloc } from '../helpers/seed-alloc';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,37 +70,10 @@ export const httpStatus = (url: string): Promise<number> =>
       .on('error', () => resolve(0));
   });
 
-/** An allocation written as a manifest (design.md allows any program to); the test writes its logs. */
-export interface SeededAlloc {
-  id: string;
-  logsDir: string;
-  setStatus(status: 'running' | 'complete'): void;
-}
-export const seedAlloc = (dataDir: string, task: string): SeededAlloc => {
-  const id = randomUUID();
-  const created = Date.now() * 1e6;
-  const logsDir = path.join(dataDir, 'alloc', id, 'alloc/logs');
-  fs.mkdirSync(path.join(dataDir, 'client/allocs'), { recursive: true });
-  fs.mkdirSync(logsDir, { recursive: true });
-  const write = (status: string) => {
-    const file = path.join(dataDir, 'client/allocs', `${id}.json`);
-    const m = {
-      ID: id,
-      Namespace: 'default',
-      JobID: 'counter',
-      TaskGroup: 'counter',
-      Name: 'counter.counter[0]',
-      Tasks: [task],
-      ClientStatus: status,
-      CreateTime: created,
-      ModifyTime: Date.now() * 1e6,
-    };
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(m));
-    fs.renameSync(`${file}.tmp`, file);
-  };
-  write('running');
-  return { id, logsDir, setStatus: write };
-};
+/** The counter task's allocation, written as a manifest; the test writes its logs. */
+export type { SeededAlloc };
+export const seedAlloc = (dataDir: string, task: string): SeededAlloc =>
+  seedAllocation(dataDir, { task, job: 'counter' });
 
 /** Writes `1\n2\n...` into <task>.stdout.N, rotating every `rotateAt` bytes, like the agent's rotator. */
 export class NumberWriter {
