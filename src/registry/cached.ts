@@ -55,6 +55,8 @@ export class CachedRegistry implements Registry {
   /** Bumped by every invalidation: a fetch that raced one is not cached (it may be stale). */
   private gen = 0;
   private resyncAt = -Infinity;
+  /** The last time the registry answered or published anything: our view is current up to then. */
+  private lastHeard = -Infinity;
   private readonly obs: CacheObserver;
   private readonly now: () => number;
   private readonly off: () => void;
@@ -74,6 +76,7 @@ export class CachedRegistry implements Registry {
   }
 
   private apply(c: RegistryChange): void {
+    this.lastHeard = this.now();
     if (c.kind !== 'heartbeat') this.gen += 1;
     switch (c.kind) {
       case 'alloc':
@@ -101,6 +104,10 @@ export class CachedRegistry implements Registry {
       case 'resync':
         this.epoch += 1;
         this.resyncAt = this.now();
+        // No heartbeat could be heard while the registry was away: give every node a full TTL
+        // to be heard again rather than calling it down for our own outage.
+        for (const [id, e] of this.nodes.entries())
+          e.deadline = Math.max(e.deadline, this.resyncAt + this.ttlFor(id));
         return;
     }
   }
@@ -186,13 +193,19 @@ export class CachedRegistry implements Registry {
     try {
       n = await this.inner.getNode(id);
     } catch (err) {
-      if (e) return { ...e.value, Status: now < e.deadline ? 'ready' : 'down' };
+      // Registry unreachable: heartbeats cannot reach us either, so silence since we last heard
+      // from it says nothing about the node. Age it only up to then; a node that really died
+      // meanwhile is refused by the connection itself (503 at once).
+      if (e) return { ...e.value, Status: this.lastHeard < e.deadline ? 'ready' : 'down' };
       this.obs.registryError('get node');
       throw errors.registryUnavailable((err as Error).message);
     }
+    this.lastHeard = now;
     if (!n) {
+      // A Redis restarted empty: the agent re-registers within the grace; until then its
+      // last known record stands, aged by the deadline the resync extended.
       if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000))
-        return { ...e.value, Status: 'down' };
+        return { ...e.value, Status: now < e.deadline ? 'ready' : 'down' };
       this.nodes.delete(id);
       return undefined;
     }

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { fdCount, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
+import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,29 +22,9 @@ const get = (url: string): Promise<{ status: number; body: Buffer }> =>
 
 /** A manifest plus log files written directly, as design.md allows; the agent adopts it. */
 const seedAlloc = (dataDir: string): string => {
-  const id = randomUUID();
-  const now = Date.now() * 1e6;
-  fs.mkdirSync(path.join(dataDir, 'client/allocs'), { recursive: true });
-  fs.mkdirSync(path.join(dataDir, 'alloc', id, 'alloc/logs'), { recursive: true });
-  fs.writeFileSync(
-    path.join(dataDir, 'alloc', id, 'alloc/logs/web.stdout.0'),
-    `hello from ${id}\n`.repeat(100),
-  );
-  fs.writeFileSync(
-    path.join(dataDir, 'client/allocs', `${id}.json`),
-    JSON.stringify({
-      ID: id,
-      Namespace: 'default',
-      JobID: 'web',
-      TaskGroup: 'web',
-      Name: 'web.web[0]',
-      Tasks: ['web'],
-      ClientStatus: 'running',
-      CreateTime: now,
-      ModifyTime: now,
-    }),
-  );
-  return id;
+  const a = seedAllocation(dataDir);
+  fs.writeFileSync(path.join(a.logsDir, 'web.stdout.0'), `hello from ${a.id}\n`.repeat(100));
+  return a.id;
 };
 
 describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
@@ -180,14 +160,18 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
     const q = `${g.url}/v1/client/fs/stat/${a.alloc}?path=alloc/logs/web.stdout.0`;
     expect((await get(q)).status).toBe(200);
     await redis.stop();
-    let failures = 0;
-    for (let i = 0; i < 20; i++) if ((await get(q)).status !== 200) failures++;
+    const failures: string[] = [];
+    const probe = async (phase: string) => {
+      const r = await get(q);
+      if (r.status !== 200) failures.push(`${phase}: ${r.status} ${r.body.toString()}`);
+    };
+    for (let i = 0; i < 20; i++) await probe('redis down');
     await redis.restart();
     for (let i = 0; i < 20; i++) {
-      if ((await get(q)).status !== 200) failures++;
+      await probe('redis back');
       await sleep(50);
     }
-    expect(failures).toBe(0);
+    expect(failures).toEqual([]);
   }, 30_000);
 
   test('kill an agent: gateways answer 503 No path to node fast, and an open follow ends within 2 s', async () => {

@@ -87,6 +87,25 @@ describe('CachedRegistry', () => {
       await writer.close();
     });
 
+    test("a node is not called down for the registry's own outage", async () => {
+      const prefix = `o${randomUUID().slice(0, 8)}:`;
+      const writer = await RedisRegistry.connect({ url: server.url, prefix });
+      const c = new CachedRegistry(await RedisRegistry.connect({ url: server.url, prefix }));
+      const n = node();
+      await writer.putNode(n, 600);
+      await sleep(50);
+      expect((await c.getNode(n.ID))!.Status).toBe('ready');
+      await writer.heartbeat(n.ID, 600); // tells the cache this node's TTL is 600 ms
+      await sleep(50);
+      await server.stop();
+      // Longer than the node's TTL: with Redis gone no heartbeat can arrive, which says nothing.
+      await sleep(900);
+      expect((await c.getNode(n.ID))!.Status).toBe('ready');
+      await server.restart();
+      await c.close();
+      await writer.close();
+    });
+
     test('Redis down: cached entries serve, misses fail fast with 503; after restart new entries resolve', async () => {
       const prefix = `d${randomUUID().slice(0, 8)}:`;
       const writer = await RedisRegistry.connect({ url: server.url, prefix });
