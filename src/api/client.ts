@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { Endpoint, type RequestSpec } from './http';
+import { Endpoint, type RequestSpec } from '../wire/follow/endpoint';
 import { NodeRouter, type Opened } from './route';
 import type {
   AclPolicy,

@@ -1,58 +1,11 @@
-/**
- * Errors the client raises. They carry enough context for the CLI to tell the user what to do
- * next (which address failed, which path was taken), without the CLI parsing message text.
- */
-
-/** Which endpoint answered: the gateway (the configured address) or a node agent directly. */
-export type Via = 'gateway' | 'node';
-
-/** The server answered with a non-2xx status. `body` is Nomad's plain-text error message. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    readonly url: string,
-    readonly via: Via,
-  ) {
-    super(`Unexpected response code: ${status} (${body.trim()})`);
-    this.name = 'ApiError';
-  }
-}
-
-/**
- * The request never got an HTTP answer (refused, connect timeout, reset, DNS). Only this kind of
- * failure makes the direct-to-node path fall back to the gateway (spec §7).
- */
-export class NetworkError extends Error {
-  constructor(
-    readonly base: string,
-    readonly code: string,
-    detail: string,
-    readonly via: Via,
-  ) {
-    super(`cannot reach ${base}: ${detail}`);
-    this.name = 'NetworkError';
-  }
-}
-
-/** A node whose heartbeat lapsed: neither path can serve it, so fail at once (brief, spec §7). */
-export class NodeDownError extends Error {
-  constructor(
-    readonly nodeId: string,
-    readonly nodeName: string,
-  ) {
-    super(`node ${nodeName || nodeId} (${nodeId}) is down: its agent stopped heartbeating`);
-    this.name = 'NodeDownError';
-  }
-}
-
-/** Text a node appended after the frames (spec §6.10): the stream failed after it started. */
-export class StreamError extends Error {
-  constructor(readonly text: string) {
-    super(`stream ended with an error: ${text.trim()}`);
-    this.name = 'StreamError';
-  }
-}
+export {
+  ApiError,
+  GiveUpError,
+  NetworkError,
+  NodeDownError,
+  StreamError,
+  type Via,
+} from '../wire/follow/errors';
 
 /** An ID prefix that matches nothing or more than one object. */
 export class PrefixError extends Error {
@@ -67,18 +20,5 @@ export class PrefixError extends Error {
         : `prefix "${prefix}" matches ${candidates.length} ${kind}s, give more characters:\n  ${candidates.join('\n  ')}`,
     );
     this.name = 'PrefixError';
-  }
-}
-
-/** Following gave up after the stream stayed down longer than allowed. */
-export class GiveUpError extends Error {
-  constructor(
-    readonly downForMs: number,
-    readonly last: unknown,
-  ) {
-    super(
-      `gave up reconnecting after ${Math.round(downForMs / 1000)}s: ${last instanceof Error ? last.message : String(last)}`,
-    );
-    this.name = 'GiveUpError';
   }
 }

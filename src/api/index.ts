@@ -1,9 +1,17 @@
 export { FleetgateClient } from './client';
 export * from './errors';
-export { readFrames, type StreamItem } from './frames';
-export { followLogs, followFile, DEFAULT_RETRY, type RetryPolicy, type FollowHooks } from './follow';
+export {
+  readFrames,
+  followLogs,
+  followFile,
+  DEFAULT_RETRY,
+  type StreamItem,
+  type RetryPolicy,
+  type FollowHooks,
+  type Position,
+} from '../wire/follow';
 export { resolveAllocId, resolveNodeId, ShortPrefixError, MIN_PREFIX } from './prefix';
-export { normalizeBase } from './http';
-export type { Opened } from './route';
+export { normalizeBase, readAll } from '../wire/follow/endpoint';
+export type { Opened } from '../wire/follow';
 export * from './types';
 export { taskNames } from './tasks';

@@ -1,6 +1,6 @@
-import type http from 'node:http';
-import { ApiError, NetworkError, NodeDownError, type Via } from './errors';
-import { Endpoint, type RequestSpec } from './http';
+import type { Opened } from '../wire/follow';
+import { ApiError, NetworkError, NodeDownError } from './errors';
+import { Endpoint, type RequestSpec } from '../wire/follow/endpoint';
 import type { AllocStub, DirectMode, NodeStub } from './types';
 
 /** Where an allocation's node agent can be reached, learnt from the gateway. */
@@ -10,11 +10,7 @@ interface NodeRoute {
   httpAddr: string;
 }
 
-export interface Opened {
-  res: http.IncomingMessage;
-  via: Via;
-  base: string;
-}
+export type { Opened };
 
 /**
  * The direct-to-node decision of Nomad's api client (spec §7), shared by every fs/logs call:

@@ -23,24 +23,7 @@ export type NodeStub = Pick<NodeRecord, 'ID' | 'Name' | 'Status'> & Partial<Node
 export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> &
   Partial<AllocRecord> & { TaskStates?: Record<string, { State?: string }> };
 
-export type LogType = 'stdout' | 'stderr';
-export type Origin = 'start' | 'end';
-
-export interface LogsQuery {
-  task: string;
-  type: LogType;
-  follow: boolean;
-  origin?: Origin;
-  offset?: number;
-  plain?: boolean;
-}
-
-export interface StreamQuery {
-  path: string;
-  follow: boolean;
-  origin?: Origin;
-  offset?: number;
-}
+export type { LogType, Origin, LogsQuery, StreamQuery } from '../wire/follow';
 
 export interface AclTokenRequest {
   Name?: string;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { usage } from '../output/errors';
-import { readAll } from '../../api/http';
+import { readAll } from '../../api';
 import { writeOut } from '../output/write';
 import { action, prepareArgv, withCommonOptions } from './op-common';
 import { ApiError } from '../../api';

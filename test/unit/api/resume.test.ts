@@ -1,4 +1,4 @@
-import { logResumePoint, tailPosition } from '../../../src/api/resume';
+import { logResumePoint, tailPosition } from '../../../src/wire/follow/resume';
 
 const base = 'web.stdout.';
 const files = [

@@ -1,12 +1,7 @@
 import type { Request } from 'express';
 import { HttpError } from '../../../../src/errors';
-import {
-  parseGoBool,
-  parseGoInt,
-  parseLogs,
-  parseReadAt,
-  parseStream,
-} from '../../../../src/agent/fs/params';
+import { parseLogs, parseReadAt, parseStream } from '../../../../src/agent/fs/params';
+import { parseGoBool, parseGoInt } from '../../../../src/wire/go-parse';
 
 const req = (allocId: string, query: Record<string, string>): Request =>
   ({ params: { alloc_id: allocId ? [allocId] : undefined }, query }) as unknown as Request;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { FrameDecoder, type DecodedFrame } from '../wire/frames';
+import { FrameDecoder, type DecodedFrame } from '../frames';
 import { NetworkError, StreamError, type Via } from './errors';
 
 /** What a frame stream yields to its consumer. */
@@ -17,9 +17,9 @@ export interface ReadFramesOptions {
 }
 
 /**
- * Turns a response body of concatenated JSON frames (spec §6.1) into items. Heartbeats are
- * dropped unless asked for, file events are surfaced, and text a node appended after the
- * frames (spec §6.10) is raised as StreamError once the body ends. A connection that breaks
+ * Turns a response body of concatenated JSON frames (Nomad's StreamFrame objects back to back)
+ * into items. Heartbeats are dropped unless asked for, file events are surfaced, and text a node
+ * appended after the frames (its error once the stream had started) is raised as StreamError once the body ends. A connection that breaks
  * mid-body raises NetworkError, so a follower knows to reconnect.
  */
 export async function* readFrames(body: Readable, opts: ReadFramesOptions = {}): AsyncGenerator<StreamItem> {

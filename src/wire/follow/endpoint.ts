@@ -12,7 +12,7 @@ export interface RequestSpec {
   query?: Query;
   headers?: Record<string, string>;
   body?: string | Buffer | Readable;
-  /** TCP connect deadline; Nomad's api uses 1 s towards nodes (spec §7). */
+  /** TCP connect deadline; Nomad's api client gives nodes 1 s before falling back. */
   connectTimeoutMs?: number;
   signal?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import type { FleetgateClient } from './client';
+import type { AllocFileInfo } from '../types';
 
 /** Where a follower has got to: the file of the last data frame and the offset at its end. */
 export interface Position {
@@ -26,7 +26,8 @@ const logIndex = (name: string, base: string): number | undefined => {
 const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 /**
- * The `origin=start` offset that lands exactly on `pos` in the log walk (spec §6.7).
+ * The `origin=start` offset that lands exactly on `pos` in the `/fs/logs` walk (which starts at
+ * the oldest file present and walks forward by file sizes, as the agent's logs/walk.ts does).
  *
  * `/fs/logs` cannot be asked for a file by name: with origin=start it begins at the oldest
  * file present and walks forward by file sizes. Rotated files are complete and never change,
@@ -80,7 +81,7 @@ export const logResumePoint = (
 
 /**
  * The position `back` bytes before the end of the newest log file, spilling into older files
- * (the `origin=end&offset=N` walk of spec §6.7, computed client-side); undefined with no files.
+ * (the agent's `origin=end&offset=N` walk, computed client-side); undefined with no files.
  */
 export const tailPosition = (files: readonly LogFile[], base: string, back: number): Position | undefined => {
   const sorted = [...files].sort((a, b) => b.index - a.index);
@@ -95,12 +96,12 @@ export const tailPosition = (files: readonly LogFile[], base: string, back: numb
 
 /** The task's log files of one type, from a listing of `alloc/logs`. */
 export const listLogFiles = async (
-  client: FleetgateClient,
+  port: { ls(allocId: string, path: string, signal?: AbortSignal): Promise<AllocFileInfo[]> },
   allocId: string,
   base: string,
   signal?: AbortSignal,
 ): Promise<LogFile[]> => {
-  const entries = await client.ls(allocId, 'alloc/logs', signal);
+  const entries = await port.ls(allocId, 'alloc/logs', signal);
   const out: LogFile[] = [];
   for (const e of entries) {
     const index = e.IsDir ? undefined : logIndex(e.Name, base);

@@ -1,9 +1,7 @@
-import type { FleetgateClient } from './client';
 import { ApiError, GiveUpError, NetworkError, NodeDownError, StreamError } from './errors';
-import { readFrames, type StreamItem } from './frames';
+import type { LogsPort, LogType, Opened, Origin, StreamPort } from './port';
+import { readFrames, type StreamItem } from './read-frames';
 import { listLogFiles, logResumePoint, streamCheck, tailPosition, type Check, type Position } from './resume';
-import type { Opened } from './route';
-import type { LogType, Origin } from './types';
 
 export interface RetryPolicy {
   /** Stop reconnecting when the stream has been down this long. */
@@ -39,16 +37,20 @@ interface Attempt {
   check?: Check;
 }
 
-/** `alloc logs -f`: follows a task's log, resuming after drops without losing or repeating a byte. */
+/**
+ * `alloc logs -f` and each source of the gateway's job-wide stream: follows a task's log,
+ * resuming after drops without losing or repeating a byte. `from` starts at a position an
+ * earlier stream reached (a client resuming a job stream), as if that stream had just dropped.
+ */
 export const followLogs = (
-  client: FleetgateClient,
-  q: { allocId: string; task: string; type: LogType; origin: Origin; offset: number },
+  client: LogsPort,
+  q: { allocId: string; task: string; type: LogType; origin: Origin; offset: number; from?: Position },
   hooks: FollowHooks = {},
   retry: RetryPolicy = DEFAULT_RETRY,
 ): AsyncGenerator<StreamItem> => {
   const base = `${q.task}.${q.type}.`;
-  let tailStart: Position | undefined;
-  let tailDone = false;
+  let tailStart: Position | undefined = q.from;
+  let tailDone = q.from !== undefined;
   const listOrDenied = () =>
     listLogFiles(client, q.allocId, base, hooks.signal).catch((err: unknown) => {
       if (err instanceof ApiError && err.status === 403) return undefined;
@@ -103,7 +105,7 @@ export const followLogs = (
 
 /** `alloc fs -f`: follows one file, resuming at the last offset received. */
 export const followFile = (
-  client: FleetgateClient,
+  client: StreamPort,
   q: { allocId: string; path: string; origin: Origin; offset: number },
   hooks: FollowHooks = {},
   retry: RetryPolicy = DEFAULT_RETRY,

@@ -1,0 +1,13 @@
+export * from './errors';
+export * from './port';
+export { readFrames, type StreamItem, type ReadFramesOptions } from './read-frames';
+export { followLogs, followFile, DEFAULT_RETRY, type RetryPolicy, type FollowHooks } from './follow';
+export {
+  logResumePoint,
+  tailPosition,
+  streamCheck,
+  listLogFiles,
+  type Position,
+  type LogFile,
+} from './resume';
+export { Endpoint, readAll, normalizeBase, buildPath, type RequestSpec, type Query } from './endpoint';
