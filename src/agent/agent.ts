@@ -21,6 +21,8 @@ import { Registrar } from './registration/registrar';
 import { TaskRunner } from './runner/runner';
 import { AllocStatsCollector } from './stats/alloc';
 import { HostStatsCollector } from './stats/host';
+import { TaskStatsSampler } from './stats/task-sampler';
+import { TaskCgroups } from './cgroups/task-cgroups';
 import { VERSION } from '../version';
 
 export interface StartAgentDeps {
@@ -29,6 +31,8 @@ export interface StartAgentDeps {
   registry?: Registry;
   /** Absent: ACLs off. */
   authenticator?: Authenticator;
+  /** Where task cgroups go instead of below the agent's own cgroup; `false`: none (tests). */
+  cgroupParent?: string | false;
   /** Replace individual route handlers (tests). */
   handlerOverrides?: AgentAppDeps['handlerOverrides'];
 }
@@ -76,9 +80,12 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   const manifests = new ManifestStore(manifestsDir(dataDir), log.child({ component: 'manifests' }));
   await manifests.start();
   const meta = await MetaStore.open(dataDir, buildStaticMeta(config.meta));
-  const runner = new TaskRunner(dataDir, manifests, log.child({ component: 'runner' }));
+  const cgroups = TaskCgroups.open(nodeId, log.child({ component: 'cgroups' }), deps.cgroupParent);
+  const runner = new TaskRunner(dataDir, manifests, log.child({ component: 'runner' }), cgroups);
   const hostStats = new HostStatsCollector(path.join(dataDir, 'alloc'), log);
   hostStats.start();
+  const taskStats = new TaskStatsSampler(runner, log.child({ component: 'stats' }));
+  taskStats.start();
   const services: AgentAppDeps = {
     node,
     dataDir,
@@ -86,7 +93,7 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
     manifests,
     meta,
     hostStats,
-    allocStats: new AllocStatsCollector(runner),
+    allocStats: new AllocStatsCollector(taskStats),
     runner,
     gc: new GarbageCollector(dataDir, manifests, log.child({ component: 'gc' })),
     logger,
@@ -122,6 +129,8 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await runner.stopAll();
+      taskStats.stop();
+      cgroups.close();
       await services.gc.idle();
       await registrar?.stop();
       hostStats.stop();

@@ -5,7 +5,8 @@ import type { AllocId, AllocManifest, ClientStatus } from '../../wire';
 import { allocDirOf, isTerminal } from '../context';
 import { nowNs } from '../manifests/schema';
 import type { ManifestStore } from '../manifests/store';
-import type { PidSource } from '../stats/alloc';
+import type { TaskCgroups } from '../cgroups/task-cgroups';
+import type { RunningTask, TaskSource } from '../stats/task-sampler';
 import { specKey, StaticAllocIds } from './ids';
 import { reapOrphanTasks } from './pidfiles';
 import { createAllocLayout } from './layout';
@@ -22,7 +23,7 @@ interface Running {
  * directory layout, one child per task, manifest pending → running → complete/failed. No restart
  * policy: a task that exits stays exited; the allocation ends when all its tasks have.
  */
-export class TaskRunner implements PidSource {
+export class TaskRunner implements TaskSource {
   private readonly running = new Map<AllocId, Running>();
   private ids: StaticAllocIds | undefined;
 
@@ -30,6 +31,7 @@ export class TaskRunner implements PidSource {
     private readonly dataDir: string,
     private readonly manifests: ManifestStore,
     private readonly log: Logger,
+    private readonly cgroups: TaskCgroups,
     private readonly killTimeoutMs: number = DEFAULTS.killTimeoutMs,
   ) {}
 
@@ -51,8 +53,13 @@ export class TaskRunner implements PidSource {
     return started;
   }
 
-  pidOf(allocId: string, task: string): number | undefined {
-    return this.running.get(allocId as AllocId)?.tasks.get(task)?.pid;
+  /** Every task process alive now (the stats sampler's source). */
+  *runningTasks(): Iterable<RunningTask> {
+    for (const [allocId, r] of this.running)
+      for (const [task, p] of r.tasks) {
+        const pid = p.pid;
+        if (pid !== undefined) yield { allocId, task, pid, cgroup: p.cgroup };
+      }
   }
 
   /**
@@ -106,6 +113,7 @@ export class TaskRunner implements PidSource {
       job: spec.job,
       group,
       namespace: spec.namespace,
+      cgroups: this.cgroups,
     };
     const tasks = new Map(
       spec.tasks.map((ts) => [ts.name, new TaskProcess(ts, env, this.log.child({ alloc: id }))]),

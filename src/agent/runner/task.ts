@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { TaskSpec } from '../../config/agent';
+import { TaskCgroups, type TaskCgroup } from '../cgroups/task-cgroups';
 import { forgetTask, recordTask } from './pidfiles';
 import { LogRotator } from './rotator';
 
@@ -13,22 +14,31 @@ export interface TaskEnv {
   job: string;
   group: string;
   namespace: string;
+  /** Where each task gets its own cgroup, if the host allows (stats read it). */
+  cgroups: TaskCgroups;
 }
 
 export interface TaskExit {
   /** Exit code, or null when killed by a signal (or when it never started). */
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The task could not be started at all (e.g. command not found). */
+  /**
+   * The task could not be started at all (e.g. command not found). Where the task runs in its
+   * own cgroup a shell starts it, and such a failure is exit code 127 with the shell's message
+   * in the task's stderr log instead.
+   */
   startError?: string;
 }
 
 /**
- * One task: a child process in its own process group (so stop reaches its children too) whose
+ * One task: a child process in its own process group (so stop reaches its children too) and,
+ * where the host allows, its own cgroup (so stats see every process it forks), whose
  * stdout/stderr go through a LogRotator into `alloc/logs/`.
  */
 export class TaskProcess {
   readonly exited: Promise<TaskExit>;
+  /** The task's own cgroup, or undefined where the host allows none. */
+  readonly cgroup: TaskCgroup | undefined;
   private readonly child: ChildProcess;
   private killTimer: NodeJS.Timeout | undefined;
 
@@ -48,7 +58,11 @@ export class TaskProcess {
       });
     const out = rot('stdout');
     const err = rot('stderr');
-    this.child = spawn(spec.command, spec.args, {
+    this.cgroup = env.cgroups.prepare(`${env.allocId}.${spec.name}`);
+    const [command, args] = this.cgroup
+      ? TaskCgroups.wrap(this.cgroup, spec.command, spec.args)
+      : [spec.command, spec.args];
+    this.child = spawn(command, args, {
       cwd: taskDir,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +103,7 @@ export class TaskProcess {
       this.child.once('close', (code, signal) => {
         if (this.killTimer) clearTimeout(this.killTimer);
         if (pidFile) forgetTask(pidFile);
+        this.cgroup?.remove();
         out.close();
         err.close();
         resolve({ code, signal });

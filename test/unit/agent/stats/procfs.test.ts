@@ -5,7 +5,7 @@ import {
   parseNodevTypes,
   parseProcStat,
 } from '../../../../src/agent/stats/procfs';
-import { parseStat } from '../../../../src/agent/stats/proctree';
+import { parseStat } from '../../../../src/agent/stats/proc-read';
 
 describe('procfs parsing', () => {
   it('per-CPU percentages come from the deltas of two /proc/stat samples', () => {
@@ -35,6 +35,7 @@ describe('procfs parsing', () => {
       ppid: 7,
       utime: 15,
       stime: 3,
+      starttime: 1,
     });
   });
 });
