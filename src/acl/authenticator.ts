@@ -24,8 +24,10 @@ export interface AuthenticatorOptions extends TokenOptions {
   /** Bound on each cache (verified tokens, policies, revocations, compiled ACLs). */
   cacheMaxEntries?: number;
   /**
-   * Registry answers are re-read after this even without a change event: a safety net if a
-   * pub/sub message is lost. While the registry is unreachable the last answer is served.
+   * How long this cache keeps a policy or revocation answer before asking `registry` again,
+   * even without a change event. It bounds only this layer: a caching registry underneath
+   * must bound its own entries (CachedRegistry's `aclMaxAgeMs`), so that a lost pub/sub message
+   * expires within the sum of the two. While the registry is unreachable the last answer is served.
    */
   cacheTtlMs?: number;
   /** Warns about stored policies that no longer parse (they then grant nothing). */

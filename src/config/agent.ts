@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
+import { advertiseOrigin, ADVERTISE_RULE } from '../wire/advertise';
 import { redisUrlSchema } from './redis-url';
 import {
   ConfigError,
@@ -68,7 +69,10 @@ export const AgentConfigSchema = z
     node_name: z.string().min(1).optional(),
     datacenter: z.string().min(1).default(DEFAULTS.datacenter),
     meta: z.record(metaKey, z.string()).default({}),
-    advertise: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    advertise: z
+      .string()
+      .refine((u) => advertiseOrigin(u) !== undefined, { error: ADVERTISE_RULE })
+      .optional(),
     redis: redisUrlSchema.optional(),
     registry_prefix: z.string().default(DEFAULTS.registryPrefix),
     acl: z.boolean().default(false),

@@ -20,4 +20,6 @@ export const DEFAULTS = {
   logMaxFiles: 10,
   logMaxFileSizeMb: 10,
   cacheMaxEntries: 10000,
+  /** Longest an ACL answer (policy, revocation) is cached behind pub/sub at any role. */
+  aclCacheMaxAgeMs: 10_000,
 } as const;

@@ -32,6 +32,8 @@ export const GatewayConfigSchema = z
       .int()
       .min(1)
       .default(DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor),
+    /** Longest a cached policy or revocation is trusted without a change message. */
+    acl_cache_max_age_ms: z.number().int().min(1).default(DEFAULTS.aclCacheMaxAgeMs),
     log_level: logLevel,
   })
   .strict()
@@ -67,6 +69,7 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_IDLE_TIMEOUT_MS: 'idle_timeout_ms',
     FLEETGATE_CACHE_MAX_ENTRIES: 'cache_max_entries',
     FLEETGATE_HEARTBEAT_TTL_MS: 'heartbeat_ttl_ms',
+    FLEETGATE_ACL_CACHE_MAX_AGE_MS: 'acl_cache_max_age_ms',
   },
   booleans: { FLEETGATE_ACL: 'acl' },
 };

@@ -21,6 +21,12 @@ export interface CachedRegistryOptions {
    * requests should not fail meanwhile. Explicit removals still drop entries at once.
    */
   resyncGraceMs?: number;
+  /**
+   * Policies and revocations are re-read from the registry once cached this long, even without
+   * a change message: pub/sub delivers at most once, and a lost invalidation must not keep a
+   * revoked token or a removed grant alive for longer than this.
+   */
+  aclMaxAgeMs?: number;
   observer?: CacheObserver;
   now?: () => number;
 }
@@ -28,6 +34,8 @@ export interface CachedRegistryOptions {
 interface Entry<T> {
   value: T;
   epoch: number;
+  /** Local clock time it was read from the registry. */
+  at: number;
 }
 interface NodeEntry extends Entry<NodeRecord> {
   /** Local clock time the node turns down unless a heartbeat arrives. */
@@ -60,6 +68,7 @@ export class CachedRegistry implements Registry {
   private readonly obs: CacheObserver;
   private readonly now: () => number;
   private readonly off: () => void;
+  private readonly aclMaxAgeMs: number;
 
   constructor(
     private readonly inner: Registry,
@@ -72,6 +81,7 @@ export class CachedRegistry implements Registry {
     this.revoked = new LRUCache({ max });
     this.obs = opts.observer ?? NOOP;
     this.now = opts.now ?? Date.now;
+    this.aclMaxAgeMs = opts.aclMaxAgeMs ?? DEFAULTS.aclCacheMaxAgeMs;
     this.off = inner.onChange((c) => this.apply(c));
   }
 
@@ -136,9 +146,10 @@ export class CachedRegistry implements Registry {
     key: K,
     fetch: () => Promise<T | undefined>,
     keepAbsent: boolean,
+    maxAgeMs = Infinity,
   ): Promise<T | undefined> {
     const e = cache.get(key);
-    if (e && e.epoch === this.epoch) {
+    if (e && e.epoch === this.epoch && this.now() - e.at < maxAgeMs) {
       this.obs.hit(kind);
       return e.value;
     }
@@ -155,7 +166,8 @@ export class CachedRegistry implements Registry {
     if (fresh === undefined && e && this.now() - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000))
       return e.value;
     if (gen !== this.gen) return fresh;
-    if (fresh !== undefined || keepAbsent) cache.set(key, { value: fresh as T, epoch: this.epoch });
+    if (fresh !== undefined || keepAbsent)
+      cache.set(key, { value: fresh as T, epoch: this.epoch, at: this.now() });
     else cache.delete(key);
     return fresh;
   }
@@ -171,12 +183,14 @@ export class CachedRegistry implements Registry {
       name,
       async () => (await this.inner.getPolicy(name)) ?? null,
       true,
+      this.aclMaxAgeMs,
     );
     return p ?? undefined;
   }
 
   async isRevoked(jti: string): Promise<boolean> {
-    return (await this.lookup('revoked', this.revoked, jti, () => this.inner.isRevoked(jti), true)) ?? false;
+    const fetch = () => this.inner.isRevoked(jti);
+    return (await this.lookup('revoked', this.revoked, jti, fetch, true, this.aclMaxAgeMs)) ?? false;
   }
 
   async getNode(id: NodeId): Promise<NodeRecord | undefined> {
@@ -212,7 +226,7 @@ export class CachedRegistry implements Registry {
     if (gen !== this.gen) return n;
     const remaining =
       n.Status === 'ready' ? Math.max(n.LastHeartbeat + this.ttlFor(id) - now, DOWN_RECHECK_MS) : 0;
-    this.nodes.set(id, { value: n, epoch: this.epoch, deadline: now + remaining, checkedAt: now });
+    this.nodes.set(id, { value: n, epoch: this.epoch, at: now, deadline: now + remaining, checkedAt: now });
     return n;
   }
 

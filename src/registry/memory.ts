@@ -57,12 +57,13 @@ export class MemoryRegistry implements Registry {
     this.emit({ kind: 'node', id: node.ID });
   }
 
-  async heartbeat(id: NodeId, ttlMs: number): Promise<void> {
+  async heartbeat(id: NodeId, ttlMs: number): Promise<boolean> {
     const s = this.nodes.get(id);
-    if (!s) return;
+    if (!s) return false;
     s.lastHeartbeat = this.now();
     s.ttlMs = ttlMs;
     this.emit({ kind: 'heartbeat', id, at: s.lastHeartbeat, ttlMs });
+    return true;
   }
 
   async getNode(id: NodeId): Promise<NodeRecord | undefined> {

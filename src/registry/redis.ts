@@ -48,16 +48,14 @@ const parseJson = <T>(s: string | null | undefined): T | undefined => (s ? (JSON
  * read on a second (subscriber) connection. A node's status comes from a heartbeat key with a
  * PX expiry, so a lapsed node reads `down` the moment the key expires.
  *
- * What this process wrote (its own nodes, allocations and policies) is remembered and written
- * again when the connection comes back, so a Redis restarted empty heals without the agent's help.
+ * It keeps no state of its callers: nothing it once wrote is written again behind their back
+ * (that brought deleted policies back after a reconnect). Owners re-assert their own records —
+ * a node re-registers when its heartbeat finds no record — and ACL state relies on Redis's own
+ * persistence.
  */
 export class RedisRegistry implements Registry {
   readonly keys: RedisKeys;
   private readonly listeners = new Set<(c: RegistryChange) => void>();
-  private readonly ownedNodes = new Map<NodeId, { node: NodeInput; ttlMs: number }>();
-  private readonly ownedAllocs = new Map<AllocId, AllocRecord>();
-  private readonly ownedPolicies = new Map<string, PolicyRecord>();
-  private everReady = false;
   private subEverReady = false;
   private closed = false;
 
@@ -70,10 +68,6 @@ export class RedisRegistry implements Registry {
     this.keys = redisKeys(prefix);
     client.on('error', (e: Error) => this.onError(e));
     sub.on('error', (e: Error) => this.onError(e));
-    client.on('ready', () => {
-      if (this.everReady) void this.replayOwned();
-      this.everReady = true;
-    });
     sub.on('ready', () => {
       // Messages published while we were away are lost: tell caches to resynchronise.
       if (this.subEverReady) this.deliver({ kind: 'resync' });
@@ -124,20 +118,7 @@ export class RedisRegistry implements Registry {
     return [this.keys.channel, JSON.stringify(change)];
   }
 
-  private async replayOwned(): Promise<void> {
-    try {
-      for (const { node, ttlMs } of this.ownedNodes.values()) await this.putNode(node, ttlMs);
-      for (const a of this.ownedAllocs.values()) await this.putAlloc(a);
-      for (const p of this.ownedPolicies.values()) {
-        if (!(await this.client.exists(this.keys.policy(p.Name)))) await this.putPolicy(p);
-      }
-    } catch (e) {
-      this.onError(e as Error);
-    }
-  }
-
   async putNode(node: NodeInput, ttlMs: number): Promise<void> {
-    this.ownedNodes.set(node.ID, { node, ttlMs });
     const now = Date.now();
     const k = this.keys;
     await this.client
@@ -157,7 +138,7 @@ export class RedisRegistry implements Registry {
       .exec();
   }
 
-  async heartbeat(id: NodeId, ttlMs: number): Promise<void> {
+  async heartbeat(id: NodeId, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     const change: RegistryChange = { kind: 'heartbeat', id, at: now, ttlMs };
     const ok = await this.client.eval(
@@ -169,9 +150,7 @@ export class RedisRegistry implements Registry {
       String(ttlMs),
       ...this.publishArgs(change),
     );
-    const owned = this.ownedNodes.get(id);
-    // The record vanished (Redis restarted empty): register again rather than heartbeat nothing.
-    if (ok === 0 && owned) await this.putNode(owned.node, ttlMs);
+    return ok === 1;
   }
 
   private toNode(h: Record<string, string>, pttl: number): NodeRecord | undefined {
@@ -201,7 +180,6 @@ export class RedisRegistry implements Registry {
   }
 
   async putAlloc(alloc: AllocRecord): Promise<void> {
-    this.ownedAllocs.set(alloc.ID, alloc);
     const k = this.keys;
     await this.client.eval(
       PUT_ALLOC_LUA,
@@ -217,7 +195,6 @@ export class RedisRegistry implements Registry {
   }
 
   async removeAlloc(id: AllocId): Promise<void> {
-    this.ownedAllocs.delete(id);
     const k = this.keys;
     await this.client.eval(
       REMOVE_ALLOC_LUA,
@@ -245,7 +222,6 @@ export class RedisRegistry implements Registry {
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {
-    this.ownedPolicies.set(policy.Name, policy);
     const k = this.keys;
     const body = { Name: policy.Name, Description: policy.Description, Rules: policy.Rules };
     await this.client.eval(
@@ -272,7 +248,6 @@ export class RedisRegistry implements Registry {
   }
 
   async deletePolicy(name: string): Promise<void> {
-    this.ownedPolicies.delete(name);
     await this.client
       .multi()
       .del(this.keys.policy(name))

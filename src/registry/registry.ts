@@ -34,7 +34,8 @@ export type RegistryChange =
 export interface Registry {
   /** Register or update a node and record a heartbeat valid for `ttlMs`. */
   putNode(node: Omit<NodeRecord, 'Status' | 'LastHeartbeat'>, ttlMs: number): Promise<void>;
-  heartbeat(id: NodeId, ttlMs: number): Promise<void>;
+  /** False when the registry holds no record of the node: its owner must register it again. */
+  heartbeat(id: NodeId, ttlMs: number): Promise<boolean>;
   getNode(id: NodeId): Promise<NodeRecord | undefined>;
   listNodes(): Promise<NodeRecord[]>;
 

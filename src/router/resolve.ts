@@ -1,6 +1,6 @@
 import { errors, HttpError } from '../errors';
 import type { Registry } from '../registry/registry';
-import { asAllocId, asNodeId, isUuid, type AllocRecord, type NodeRecord } from '../wire';
+import { advertiseOrigin, asAllocId, asNodeId, isUuid, type AllocRecord, type NodeRecord } from '../wire';
 
 /** Full 36-char UUIDs only (spec §1.2 step 4: no prefix matching on client routes). */
 export const resolveAlloc = async (registry: Registry, id: string): Promise<AllocRecord> => {
@@ -18,8 +18,8 @@ export const lookupNode = async (registry: Registry, id: string): Promise<NodeRe
 };
 
 /**
- * A node the gateway may dial. A node whose heartbeat lapsed is answered 503 at once instead
- * of waiting on a connect timeout (design.md wire policy).
+ * A node the gateway may dial, its AdvertiseURL reduced to an origin. A node whose heartbeat
+ * lapsed is answered 503 at once instead of waiting on a connect timeout.
  */
 export const reachableNode = (node: NodeRecord): NodeRecord => {
   if (node.Status === 'down') {
@@ -27,7 +27,11 @@ export const reachableNode = (node: NodeRecord): NodeRecord => {
     throw errors.noPathToNode(`node ${node.ID} is down (last heartbeat ${last})`);
   }
   if (!node.AdvertiseURL) throw errors.noPathToNode(`node ${node.ID} has no advertised address`);
-  return node;
+  // Checked again at use: a record that reached the registry without the node API's check
+  // (an old agent, a hand edit) must not point the gateway at a path or another service.
+  const origin = advertiseOrigin(node.AdvertiseURL);
+  if (!origin) throw errors.noPathToNode(`node ${node.ID} advertises an address that is not an origin`);
+  return origin === node.AdvertiseURL ? node : { ...node, AdvertiseURL: origin };
 };
 
 export const notFound = (what: 'node' | 'alloc') => new HttpError(404, `${what} not found`);

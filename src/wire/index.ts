@@ -3,3 +3,4 @@ export * from './capabilities';
 export * from './routes';
 export * from './frames';
 export * from './types';
+export * from './advertise';

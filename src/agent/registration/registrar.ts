@@ -100,7 +100,8 @@ export class Registrar {
     this.beats += 1;
     if (this.beats % FULL_SYNC_EVERY === 0) return this.markFull();
     try {
-      await this.o.registry.heartbeat(this.o.node.id, this.ttlMs);
+      // No record (e.g. Redis restarted empty): the registry keeps nothing for us, we re-assert.
+      if (!(await this.o.registry.heartbeat(this.o.node.id, this.ttlMs))) this.markFull();
     } catch (err) {
       this.failed(err);
     }

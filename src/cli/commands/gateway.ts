@@ -29,6 +29,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   const registry = new CachedRegistry(redis, {
     max: config.cache_max_entries,
     heartbeatTtlMs: config.heartbeat_ttl_ms,
+    aclMaxAgeMs: config.acl_cache_max_age_ms,
     observer: { hit: metrics.cacheHit, miss: metrics.cacheMiss, registryError: metrics.registryError },
   });
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;

@@ -17,6 +17,11 @@ describe('agent config', () => {
       'config: redis: expected a redis://, rediss:// or redis-sentinel:// URL',
     ],
     [{ dataDir: '/d', acl: true }, {}, 'config: acl_key: acl is on but acl_key is not set'],
+    [
+      { dataDir: '/d', advertise: 'http://10.0.0.1:4647/admin?x=' },
+      {},
+      'config: advertise: must be an origin: http(s)://host[:port], no path, query or credentials',
+    ],
     [{ dataDir: '/d', meta: ['novalue'] }, {}, '--meta: "novalue" is not key=value'],
     [{ dataDir: '/d' }, { FLEETGATE_HEARTBEAT_INTERVAL_MS: 'soon' }, 'config: heartbeat_interval_ms:'],
   ])('a bad value is one line naming the key: %j %j', (flags, env, msg) => {

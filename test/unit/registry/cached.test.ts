@@ -124,7 +124,7 @@ describe('CachedRegistry', () => {
       await expect(c.getAlloc(alloc(n.ID).ID)).rejects.toMatchObject({ status: 503 });
       expect(Date.now() - t0).toBeLessThan(1500);
       await server.restart();
-      // The writer replays what it wrote once it reconnects; the cache keeps serving meanwhile.
+      // The cache keeps serving what it knew until owners re-assert their records.
       const b = alloc(n.ID);
       const end = Date.now() + 8000;
       for (;;) {
