@@ -51,6 +51,20 @@ export default tseslint.config(
     files: ['src/acl/**'],
     rules: ban(['express', '**/router/**', '**/agent/**', '**/forward/**', '**/api/**', '**/cli/**']),
   },
+  {
+    // The HTTP edge both roles share: framing, server limits, body reading. Below every role.
+    files: ['src/edge/**'],
+    rules: ban([
+      '**/router/**',
+      '**/agent/**',
+      '**/forward/**',
+      '**/registry/**',
+      '**/acl/**',
+      '**/api/**',
+      '**/cli/**',
+      'express',
+    ]),
+  },
   { files: ['src/forward/**'], rules: ban(['**/agent/**', '**/router/**', '**/api/**', '**/cli/**']) },
   { files: ['src/router/**'], rules: ban(['**/agent/**', '**/api/**', '**/cli/**']) },
   {

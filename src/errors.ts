@@ -80,6 +80,8 @@ export const errors = {
   notEligibleForGc: () =>
     new HttpError(500, 'No such allocation on client, or allocation not eligible for GC'),
   emptyBody: () => new HttpError(400, 'Request body is empty'),
+  malformedFraming: (reason: string) => new HttpError(400, `malformed request framing: ${reason}`),
+  bodyNotAllowed: () => new HttpError(400, 'this endpoint takes no request body'),
   registryUnavailable: (detail: string) =>
     new HttpError(503, `registry unavailable: ${detail}; check that Redis is reachable from the gateway`),
 } as const;

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Express } from 'express';
@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { aclDisabled } from '../acl/disabled';
 import type { Authenticator } from '../acl/types';
 import type { AgentConfig } from '../config/agent';
+import { createEdgeServer, type EdgeLimits } from '../edge/server';
 import { silentLogger } from '../log/logger';
 import type { Registry } from '../registry/registry';
 import type { AllocId } from '../wire';
@@ -35,6 +36,8 @@ export interface StartAgentDeps {
   cgroupParent?: string | false;
   /** Replace individual route handlers (tests). */
   handlerOverrides?: AgentAppDeps['handlerOverrides'];
+  /** Request header/body time limits (tests shorten them); defaults in config/defaults. */
+  limits?: EdgeLimits;
 }
 
 export interface RunningAgent {
@@ -101,7 +104,7 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   };
 
   const app = createAgentApp(services);
-  const server = http.createServer(app);
+  const server = createEdgeServer(app, deps.limits);
   const { host, port } = splitAddr(config.http_addr);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

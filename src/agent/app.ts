@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { httpLogger } from '../log/http';
 import { createMetrics, type Metrics } from '../log/metrics';
+import { checkBodyAllowed } from '../edge/framing';
 import { errors } from '../errors';
 import { ROUTE_IDS, ROUTES, type RouteDef, type RouteId } from '../wire';
 import { buildContext } from './context';
@@ -69,6 +70,8 @@ const bindRoute = (
 ): void => {
   app.all(route.path, async (req: Request, res: Response, next: NextFunction) => {
     if (route.method !== 'ANY' && req.method !== route.method) return next();
+    // Agents can be reached directly: they refuse a body on a body-less row themselves.
+    checkBodyAllowed(req, res, route);
     req.log.setBindings({ route: id });
     const done = metrics.startRequest(id, route.streaming);
     res.once('close', () => done(res.statusCode));

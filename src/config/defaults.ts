@@ -10,6 +10,12 @@ export const DEFAULTS = {
   connectTimeoutMs: 2000,
   /** Idle timeout for non-streaming forwarded requests. */
   idleTimeoutMs: 30000,
+  /** Both roles: the request line and headers must arrive within this (slow-header clients). */
+  headersTimeoutMs: 10000,
+  /** Both roles: the whole request, body included, must arrive within this; responses are not limited. */
+  requestTimeoutMs: 30000,
+  /** Longer than typical load-balancer idle limits, so a proxy in front never reuses a closed socket. */
+  keepAliveTimeoutMs: 65000,
   /** Manifest directory scan period: manifests are adopted within 1 s (design.md). */
   manifestScanMs: 500,
   jwtIssuer: 'fleetgate',

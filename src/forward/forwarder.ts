@@ -2,14 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeRecord, RouteDef } from '../wire';
 
 /**
- * Sends a request that the gateway resolved and authorized to the node's agent, streaming
- * both ways. Two implementations (design.md): remote (http-proxy-middleware to the agent's
- * advertised URL) and local (the agent's dispatcher in the same process, no socket).
+ * Sends a request that the gateway resolved and authorized to the node's agent, streaming the
+ * response back. Two implementations: remote (`node:http` to the agent's advertised URL) and
+ * local (the agent's dispatcher in the same process, no socket). Both decide the framing the
+ * same way (edge/framing.ts): no body on a row that takes none, the read body on a row that does.
  */
 export interface Forwarder {
   /**
-   * Resolves when the response is over (finished or closed). `body`, when given, is a request
-   * body the gateway already read from `req` (POST metadata); it is sent instead of `req`.
+   * Resolves when the response is over (finished or closed). `body` is the request body the
+   * gateway already read from `req`, required on rows that take one (`route.takesBody`); it is
+   * sent instead of `req`'s stream, which the forwarder never reads.
    */
   forward(
     req: IncomingMessage,

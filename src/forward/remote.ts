@@ -1,10 +1,11 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { DEFAULTS } from '../config/defaults';
+import { checkBodyAllowed } from '../edge/framing';
 import type { NodeRecord, RouteDef } from '../wire';
 import type { Forwarder } from './forwarder';
+import { downstreamHeaders, suspectResponseFraming, upstreamHeaders } from './headers';
 import { CONNECT_TIMEOUT, IDLE_TIMEOUT, mapUpstreamError } from './upstream-errors';
 
 export interface ForwardObserver {
@@ -21,25 +22,27 @@ export interface RemoteForwarderOptions {
   maxFreeSockets?: number;
 }
 
-interface Pending {
-  target: string;
-  body?: Buffer;
-  route: RouteDef;
-}
-
 const codeError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
 
+/** The request target as the client sent it (Express may rewrite `url` inside mounted routers). */
+const originalUrl = (req: IncomingMessage): string =>
+  (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+
 /**
- * Forwards to an agent's AdvertiseURL over http-proxy-middleware 3 (anchors.md §2.1): a
- * keep-alive agent, streaming both ways, status and headers passed through. HPM's default
- * plugins are ejected: its error plugin answers 504, the wire policy wants 503 `No path to node`
- * (upstream-errors.ts). http-proxy does not notice a client that went away, so `res` 'close'
- * destroys the upstream request and response (no leaked sockets or agent-side watchers).
+ * Forwards to an agent's AdvertiseURL with `node:http` and one keep-alive Agent. This replaced
+ * http-proxy(-middleware), which piped a decoded request body upstream on body-less methods
+ * after rewriting the framing headers, so a body on `OPTIONS /v1/client/stats` became the agent's
+ * next request on a pooled socket (request smuggling). Here the forwarder decides the framing:
+ * - a row without a body sends none, whatever the client framed (a body there is refused 400);
+ * - a row with a body sends the bytes the gateway already read, framed by one Content-Length;
+ * - hop-by-hop headers (framing, Expect, Connection and what it lists) never go upstream;
+ * - an upstream socket is never reused after anything unusual: an error, a client that went
+ *   away, an aborted response, or a response whose own framing is suspect.
+ * Failures before the first byte answer 503 `No path to node: …`; after it, the reason is
+ * appended and the response ended (upstream-errors.ts).
  */
 export class RemoteForwarder implements Forwarder {
   readonly agent: http.Agent;
-  private readonly proxy: RequestHandler;
-  private readonly pending = new WeakMap<IncomingMessage, Pending>();
 
   constructor(private readonly opts: RemoteForwarderOptions = {}) {
     this.agent = new http.Agent({
@@ -47,83 +50,85 @@ export class RemoteForwarder implements Forwarder {
       maxFreeSockets: opts.maxFreeSockets ?? 256,
       scheduling: 'lifo',
     });
-    this.proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
-      router: (req) => this.pending.get(req)?.target ?? 'http://invalid.invalid',
-      agent: this.agent,
-      changeOrigin: true,
-      xfwd: true,
-      // Default plugins ejected (their error plugin answers 504); with them goes the one that
-      // wires `on: {...}`, so our handlers are attached by our own plugin instead.
-      ejectPlugins: true,
-      plugins: [
-        (proxyServer) => {
-          proxyServer.on('proxyReq', (proxyReq, req, res) => this.onProxyReq(proxyReq, req, res));
-          proxyServer.on('proxyRes', (proxyRes, req, res) => this.onProxyRes(proxyRes, req, res));
-          proxyServer.on('error', (err, req, res) => this.onError(err, req, res as ServerResponse | Socket));
-        },
-      ],
-    });
   }
 
-  /** `body`: a request body the gateway already read (POST metadata), replayed upstream. */
-  forward(
+  /** `body`: the request body the gateway read (rows that take one); required there. */
+  async forward(
     req: IncomingMessage,
     res: ServerResponse,
     node: NodeRecord,
     route: RouteDef,
     body?: Buffer,
   ): Promise<void> {
-    this.pending.set(req, { target: node.AdvertiseURL, route, ...(body ? { body } : {}) });
-    return new Promise<void>((resolve, reject) => {
-      res.once('close', () => resolve());
-      this.proxy(req, res, (err?: unknown) => (err ? reject(err) : resolve())).catch(reject);
+    checkBodyAllowed(req, res, route);
+    if (route.takesBody && body === undefined) throw new Error('a body row reached the forwarder unread');
+    const target = new URL(node.AdvertiseURL);
+    const payload = route.takesBody ? body : undefined;
+    const up = http.request({
+      agent: this.agent,
+      hostname: target.hostname.replace(/^\[|\]$/g, ''),
+      port: target.port || 80,
+      method: req.method,
+      path: originalUrl(req),
+      headers: upstreamHeaders(req, target.host, payload),
+    });
+    await new Promise<void>((resolve) => {
+      res.once('close', () => {
+        if (!res.writableFinished) up.destroy();
+        resolve();
+      });
+      this.watchConnect(up);
+      if (!route.streaming) {
+        const idle = this.opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
+        up.setTimeout(idle, () => up.destroy(codeError(IDLE_TIMEOUT, 'idle timeout')));
+      }
+      up.on('response', (ur) => this.relay(up, ur, res, node, route));
+      up.on('error', (err) => this.fail(err, res, node));
+      up.end(payload);
     });
   }
 
-  private onProxyReq(proxyReq: http.ClientRequest, req: IncomingMessage, res: ServerResponse): void {
-    const p = this.pending.get(req);
-    if (p?.body) {
-      // The gateway consumed the stream to read NodeID; http-proxy then pipes an ended req,
-      // which just ends proxyReq after this write (the fixRequestBody technique).
-      proxyReq.setHeader('content-length', p.body.length);
-      proxyReq.write(p.body);
-    }
+  private watchConnect(up: http.ClientRequest): void {
     const connectMs = this.opts.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
-    proxyReq.once('socket', (sock: Socket) => {
+    up.once('socket', (sock: Socket) => {
       if (!sock.connecting) return;
-      const t = setTimeout(() => proxyReq.destroy(codeError(CONNECT_TIMEOUT, 'connect timeout')), connectMs);
+      const t = setTimeout(() => up.destroy(codeError(CONNECT_TIMEOUT, 'connect timeout')), connectMs);
       sock.once('connect', () => clearTimeout(t));
-      proxyReq.once('close', () => clearTimeout(t));
-    });
-    if (p && !p.route.streaming) {
-      const idle = this.opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
-      proxyReq.setTimeout(idle, () => proxyReq.destroy(codeError(IDLE_TIMEOUT, 'idle timeout')));
-    }
-    res.once('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
+      up.once('close', () => clearTimeout(t));
     });
   }
 
-  private onProxyRes(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
+  private relay(
+    up: http.ClientRequest,
+    ur: IncomingMessage,
+    res: ServerResponse,
+    node: NodeRecord,
+    route: RouteDef,
+  ): void {
+    if (res.destroyed) {
+      up.destroy();
+      return;
+    }
+    // Read to the end, then the socket is closed instead of going back to the pool.
+    if (suspectResponseFraming(ur)) up.shouldKeepAlive = false;
+    res.writeHead(ur.statusCode ?? 502, ur.statusMessage, downstreamHeaders(ur));
+    // Streams may stay idle for long (a followed quiet log): the client sees the status at once.
+    if (route.streaming) res.flushHeaders();
     const obs = this.opts.observer;
-    if (obs) proxyRes.on('data', (chunk: Buffer) => obs.bytes(chunk.length));
-    res.once('close', () => {
-      if (!proxyRes.complete) proxyRes.destroy();
-    });
-    // The agent died mid-response: pipe() would leave the client hanging; end it with the reason.
-    proxyRes.once('close', () => {
-      if (proxyRes.complete || res.writableEnded || res.destroyed) return;
-      const target = this.pending.get(req)?.target ?? 'agent';
-      const m = mapUpstreamError({ code: 'ECONNRESET', message: 'aborted' }, target, true);
+    if (obs) ur.on('data', (chunk: Buffer) => obs.bytes(chunk.length));
+    ur.once('close', () => {
+      if (ur.complete || res.writableEnded || res.destroyed) return;
+      // The agent died mid-response: end the client's response with the reason.
+      up.destroy();
+      const m = mapUpstreamError({ code: 'ECONNRESET', message: 'aborted' }, `node ${node.ID}`, true);
       if (m.kind === 'append') res.end(m.text);
     });
+    ur.pipe(res);
   }
 
-  private onError(err: Error, req: IncomingMessage, res: ServerResponse | Socket): void {
-    if (!('setHeader' in res)) return;
+  private fail(err: Error & { code?: string }, res: ServerResponse, node: NodeRecord): void {
     if (res.writableEnded || res.destroyed) return;
-    const target = this.pending.get(req)?.target ?? 'agent';
-    const m = mapUpstreamError(err as Error & { code?: string }, target, res.headersSent);
+    const m = mapUpstreamError(err, `node ${node.ID}`, res.headersSent);
     if (m.kind === 'append') {
       res.end(m.text);
       return;

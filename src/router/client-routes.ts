@@ -5,7 +5,8 @@ import { tokenFromHeaders } from '../acl/token-header';
 import type { Identity } from '../acl/types';
 import { errors } from '../errors';
 import { allocIdParam, ROUTES, type NodeRecord, type RouteDef, type RouteId } from '../wire';
-import { nodeIdFromBody, readSmallBody } from './body';
+import { readBody } from '../edge/body';
+import { nodeIdFromBody } from './body';
 import { forwarderFor, type GatewayDeps } from './deps';
 import { lookupNode, reachableNode, resolveAlloc } from './resolve';
 
@@ -87,8 +88,10 @@ const nodeTarget = async (
   const q = req.query['node_id'];
   let nodeId = typeof q === 'string' ? q : Array.isArray(q) && typeof q[0] === 'string' ? q[0] : '';
   let body: Buffer | undefined;
-  if (req.method === 'POST') {
-    body = await readSmallBody(req);
+  if (route.takesBody) {
+    // Node capabilities are fleet-wide: the caller is authorized before a byte of body is read.
+    authorize(identity, route.capability);
+    body = await readBody(req, res);
     if (!nodeId) nodeId = nodeIdFromBody(body) ?? '';
   }
   if (!nodeId) throw errors.noNodeId();
@@ -108,7 +111,9 @@ const handler = (deps: GatewayDeps, id: RouteId, route: RouteDef) => async (req:
     route.target === 'alloc'
       ? await allocTarget(deps, req, res, route, identity)
       : await nodeTarget(deps, req, res, route, identity);
-  await forwarderFor(deps, target.node).forward(req, res, target.node, route, target.body);
+  // Rows that take a body get it read here, after authorization; the forwarder refuses bodies elsewhere.
+  const body = target.body ?? (route.takesBody ? await readBody(req, res) : undefined);
+  await forwarderFor(deps, target.node).forward(req, res, target.node, route, body);
 };
 
 /** One handler per row of the route table; methods as the row says, 405 for the rest of a GET/POST path. */

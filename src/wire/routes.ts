@@ -20,6 +20,12 @@ export interface RouteDef {
   readonly capability: RouteCapability;
   /** Long-lived response (frames or raw bytes that may follow a file): no idle timeout upstream. */
   readonly streaming: boolean;
+  /**
+   * The row takes a request body. Every other row is body-less whatever the method: a request
+   * there that carries a body is refused at both roles and never forwarded (a body on a row
+   * that reads none is how one request hides another on a shared upstream socket).
+   */
+  readonly takesBody?: true;
 }
 
 const ns = (...anyOf: Capability[]): RouteCapability => ({ kind: 'namespace', anyOf });
@@ -39,6 +45,7 @@ export const ROUTES = {
     target: 'node',
     capability: node('write'),
     streaming: false,
+    takesBody: true,
   },
   'stats.host': {
     method: 'ANY',
@@ -117,6 +124,7 @@ export const ROUTES = {
     target: 'alloc',
     capability: ns('alloc-lifecycle', 'submit-job'),
     streaming: false,
+    takesBody: true,
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -159,10 +159,10 @@ describe('gateway app against a real upstream', () => {
     expect(r4.status).toBe(403);
   });
 
-  test('an unreachable agent is 503 No path to node, not 504', async () => {
+  test('an unreachable agent is 503 No path to node (named by id, its address not shown), not 504', async () => {
     const r = await request(app()).get(`/v1/client/fs/ls/${deadAlloc}`).set('X-Nomad-Token', 'good');
     expect(r.status).toBe(503);
-    expect(r.text).toBe('No path to node: http://127.0.0.1:1: connection refused');
+    expect(r.text).toBe(`No path to node: node ${deadId}: connection refused`);
   });
 
   test('POST metadata: NodeID from the body routes, and the same body reaches the agent', async () => {

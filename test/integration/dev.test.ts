@@ -133,6 +133,42 @@ describe('fleetgate dev: the printed curl lines work as printed', () => {
   it('stats, ls and a 3 s follow answer as expected', async () => {
     await checkPrintedLines(dev!.banner);
   }, 20_000);
+
+  it('POST /v1/client/metadata through the local forwarder: answered, applied, connection intact', async () => {
+    const b = dev!.banner;
+    // Over 1 KiB, so curl sends Expect: 100-continue (its default), then a second request on the
+    // same connection (--next) shows the socket was not destroyed by the replay.
+    const body = JSON.stringify({ NodeID: b.nodeId, Meta: { rack: 'r7', note: 'x'.repeat(1500) } });
+    const out = await new Promise<string>((resolve) => {
+      execFile(
+        'curl',
+        [
+          '-sS',
+          '-w',
+          '\n%{http_code} %{num_connects}\n',
+          '-X',
+          'POST',
+          '--data-binary',
+          body,
+          `${b.url}/v1/client/metadata`,
+          '--next',
+          '-sS',
+          '-w',
+          '\n%{http_code} %{num_connects}\n',
+          `${b.url}/v1/client/metadata?node_id=${b.nodeId}`,
+        ],
+        { timeout: 10_000 },
+        (_e, stdout, stderr) => resolve(stdout + stderr),
+      );
+    });
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ Dynamic: { rack: 'r7' } });
+    expect(lines[1]).toBe('200 1');
+    expect(JSON.parse(lines[2]!)).toMatchObject({ Dynamic: { rack: 'r7' } });
+    // 0 new connections: the second request reused the first one's socket.
+    expect(lines[3]).toBe('200 0');
+  }, 20_000);
 });
 
 describe('fleetgate dev --acl: bootstrapped, the printed token works and no token is refused', () => {
