@@ -71,5 +71,26 @@ export default tseslint.config(
     files: ['src/api/**'],
     rules: ban(['**/agent/**', '**/router/**', '**/forward/**', '**/registry/**', '**/cli/**', 'express']),
   },
+  // The web UI runs in a browser: from the server's sources it may share only the modules that
+  // are plain data and pure functions (route table, capability names, the ACL evaluator, the log
+  // resume arithmetic), never anything that needs Node, Express or the registry.
+  {
+    files: ['ui/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+src/(?!wire/(capabilities|routes|types)$|acl/(acl|authorize|policy-expand|types)$|wire/follow/resume$)',
+              message: 'the browser bundle may import only pure, Node-free modules from src/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['ui/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

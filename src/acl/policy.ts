@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { NAMESPACE_CAPABILITIES, NAMESPACE_POLICIES, NODE_POLICIES } from '../wire';
-import type { Capability, NamespacePolicy, NodePolicy } from '../wire';
+import { policyFromValidDocument, type Policy } from './policy-expand';
 
 /**
- * Policy documents (design.md "Tokens"): JSON in the shape of Nomad's policies. Parsing is
+ * Policy documents: JSON in the shape of Nomad's policies. Parsing is
  * strict — an unknown key or capability is an error, not silently ignored, because a typo in a
  * security policy that quietly grants nothing (or too much) is worse than a rejected apply.
  */
 
-/** Spec §3.4: namespace rule names (globs allowed). */
+/** Namespace rule names as Nomad accepts them (globs allowed). */
 export const NAMESPACE_RULE_NAME = /^[a-zA-Z0-9-*]{1,128}$/;
 
 /** Stored policy names, as Nomad validates them (no globs). */
@@ -54,72 +54,14 @@ export const policyDocumentSchema = z.strictObject({
     })
     .optional(),
   node: nodeRule.optional(),
-  // Parsed for Nomad compatibility; no client endpoint checks it (spec §3.3).
+  // Parsed for Nomad compatibility; no client endpoint checks the agent policy.
   agent: nodeRule.optional(),
 });
 
 export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
 
-export interface NamespaceRule {
-  readonly name: string;
-  /** Explicit capabilities followed by the shorthand's list (spec §3.4). */
-  readonly capabilities: readonly Capability[];
-}
-
-/** A validated, expanded policy: what the evaluator consumes. */
-export interface Policy {
-  readonly namespaces: readonly NamespaceRule[];
-  readonly node?: NodePolicy;
-  readonly agent?: NodePolicy;
-}
-
-// Spec §3.4, Nomad HEAD (1.10+ host volumes, 2.0 scale additions).
-const READ: readonly Capability[] = [
-  'list-jobs',
-  'parse-job',
-  'read-job',
-  'csi-list-volume',
-  'csi-read-volume',
-  'read-job-scaling',
-  'list-scaling-policies',
-  'read-scaling-policy',
-  'host-volume-read',
-];
-const WRITE: readonly Capability[] = [
-  ...READ,
-  'scale-job',
-  'submit-job',
-  'dispatch-job',
-  'read-logs',
-  'read-fs',
-  'alloc-exec',
-  'alloc-lifecycle',
-  'csi-mount-volume',
-  'csi-write-volume',
-  'submit-recommendation',
-  'host-volume-create',
-];
-const SCALE: readonly Capability[] = [
-  'list-scaling-policies',
-  'read-scaling-policy',
-  'read-job-scaling',
-  'scale-job',
-  'read-job',
-  'submit-recommendation',
-];
-
-export const SHORTHANDS: Readonly<Record<NamespacePolicy, readonly Capability[]>> = {
-  deny: ['deny'],
-  read: READ,
-  write: WRITE,
-  scale: SCALE,
-};
-
-/** Nomad's `expandNamespacePolicy`: the shorthand's list is appended to the explicit list. */
-export const expandNamespaceRule = (rule: {
-  policy?: NamespacePolicy;
-  capabilities?: Capability[];
-}): Capability[] => [...(rule.capabilities ?? []), ...(rule.policy ? SHORTHANDS[rule.policy] : [])];
+export type { NamespaceRule, Policy } from './policy-expand';
+export { expandNamespaceRule, SHORTHANDS } from './policy-expand';
 
 /** Thrown for a policy that does not parse or validate; `message` is the reason for a 400. */
 export class PolicyError extends Error {
@@ -138,15 +80,7 @@ const describe = (error: z.ZodError): string =>
 export const policyFromDocument = (doc: unknown): Policy => {
   const parsed = policyDocumentSchema.safeParse(doc);
   if (!parsed.success) throw new PolicyError(describe(parsed.error));
-  const d = parsed.data;
-  return {
-    namespaces: Object.entries(d.namespace ?? {}).map(([name, rule]) => ({
-      name,
-      capabilities: expandNamespaceRule(rule),
-    })),
-    ...(d.node ? { node: d.node.policy } : {}),
-    ...(d.agent ? { agent: d.agent.policy } : {}),
-  };
+  return policyFromValidDocument(parsed.data);
 };
 
 /** Parse a policy's `Rules` text (JSON, where Nomad takes HCL). */

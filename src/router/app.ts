@@ -5,12 +5,13 @@ import { clientRoutes } from './client-routes';
 import type { GatewayDeps } from './deps';
 import { readApi } from './read-api';
 import { errorMiddleware } from './respond';
+import { uiStatic } from './ui-static';
 
 export type { GatewayDeps } from './deps';
 
 /**
  * The gateway's Express app. No body parser anywhere before the client routes: request bodies
- * are streamed to agents untouched (HPM pitfall, anchors.md §2.1).
+ * are streamed to agents untouched (a parser would consume the stream http-proxy-middleware forwards).
  */
 export const createGatewayApp = (deps: GatewayDeps): Express => {
   const app = express();
@@ -30,6 +31,7 @@ export const createGatewayApp = (deps: GatewayDeps): Express => {
       next();
     });
   }
+  app.use(uiStatic());
   app.use(readApi(deps));
   // ---- ACL HTTP API mount point: createAclApi(deps) from src/router/acl-api.ts (ACL engineer) ----
   if (deps.aclApi) app.use(deps.aclApi);

@@ -58,6 +58,7 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
     expect(addr).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(mgmt.split('.')).toHaveLength(3);
     expect(readOnly.split('.')).toHaveLength(3);
+    expect(cluster.stdout()).toContain(`web UI     ${addr}/ui/   (sign in at ${addr}/ui/sign-in`);
     expect(allocs).toHaveLength(3);
   });
 

@@ -130,6 +130,14 @@ describe('fleetgate dev: the printed curl lines work as printed', () => {
     expect((await fetch(`${b.url}/v1/allocation/${b.allocId}`)).status).toBe(200);
   });
 
+  it('prints the web UI address, which serves the UI', async () => {
+    const b = dev!.banner;
+    expect(dev!.p.output()).toContain(`web UI   ${b.url}/ui/\n`);
+    const page = await fetch(`${b.url}/ui/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="/ui/app.js"');
+  });
+
   it('stats, ls and a 3 s follow answer as expected', async () => {
     await checkPrintedLines(dev!.banner);
   }, 20_000);
@@ -185,6 +193,7 @@ describe('fleetgate dev --acl: bootstrapped, the printed token works and no toke
     const b = dev!.banner;
     expect(b.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     for (const line of b.curls) expect(line).toContain(`-H "X-Nomad-Token: ${b.token}"`);
+    expect(dev!.p.output()).toContain(`sign in to the web UI at ${b.url}/ui/sign-in`);
     const self = await fetch(`${b.url}/v1/acl/token/self`, { headers: { 'X-Nomad-Token': b.token! } });
     expect(await self.json()).toMatchObject({ Type: 'management' });
     // Already bootstrapped by dev itself.

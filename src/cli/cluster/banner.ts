@@ -1,4 +1,5 @@
 import { shortId } from '../output/format';
+import { UI_PATH } from '../../router/ui-static';
 import { TOPOLOGY } from './topology';
 
 export interface RunningCluster {
@@ -19,6 +20,7 @@ export const banner = (c: RunningCluster): string => {
     '',
     `  redis      ${c.redisUrl}`,
     `  gateway    ${c.gatewayUrl}   (ACLs on)`,
+    `  web UI     ${c.gatewayUrl}${UI_PATH}   (sign in at ${c.gatewayUrl}${UI_PATH}sign-in with a token below)`,
     ...c.agents.map(
       (a) =>
         `  ${a.nodeName.padEnd(9)}  ${a.url}   alloc ${a.allocId} (job ${a.job}, task ${TOPOLOGY.taskName})`,

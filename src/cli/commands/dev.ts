@@ -15,6 +15,7 @@ import { createMetrics } from '../../log/metrics';
 import { MemoryRegistry } from '../../registry/memory';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
+import { UI_PATH } from '../../router/ui-static';
 import { writeKeyPair } from './acl-keygen';
 import { listen } from './gateway-serve';
 import type { Registry } from '../../registry/registry';
@@ -111,8 +112,13 @@ const run = async (flags: DevFlags): Promise<void> => {
       `node id  ${agent.nodeId}`,
       `alloc id ${allocId}`,
       `data dir ${dataDir}`,
+      `web UI   ${url}${UI_PATH}`,
       ...(acl && secret
-        ? [`ACLs on (keys in ${acl.dir}); bootstrap done, management token:`, `export NOMAD_TOKEN=${secret}`]
+        ? [
+            `ACLs on (keys in ${acl.dir}); bootstrap done, management token:`,
+            `export NOMAD_TOKEN=${secret}`,
+            `sign in to the web UI at ${url}${UI_PATH}sign-in with that token`,
+          ]
         : []),
       `curl${token} '${url}/v1/client/allocation/${allocId}/stats'`,
       `curl${token} '${url}/v1/client/fs/ls/${allocId}?path=/alloc/logs'`,
