@@ -232,6 +232,8 @@ export class CachedRegistry implements Registry {
 
   // Lists and writes are rare (operator calls, agents): straight to the registry.
   listNodes = () => this.call('list nodes', () => this.inner.listNodes());
+  markDown = (id: NodeId) => this.call('mark down', () => this.inner.markDown(id));
+  modifyIndex = () => this.call('modify index', () => this.inner.modifyIndex());
   listAllocs = (f?: AllocFilter) => this.call('list allocs', () => this.inner.listAllocs(f));
   listPolicies = () => this.call('list policies', () => this.inner.listPolicies());
   putNode = (n: Omit<NodeRecord, 'Status' | 'LastHeartbeat'>, ttl: number) =>

@@ -1,6 +1,13 @@
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
-import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
-import { matchesFilter, statusAt } from './status';
+import type {
+  AllocFilter,
+  IndexTable,
+  PolicyRecord,
+  Registry,
+  RegistryChange,
+  RegistryIndex,
+} from './registry';
+import { matchesFilter, nextIndex, statusAt } from './status';
 
 type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
 
@@ -8,6 +15,9 @@ interface StoredNode {
   node: NodeInput;
   lastHeartbeat: number;
   ttlMs: number;
+  /** When Status last changed; `markedDown` once markDown recorded the current outage. */
+  statusAt: number;
+  markedDown: boolean;
 }
 
 export interface MemoryRegistryOptions {
@@ -32,6 +42,7 @@ export class MemoryRegistry implements Registry {
   private readonly listeners = new Set<(c: RegistryChange) => void>();
   private bootstrapped: string | undefined;
   private policyIndex = 0;
+  private readonly index = { last: 0, nodes: 0, allocs: 0 };
   private readonly now: () => number;
 
   constructor(opts: MemoryRegistryOptions = {}) {
@@ -44,26 +55,72 @@ export class MemoryRegistry implements Registry {
     });
   }
 
+  /** The modify index rule of RegistryIndex, on one table; returns `{ index }` to spread into a change. */
+  private bumpIndex(table: IndexTable): { index: number } {
+    this.index.last = nextIndex(this.index.last, this.now());
+    this.index[table] = this.index.last;
+    return { index: this.index.last };
+  }
+
+  private isUp(s: StoredNode | undefined): boolean {
+    return s !== undefined && statusAt(s.lastHeartbeat, s.ttlMs, this.now()) === 'ready';
+  }
+
   private view(s: StoredNode): NodeRecord {
     return {
       ...clone(s.node),
       Status: statusAt(s.lastHeartbeat, s.ttlMs, this.now()),
       LastHeartbeat: s.lastHeartbeat,
+      StatusUpdatedAt: s.statusAt,
     };
   }
 
   async putNode(node: NodeInput, ttlMs: number): Promise<void> {
-    this.nodes.set(node.ID, { node: clone(node), lastHeartbeat: this.now(), ttlMs });
-    this.emit({ kind: 'node', id: node.ID });
+    const prev = this.nodes.get(node.ID);
+    const wasUp = this.isUp(prev);
+    const changed = !wasUp || JSON.stringify(prev!.node) !== JSON.stringify(node);
+    const now = this.now();
+    this.nodes.set(node.ID, {
+      node: clone(node),
+      lastHeartbeat: now,
+      ttlMs,
+      statusAt: wasUp ? prev!.statusAt : now,
+      markedDown: false,
+    });
+    this.emit({ kind: 'node', id: node.ID, ttlMs, ...(changed ? this.bumpIndex('nodes') : {}) });
   }
 
   async heartbeat(id: NodeId, ttlMs: number): Promise<boolean> {
     const s = this.nodes.get(id);
     if (!s) return false;
+    const wasUp = this.isUp(s);
     s.lastHeartbeat = this.now();
     s.ttlMs = ttlMs;
-    this.emit({ kind: 'heartbeat', id, at: s.lastHeartbeat, ttlMs });
+    if (!wasUp) {
+      s.statusAt = s.lastHeartbeat;
+      s.markedDown = false;
+    }
+    this.emit({
+      kind: 'heartbeat',
+      id,
+      at: s.lastHeartbeat,
+      ttlMs,
+      ...(wasUp ? {} : this.bumpIndex('nodes')),
+    });
     return true;
+  }
+
+  async markDown(id: NodeId): Promise<boolean> {
+    const s = this.nodes.get(id);
+    if (!s || this.isUp(s) || s.markedDown) return false;
+    s.markedDown = true;
+    s.statusAt = this.now();
+    this.emit({ kind: 'node', id, ...this.bumpIndex('nodes') });
+    return true;
+  }
+
+  async modifyIndex(): Promise<RegistryIndex> {
+    return { nodes: this.index.nodes, allocs: this.index.allocs };
   }
 
   async getNode(id: NodeId): Promise<NodeRecord | undefined> {
@@ -76,12 +133,14 @@ export class MemoryRegistry implements Registry {
   }
 
   async putAlloc(alloc: AllocRecord): Promise<void> {
+    const prev = this.allocs.get(alloc.ID);
+    const changed = JSON.stringify(prev) !== JSON.stringify(alloc);
     this.allocs.set(alloc.ID, clone(alloc));
-    this.emit({ kind: 'alloc', id: alloc.ID });
+    this.emit({ kind: 'alloc', id: alloc.ID, ...(changed ? this.bumpIndex('allocs') : {}) });
   }
 
   async removeAlloc(id: AllocId): Promise<void> {
-    if (this.allocs.delete(id)) this.emit({ kind: 'alloc', id });
+    if (this.allocs.delete(id)) this.emit({ kind: 'alloc', id, ...this.bumpIndex('allocs') });
   }
 
   async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {

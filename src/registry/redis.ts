@@ -1,10 +1,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULTS } from '../config/defaults';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
-import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
+import type { AllocFilter, PolicyRecord, Registry, RegistryChange, RegistryIndex } from './registry';
 import {
   HEARTBEAT_LUA,
+  MARK_DOWN_LUA,
   PUT_ALLOC_LUA,
+  PUT_NODE_LUA,
   PUT_POLICY_LUA,
   REMOVE_ALLOC_LUA,
   redisKeys,
@@ -119,23 +121,20 @@ export class RedisRegistry implements Registry {
   }
 
   async putNode(node: NodeInput, ttlMs: number): Promise<void> {
-    const now = Date.now();
     const k = this.keys;
-    await this.client
-      .multi()
-      .hset(
-        k.node(node.ID),
-        'json',
-        JSON.stringify(node),
-        'lastHeartbeat',
-        String(now),
-        'ttlMs',
-        String(ttlMs),
-      )
-      .sadd(k.nodes, node.ID)
-      .set(k.heartbeat(node.ID), String(now), 'PX', ttlMs)
-      .publish(...this.publishArgs({ kind: 'node', id: node.ID }))
-      .exec();
+    await this.client.eval(
+      PUT_NODE_LUA,
+      4,
+      k.node(node.ID),
+      k.nodes,
+      k.heartbeat(node.ID),
+      k.modifyIndex,
+      JSON.stringify(node),
+      node.ID,
+      String(Date.now()),
+      String(ttlMs),
+      ...this.publishArgs({ kind: 'node', id: node.ID, ttlMs }),
+    );
   }
 
   async heartbeat(id: NodeId, ttlMs: number): Promise<boolean> {
@@ -143,9 +142,10 @@ export class RedisRegistry implements Registry {
     const change: RegistryChange = { kind: 'heartbeat', id, at: now, ttlMs };
     const ok = await this.client.eval(
       HEARTBEAT_LUA,
-      2,
+      3,
       this.keys.node(id),
       this.keys.heartbeat(id),
+      this.keys.modifyIndex,
       String(now),
       String(ttlMs),
       ...this.publishArgs(change),
@@ -156,7 +156,32 @@ export class RedisRegistry implements Registry {
   private toNode(h: Record<string, string>, pttl: number): NodeRecord | undefined {
     const node = parseJson<NodeInput>(h['json']);
     if (!node) return undefined;
-    return { ...node, Status: pttl > 0 ? 'ready' : 'down', LastHeartbeat: Number(h['lastHeartbeat'] ?? 0) };
+    const last = Number(h['lastHeartbeat'] ?? 0);
+    return {
+      ...node,
+      Status: pttl > 0 ? 'ready' : 'down',
+      LastHeartbeat: last,
+      StatusUpdatedAt: Number(h['statusAt'] ?? last),
+    };
+  }
+
+  async markDown(id: NodeId): Promise<boolean> {
+    const k = this.keys;
+    const done = await this.client.eval(
+      MARK_DOWN_LUA,
+      3,
+      k.node(id),
+      k.heartbeat(id),
+      k.modifyIndex,
+      String(Date.now()),
+      ...this.publishArgs({ kind: 'node', id }),
+    );
+    return done === 1;
+  }
+
+  async modifyIndex(): Promise<RegistryIndex> {
+    const [nodes, allocs] = await this.client.hmget(this.keys.modifyIndex, 'nodes', 'allocs');
+    return { nodes: Number(nodes ?? 0), allocs: Number(allocs ?? 0) };
   }
 
   async getNode(id: NodeId): Promise<NodeRecord | undefined> {
@@ -183,14 +208,16 @@ export class RedisRegistry implements Registry {
     const k = this.keys;
     await this.client.eval(
       PUT_ALLOC_LUA,
-      3,
+      4,
       k.alloc(alloc.ID),
       k.allocs,
       k.nodeAllocs(alloc.NodeID),
+      k.modifyIndex,
       JSON.stringify(alloc),
       alloc.ID,
       k.nodeAllocsPrefix,
       ...this.publishArgs({ kind: 'alloc', id: alloc.ID }),
+      String(Date.now()),
     );
   }
 
@@ -198,12 +225,14 @@ export class RedisRegistry implements Registry {
     const k = this.keys;
     await this.client.eval(
       REMOVE_ALLOC_LUA,
-      2,
+      3,
       k.alloc(id),
       k.allocs,
+      k.modifyIndex,
       id,
       k.nodeAllocsPrefix,
       ...this.publishArgs({ kind: 'alloc', id }),
+      String(Date.now()),
     );
   }
 

@@ -16,15 +16,30 @@ export interface AllocFilter {
   namespace?: string;
 }
 
-/** What changed, published to every gateway and agent so caches drop stale entries. */
+/**
+ * What changed, published to every gateway and agent so caches drop stale entries. `index` is
+ * set when the write changed what a registry read answers (see `RegistryIndex`): blocking
+ * queries wake on it. `ttlMs` on a node change is the heartbeat TTL it was registered with.
+ */
 export type RegistryChange =
-  | { kind: 'node'; id: NodeId }
-  | { kind: 'heartbeat'; id: NodeId; at: number; ttlMs?: number }
-  | { kind: 'alloc'; id: AllocId }
+  | { kind: 'node'; id: NodeId; ttlMs?: number; index?: number }
+  | { kind: 'heartbeat'; id: NodeId; at: number; ttlMs?: number; index?: number }
+  | { kind: 'alloc'; id: AllocId; index?: number }
   | { kind: 'policy'; name: string }
   | { kind: 'revoked'; jti: string }
   /** Emitted locally after a lost connection came back: changes may have been missed. */
   | { kind: 'resync' };
+
+/** The tables a registry read depends on (Nomad keeps one modify index per table). */
+export type IndexTable = 'nodes' | 'allocs';
+
+/**
+ * Nomad's modify index for the registry: one counter that only grows, stamped on the table a
+ * write changed. A write that leaves the answer as it was (an identical re-put, a heartbeat of a
+ * ready node) does not bump it. The counter is `max(last + 1, now in ms)`, so it keeps growing
+ * past every value a client holds even after Redis restarted empty.
+ */
+export type RegistryIndex = Record<IndexTable, number>;
 
 /**
  * The cluster's shared state (design.md "Registry"). Two implementations, Redis and memory,
@@ -38,6 +53,14 @@ export interface Registry {
   heartbeat(id: NodeId, ttlMs: number): Promise<boolean>;
   getNode(id: NodeId): Promise<NodeRecord | undefined>;
   listNodes(): Promise<NodeRecord[]>;
+  /**
+   * Record that a node's heartbeat lapsed (status `down`), bumping the index once per outage.
+   * False when the node is unknown, still heartbeating, or already marked; so any number of
+   * gateways may call it when they see the TTL pass.
+   */
+  markDown(id: NodeId): Promise<boolean>;
+  /** The current modify index of each table. */
+  modifyIndex(): Promise<RegistryIndex>;
 
   putAlloc(alloc: AllocRecord): Promise<void>;
   removeAlloc(id: AllocId): Promise<void>;

@@ -16,3 +16,9 @@ export const matchesFilter = (
   (filter.nodeId === undefined || alloc.NodeID === filter.nodeId) &&
   (filter.prefix === undefined || alloc.ID.startsWith(filter.prefix)) &&
   (filter.namespace === undefined || filter.namespace === '*' || alloc.Namespace === filter.namespace);
+
+/**
+ * The next value of the registry's modify index (the rule RegistryIndex describes): one more than
+ * the last, and never below the clock in ms, so it keeps growing across a registry that lost it.
+ */
+export const nextIndex = (last: number, nowMs: number): number => Math.max(last + 1, Math.floor(nowMs));

@@ -43,6 +43,8 @@ export interface NodeRecord {
   Version: string;
   /** Unix milliseconds of the last heartbeat the registry saw. */
   LastHeartbeat: number;
+  /** Unix milliseconds of the last change of `Status` the registry recorded. */
+  StatusUpdatedAt?: number;
 }
 
 /** An allocation as the registry holds it: its manifest plus the node that runs it. */
@@ -127,4 +129,135 @@ export interface AllocResourceUsage {
   ResourceUsage: ResourceUsage;
   Tasks: Record<string, TaskResourceUsage>;
   Timestamp: number;
+}
+
+/*
+ * Nomad's server read API as its Go client (`api` package) decodes it: every field of the Go
+ * struct, under its Go name, with its JSON type (pointers, maps and slices may be null). The
+ * gateway fills what the registry knows and gives the rest Go's zero value.
+ */
+
+/** `api.TaskState`. Times are Go RFC 3339 strings; a time that never happened is Go's zero time. */
+export interface NomadTaskState {
+  Events: unknown[];
+  Failed: boolean;
+  FinishedAt: string;
+  LastRestart: string;
+  Restarts: number;
+  StartedAt: string;
+  State: 'pending' | 'running' | 'dead';
+  TaskHandle: null;
+}
+
+/** The part of `api.Job` the registry can describe: enough for the CLI's task lookup. */
+export interface NomadJob {
+  ID: string;
+  Name: string;
+  Namespace: string;
+  Type: string;
+  Version: number;
+  TaskGroups: Array<{ Name: string; Tasks: Array<{ Name: string; Driver: string }> }>;
+}
+
+/** Fields `api.Allocation` and `api.AllocationListStub` share. */
+interface NomadAllocCommon {
+  ClientDescription: string;
+  ClientStatus: ClientStatus;
+  CreateIndex: number;
+  CreateTime: number;
+  DeploymentStatus: null;
+  DesiredDescription: string;
+  DesiredStatus: 'run' | 'stop';
+  EvalID: string;
+  FollowupEvalID: string;
+  ID: AllocId;
+  JobID: string;
+  ModifyIndex: number;
+  ModifyTime: number;
+  Name: string;
+  Namespace: string;
+  NextAllocation: string;
+  NodeID: NodeId;
+  NodeName: string;
+  PreemptedAllocations: null;
+  PreemptedByAllocation: string;
+  RescheduleTracker: null;
+  TaskGroup: string;
+  TaskStates: Record<string, NomadTaskState>;
+}
+
+/** `api.AllocationListStub` (`GET /v1/allocations`). */
+export interface NomadAllocationListStub extends NomadAllocCommon {
+  JobType: string;
+  JobVersion: number;
+}
+
+/** `api.Allocation` (`GET /v1/allocation/:id`, `GET /v1/node/:id/allocations`). */
+export interface NomadAllocation extends NomadAllocCommon {
+  AllocModifyIndex: number;
+  AllocatedResources: null;
+  DeploymentID: string;
+  DesiredTransition: { Migrate: null; Reschedule: null };
+  Job: NomadJob;
+  Metrics: null;
+  NetworkStatus: null;
+  PreviousAllocation: string;
+  Resources: null;
+  Services: null;
+  TaskResources: null;
+}
+
+/** `api.NodeListStub` (`GET /v1/nodes`), plus `HTTPAddr` for fleetgate's own CLI. */
+export interface NomadNodeListStub {
+  Address: string;
+  CreateIndex: number;
+  Datacenter: string;
+  Drain: boolean;
+  Drivers: null;
+  HTTPAddr: string;
+  ID: NodeId;
+  LastDrain: null;
+  ModifyIndex: number;
+  Name: string;
+  NodeClass: string;
+  NodePool: string;
+  SchedulingEligibility: 'eligible';
+  Status: NodeRecord['Status'];
+  StatusDescription: string;
+  Version: string;
+}
+
+/** `api.Node` (`GET /v1/node/:id`), plus `Version` for fleetgate's own CLI. */
+export interface NomadNode {
+  Attributes: Record<string, string>;
+  CSIControllerPlugins: null;
+  CSINodePlugins: null;
+  CgroupParent: string;
+  CreateIndex: number;
+  Datacenter: string;
+  Drain: boolean;
+  DrainStrategy: null;
+  Drivers: null;
+  Events: null;
+  HTTPAddr: string;
+  HostNetworks: null;
+  HostVolumes: null;
+  ID: NodeId;
+  LastDrain: null;
+  Links: null;
+  Meta: Record<string, string>;
+  ModifyIndex: number;
+  Name: string;
+  NodeClass: string;
+  NodePool: string;
+  NodeResources: null;
+  Reserved: null;
+  ReservedResources: null;
+  Resources: null;
+  SchedulingEligibility: 'eligible';
+  Status: NodeRecord['Status'];
+  StatusDescription: string;
+  StatusUpdatedAt: number;
+  TLSEnabled: boolean;
+  Version: string;
 }

@@ -8,10 +8,12 @@ import { loadKeyMaterial, type KeyMaterial } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
 import { startAgent } from '../../agent/agent';
 import { AgentConfigSchema } from '../../config/agent';
+import { DEFAULTS } from '../../config/defaults';
 import { bool, ConfigError, validate } from '../../config/sources';
 import { LocalForwarder } from '../../forward/local';
 import { createLogger } from '../../log/logger';
 import { createMetrics } from '../../log/metrics';
+import { NodeLiveness } from '../../registry/liveness';
 import { MemoryRegistry } from '../../registry/memory';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
@@ -90,6 +92,10 @@ const run = async (flags: DevFlags): Promise<void> => {
   });
   const logger = createLogger({ level: flags.logLevel, name: 'dev' });
   const registry = new MemoryRegistry();
+  const liveness = new NodeLiveness(registry, {
+    defaultTtlMs: DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor,
+  });
+  await liveness.start();
   const acl = flags.acl ? devKeys(dataDir) : undefined;
   const keys = acl?.keys;
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
@@ -129,6 +135,7 @@ const run = async (flags: DevFlags): Promise<void> => {
   const shutdown = () => {
     server.close();
     server.closeAllConnections();
+    liveness.stop();
     void agent.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);

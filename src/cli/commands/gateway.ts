@@ -9,6 +9,7 @@ import { throttledWarn } from '../../log/throttle';
 import { createLogger } from '../../log/logger';
 import { createMetrics } from '../../log/metrics';
 import { CachedRegistry } from '../../registry/cached';
+import { NodeLiveness } from '../../registry/liveness';
 import { RedisRegistry } from '../../registry/redis';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
@@ -32,6 +33,12 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     aclMaxAgeMs: config.acl_cache_max_age_ms,
     observer: { hit: metrics.cacheHit, miss: metrics.cacheMiss, registryError: metrics.registryError },
   });
+  // Lapsed heartbeats become index changes, so blocking queries on node status wake.
+  const liveness = new NodeLiveness(registry, {
+    defaultTtlMs: config.heartbeat_ttl_ms,
+    onError: throttledWarn(logger, 'could not record a lapsed node heartbeat in the registry; retrying'),
+  });
+  await liveness.start();
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
   const forwarder = new RemoteForwarder({
     connectTimeoutMs: config.connect_timeout_ms,
@@ -50,6 +57,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   const shutdown = () => {
     server.close();
     server.closeAllConnections();
+    liveness.stop();
     forwarder.close();
     void registry.close().then(() => process.exit(0));
   };

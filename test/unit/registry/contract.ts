@@ -147,6 +147,73 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       expect(await f.reg.claimBootstrap('c')).toBe(false);
     });
 
+    test('the modify index grows when a node or allocation changes, not on an identical write or a heartbeat', async () => {
+      const n = node();
+      const start = await f.reg.modifyIndex();
+      await f.reg.putNode(n, 10_000);
+      const afterNode = await f.other.modifyIndex();
+      expect(afterNode.nodes).toBeGreaterThan(start.nodes);
+      expect(afterNode.allocs).toBe(start.allocs);
+      await f.reg.putNode(n, 10_000);
+      await f.reg.heartbeat(n.ID, 10_000);
+      expect(await f.other.modifyIndex()).toEqual(afterNode);
+      await f.reg.putNode({ ...n, Meta: { rack: 'r2' } }, 10_000);
+      const renamed = await f.other.modifyIndex();
+      expect(renamed.nodes).toBeGreaterThan(afterNode.nodes);
+
+      const a = alloc(n.ID);
+      await f.reg.putAlloc(a);
+      const afterAlloc = await f.other.modifyIndex();
+      expect(afterAlloc.allocs).toBeGreaterThan(renamed.nodes);
+      expect(afterAlloc.nodes).toBe(renamed.nodes);
+      await f.reg.putAlloc(a);
+      expect(await f.other.modifyIndex()).toEqual(afterAlloc);
+      await f.reg.putAlloc({ ...a, ClientStatus: 'complete' });
+      const completed = await f.other.modifyIndex();
+      expect(completed.allocs).toBeGreaterThan(afterAlloc.allocs);
+      await f.reg.removeAlloc(a.ID);
+      expect((await f.other.modifyIndex()).allocs).toBeGreaterThan(completed.allocs);
+    });
+
+    test('markDown bumps the index once per outage and never for a live node; coming back bumps again', async () => {
+      const n = node();
+      await f.reg.putNode(n, 150);
+      expect(await f.other.markDown(n.ID)).toBe(false);
+      expect(await f.other.markDown(asNodeId(randomUUID()))).toBe(false);
+      await sleep(200);
+      const before = await f.other.modifyIndex();
+      const marks = await Promise.all([f.reg.markDown(n.ID), f.other.markDown(n.ID)]);
+      expect(marks.filter(Boolean)).toHaveLength(1);
+      const down = await f.other.modifyIndex();
+      expect(down.nodes).toBeGreaterThan(before.nodes);
+      const got = await f.other.getNode(n.ID);
+      expect(got!.Status).toBe('down');
+      expect(got!.StatusUpdatedAt).toBeGreaterThanOrEqual(got!.LastHeartbeat);
+      expect(await f.reg.markDown(n.ID)).toBe(false);
+      await f.reg.heartbeat(n.ID, 10_000);
+      expect((await f.other.modifyIndex()).nodes).toBeGreaterThan(down.nodes);
+      expect((await f.other.getNode(n.ID))!.Status).toBe('ready');
+    });
+
+    test('a change that bumps the index carries it, so watchers need not ask the store', async () => {
+      const seen: RegistryChange[] = [];
+      const off = f.other.onChange((c) => seen.push(c));
+      const n = node();
+      await f.reg.putNode(n, 10_000);
+      await f.reg.putNode(n, 10_000);
+      const a = alloc(n.ID);
+      await f.reg.putAlloc(a);
+      await waitFor(() => seen.length >= 3);
+      const idx = await f.other.modifyIndex();
+      expect(seen.map((c) => ('index' in c ? c.index : undefined))).toEqual([
+        idx.nodes,
+        undefined,
+        idx.allocs,
+      ]);
+      expect(seen[0]).toMatchObject({ kind: 'node', id: n.ID, ttlMs: 10_000 });
+      off();
+    });
+
     test('every write is delivered as a change to subscribers of the store', async () => {
       const seen: RegistryChange[] = [];
       const off = f.other.onChange((c) => seen.push(c));
