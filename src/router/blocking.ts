@@ -57,11 +57,12 @@ export const setQueryMeta = (res: Response, index: number): void => {
 };
 
 /**
- * Answer a registry read with Nomad's blocking-query semantics. `answer` authorizes and reads
- * (its 403/404 come at once); when the request names an index the answer already passed, or
- * names none, it is sent right away; otherwise the request is held until a registry change of
- * `tables` passes the index or the wait ends, and read again. A client that disconnects while
- * held releases its watcher at once. Undefined when there is nobody left to answer.
+ * Answer a registry read with Nomad's blocking-query semantics. When the request names no index,
+ * or one the registry already passed, `answer` (authorize and read) runs at once. Otherwise
+ * `precheck` runs first, so a refused token or an unknown ID is told at once, and the request is
+ * held until a registry change of `tables` passes the index or the wait ends, then answered.
+ * Holding costs no registry read. A client that disconnects while held releases its watcher at
+ * once; undefined then, as there is nobody left to answer.
  */
 export const blockingRead = async <T>(
   req: Request,
@@ -69,26 +70,24 @@ export const blockingRead = async <T>(
   watch: IndexWatch,
   tables: readonly IndexTable[],
   answer: () => Promise<T>,
+  precheck?: () => Promise<unknown>,
 ): Promise<{ index: number; body: T } | undefined> => {
   const blocking = parseBlocking(req.query as Record<string, unknown>);
-  let index = await watch.current(tables);
-  let body = await answer();
-  if (!blocking || index > blocking.minIndex) return { index, body };
-  const gone = new AbortController();
-  const onClose = () => gone.abort();
-  res.once('close', onClose);
-  try {
-    const outcome = await watch.waitBeyond(
-      tables,
-      blocking.minIndex,
-      Date.now() + blocking.waitMs,
-      gone.signal,
-    );
-    if (outcome === 'aborted') return undefined;
-  } finally {
-    res.off('close', onClose);
+  const index = await watch.current(tables);
+  if (blocking && index <= blocking.minIndex) {
+    await precheck?.();
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    res.once('close', onClose);
+    try {
+      const deadline = Date.now() + blocking.waitMs;
+      if ((await watch.waitBeyond(tables, blocking.minIndex, deadline, gone.signal)) === 'aborted')
+        return undefined;
+    } finally {
+      res.off('close', onClose);
+    }
+    const after = await watch.current(tables);
+    return { index: after, body: await answer() };
   }
-  index = await watch.current(tables);
-  body = await answer();
-  return { index, body };
+  return { index, body: await answer() };
 };

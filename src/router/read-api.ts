@@ -41,8 +41,9 @@ export const readApi = (deps: GatewayDeps): Router => {
     res: Response,
     tables: readonly IndexTable[],
     answer: () => Promise<T>,
+    precheck?: () => Promise<unknown>,
   ): Promise<void> => {
-    const out = await blockingRead(req, res, watch, tables, answer);
+    const out = await blockingRead(req, res, watch, tables, answer, precheck);
     if (!out) return;
     setQueryMeta(res, out.index);
     sendJson(req, res, out.body);
@@ -58,24 +59,35 @@ export const readApi = (deps: GatewayDeps): Router => {
 
   r.get('/v1/node/:node_id', async (req, res) => {
     need(await who(req), NODE_READ);
-    const id = req.params['node_id'] ?? '';
-    await serve(req, res, NODES, async () => {
+    const find = async () => {
+      const id = req.params['node_id'] ?? '';
       const n = isUuid(id) ? await deps.registry.getNode(asNodeId(id)) : undefined;
       if (!n) throw notFound('node');
-      return node(n);
-    });
+      return n;
+    };
+    await serve(req, res, NODES, async () => node(await find()), find);
   });
 
   r.get('/v1/node/:node_id/allocations', async (req, res) => {
     const identity = await who(req);
     need(identity, NODE_READ);
-    const id = req.params['node_id'] ?? '';
-    await serve(req, res, ALLOCS, async () => {
+    const find = async () => {
+      const id = req.params['node_id'] ?? '';
       const n = isUuid(id) ? await deps.registry.getNode(asNodeId(id)) : undefined;
       if (!n) throw notFound('node');
-      const allocs = readable(identity, await deps.registry.listAllocs({ nodeId: n.ID }));
-      return allocs.map((a) => allocation(a, n));
-    });
+      return n;
+    };
+    await serve(
+      req,
+      res,
+      ALLOCS,
+      async () => {
+        const n = await find();
+        const allocs = readable(identity, await deps.registry.listAllocs({ nodeId: n.ID }));
+        return allocs.map((a) => allocation(a, n));
+      },
+      find,
+    );
   });
 
   r.get('/v1/allocations', async (req, res) => {
@@ -94,13 +106,23 @@ export const readApi = (deps: GatewayDeps): Router => {
 
   r.get('/v1/allocation/:alloc_id', async (req, res) => {
     const identity = await who(req);
-    const id = req.params['alloc_id'] ?? '';
-    await serve(req, res, ALLOCS, async () => {
+    const find = async () => {
+      const id = req.params['alloc_id'] ?? '';
       const a = isUuid(id) ? await deps.registry.getAlloc(id as AllocRecord['ID']) : undefined;
       if (!a) throw notFound('alloc');
       need(identity, READ_JOB, a.Namespace);
-      return allocation(a, await deps.registry.getNode(a.NodeID));
-    });
+      return a;
+    };
+    await serve(
+      req,
+      res,
+      ALLOCS,
+      async () => {
+        const a = await find();
+        return allocation(a, await deps.registry.getNode(a.NodeID));
+      },
+      find,
+    );
   });
 
   r.get('/v1/agent/health', (req, res) => sendJson(req, res, { server: { message: 'ok', ok: true } }));

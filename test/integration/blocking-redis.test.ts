@@ -82,8 +82,15 @@ describe('blocking queries on a gateway over Redis', () => {
     // Every watcher holds a connection at the gateway (one descriptor each).
     for (let i = 0; i < 300 && (await fdCount(gateway.pid)) < baseFds + WATCHERS; i++) await sleep(50);
     expect(await fdCount(gateway.pid)).toBeGreaterThanOrEqual(baseFds + WATCHERS);
-    await sleep(300); // let the last requests reach their handler
-    const before = await commandCalls(probe);
+    // Arriving requests may still be read (a token check, a lookup); wait until Redis is quiet.
+    let before = await commandCalls(probe);
+    for (let i = 0; i < 60; i++) {
+      await sleep(500);
+      const now = await commandCalls(probe);
+      const settled = Object.keys(diff(before, now)).length === 0;
+      before = now;
+      if (settled) break;
+    }
     await sleep(2000);
     const after = await commandCalls(probe);
     expect(diff(before, after)).toEqual({});
