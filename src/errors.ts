@@ -62,6 +62,9 @@ export const errors = {
   privateFile: (path: string) => new HttpError(403, `Reading private file prohibited: ${path}`),
   noSuchFile: (op: 'stat' | 'open', relPath: string) =>
     new HttpError(404, `${op} ${relPath}: no such file or directory`),
+  notRegularFile: (path: string) => new HttpError(400, `file ${q(path)} is not a regular file`),
+  tooManyEntries: (relPath: string, max: number) =>
+    new HttpError(400, `directory ${q(relPath)} has more than ${max} entries; list a subdirectory instead`),
   isDirectory: (path: string) => new HttpError(400, `file ${q(path)} is a directory`),
   notDirectory: (relPath: string) => new HttpError(400, `readdirent ${relPath}: not a directory`),
   negativeOffset: (offset: bigint | number, relPath: string) =>

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   requestTimeoutMs: 30000,
   /** Longer than typical load-balancer idle limits, so a proxy in front never reuses a closed socket. */
   keepAliveTimeoutMs: 65000,
+  /** `fs/ls` answers at most this many entries (400 beyond): one request cannot make an agent stat a million files. */
+  lsMaxEntries: 10000,
   /** Manifest directory scan period: manifests are adopted within 1 s (design.md). */
   manifestScanMs: 500,
   jwtIssuer: 'fleetgate',

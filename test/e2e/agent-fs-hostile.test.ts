@@ -199,3 +199,35 @@ const climbsOut = (p: string): boolean => {
   }
   return false;
 };
+
+describe('special files and huge directories', () => {
+  it('a Unix socket is 400 "not a regular file" for cat, readat and stream; stat describes it', async () => {
+    const net = await import('node:net');
+    const sockPath = path.join(a.alloc.dir, 'alloc/data/api.sock');
+    const srv = net.createServer().listen(sockPath);
+    await new Promise((r) => srv.once('listening', r));
+    try {
+      for (const op of ['cat', 'readat', 'stream']) {
+        const r = await request(a.url).get(
+          `/v1/client/fs/${op}/${ALLOC_ID}?path=alloc/data/api.sock&offset=0&limit=10`,
+        );
+        expect([op, r.status, r.text]).toEqual([op, 400, 'file "alloc/data/api.sock" is not a regular file']);
+      }
+      const st = await request(a.url).get(`/v1/client/fs/stat/${ALLOC_ID}?path=alloc/data/api.sock`);
+      expect(st.status).toBe(200);
+      expect(st.body).toMatchObject({ Name: 'api.sock', IsDir: false });
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('ls stops at its entry limit with a clear 400, and lists up to it', async () => {
+    const { listDir } = await import('../../src/agent/fs/ls');
+    for (let i = 0; i < 6; i++) put(a, `alloc/data/many/f${i}`, 'x');
+    await expect(listDir(a.alloc, 'alloc/data/many', 5)).rejects.toMatchObject({
+      status: 400,
+      message: 'directory "alloc/data/many" has more than 5 entries; list a subdirectory instead',
+    });
+    expect(await listDir(a.alloc, 'alloc/data/many', 6)).toHaveLength(6);
+  });
+});

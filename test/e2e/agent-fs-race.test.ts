@@ -48,3 +48,69 @@ it('a symlink flipped between inside and outside/secrets never leaks through cat
   }
   expect([...statuses].every((s) => [200, 400, 403, 404].includes(s))).toBe(true);
 });
+
+/**
+ * The same race for ls and stat, which used to check the name and then list/stat the name
+ * again: a directory symlink flipped between an inside directory and a host directory (or
+ * another allocation's secrets), and a file symlink flipped between an inside file and a host
+ * file of a telltale size.
+ */
+describe('ls and stat under a flipping symlink', () => {
+  let flipper: ChildProcess;
+  const HOST_SIZE = 12345;
+  beforeAll(async () => {
+    const hostDir = path.join(a.root, 'hostdir');
+    fs.mkdirSync(hostDir, { recursive: true });
+    fs.writeFileSync(path.join(hostDir, 'HOST-ONLY-ENTRY'), 'x');
+    const otherSecrets = path.join(a.root, 'alloc', 'other-alloc', 'web', 'secrets');
+    fs.mkdirSync(otherSecrets, { recursive: true });
+    fs.writeFileSync(path.join(otherSecrets, 'OTHER-ALLOC-SECRET'), 'x');
+    fs.writeFileSync(path.join(a.root, 'hostfile'), Buffer.alloc(HOST_SIZE, 'h'));
+    put(a, 'alloc/data/indir/inside-entry', 'in');
+    put(a, 'alloc/data/infile', 'inside');
+    const d = path.join(a.alloc.dir, 'alloc/data');
+    const script = `
+      const fs = require('fs');
+      const d = ${JSON.stringify(d)};
+      const pairs = [
+        ['dswap', ['indir', ${JSON.stringify(hostDir)}, ${JSON.stringify(otherSecrets)}]],
+        ['fswap', ['infile', ${JSON.stringify(path.join(a.root, 'hostfile'))}]],
+      ];
+      let i = 0;
+      for (;;) {
+        for (const [name, targets] of pairs) {
+          const tmp = d + '/' + name + '.tmp';
+          try { fs.unlinkSync(tmp); } catch {}
+          fs.symlinkSync(targets[i % targets.length], tmp);
+          fs.renameSync(tmp, d + '/' + name);
+        }
+        i++;
+      }`;
+    flipper = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+  });
+  afterAll(() => {
+    flipper.kill();
+  });
+
+  it('ls never lists the host directory or the secrets of another allocation through the link', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 250; i++) {
+      const r = await request(a.url).get(`/v1/client/fs/ls/${ALLOC_ID}?path=alloc/data/dswap`);
+      if (r.status === 200) {
+        const names = (r.body as Array<{ Name: string }>).map((e) => e.Name);
+        expect(names).toEqual(['inside-entry']);
+      }
+      seen.add(String(r.status));
+    }
+    expect([...seen].every((s) => ['200', '400', '404'].includes(s))).toBe(true);
+  });
+
+  it('stat never reports the host file', async () => {
+    for (let i = 0; i < 250; i++) {
+      const r = await request(a.url).get(`/v1/client/fs/stat/${ALLOC_ID}?path=alloc/data/fswap`);
+      if (r.status === 200) expect((r.body as { Size: number }).Size).toBe('inside'.length);
+      else expect([400, 404]).toContain(r.status);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { errors } from '../../errors';
 import type { LocalAlloc } from '../types';
+import { fdPath } from './checked';
 import { osError } from './os-error';
 import { isInside, relUnder } from './relpath';
 import { assertReadable, displayRel, isCode, resolveForRead, type ResolvedPath } from './resolve';
@@ -29,6 +30,8 @@ export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise
   } catch (e) {
     if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile('stat', displayRel(r.rel));
     if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
+    // A Unix socket cannot be opened at all: it is not a file with content, like a FIFO.
+    if (isCode(e, 'ENXIO')) throw errors.notRegularFile(requested);
     throw osError('open', displayRel(r.rel), e);
   }
   try {
@@ -40,19 +43,10 @@ export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise
     const st = await handle.stat({ bigint: true });
     if (st.isDirectory()) throw errors.isDirectory(requested);
     // FIFOs, sockets and devices have no content to serve; reading a FIFO could block forever.
-    if (!st.isFile()) throw errors.badRequest(`file ${JSON.stringify(requested)} is not a regular file`);
+    if (!st.isFile()) throw errors.notRegularFile(requested);
     return { ...r, handle, size: Number(st.size), dev: st.dev, ino: st.ino };
   } catch (e) {
     await handle.close().catch(() => undefined);
     throw osError('stat', displayRel(r.rel), e);
-  }
-};
-
-/** The path the kernel has for an open fd (Linux); undefined where /proc is unavailable. */
-const fdPath = async (fd: number): Promise<string | undefined> => {
-  try {
-    return await fsp.readlink(`/proc/self/fd/${fd}`);
-  } catch {
-    return undefined;
   }
 };

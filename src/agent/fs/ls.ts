@@ -1,34 +1,61 @@
+import type { Dir } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULTS } from '../../config/defaults';
 import { errors } from '../../errors';
 import type { AllocFileInfo } from '../../wire';
-import { displayRel, isCode, osError, resolveInAlloc } from '../allocdir';
+import { displayRel, isCode, openChecked, osError } from '../allocdir';
 import type { LocalAlloc } from '../types';
 import { toFileInfo } from './fileinfo';
 
 /**
- * List a directory (spec §5.5): entries with lstat semantics (a symlink is shown as the link),
- * sorted by name in byte order, no ContentType. Listing secrets/ is allowed (spec §4.2).
+ * List a directory: entries with lstat semantics (a symlink is shown as the link), sorted by
+ * name in byte order, no ContentType. Listing secrets/ is allowed, as in Nomad. The directory is
+ * pinned by a checked descriptor and read through it (allocdir/checked.ts), so a symlink flipped
+ * after the check cannot list a host directory. At most `maxEntries` entries (a clear 400
+ * beyond), read lazily so a huge directory costs no more than the limit.
  */
-export const listDir = async (alloc: LocalAlloc, requested: string): Promise<AllocFileInfo[]> => {
-  const r = await resolveInAlloc(alloc, requested);
-  let names: string[];
+export const listDir = async (
+  alloc: LocalAlloc,
+  requested: string,
+  maxEntries: number = DEFAULTS.lsMaxEntries,
+): Promise<AllocFileInfo[]> => {
+  const dir = await openChecked(alloc, requested, 'open');
   try {
-    names = await fsp.readdir(r.abs);
-  } catch (e) {
-    if (isCode(e, 'ENOENT')) throw errors.noSuchFile('open', displayRel(r.rel));
-    if (isCode(e, 'ENOTDIR')) throw errors.notDirectory(displayRel(r.rel));
-    throw osError('open', displayRel(r.rel), e);
-  }
-  names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const out: AllocFileInfo[] = [];
-  for (const name of names) {
-    try {
-      out.push(toFileInfo(name, await fsp.lstat(path.join(r.abs, name), { bigint: true })));
-    } catch (e) {
-      // Removed between readdir and lstat (a log rotation): it is simply no longer there.
-      if (!isCode(e, 'ENOENT')) throw osError('lstat', `${r.rel}/${name}`, e);
+    if (!dir.stats.isDirectory()) throw errors.notDirectory(displayRel(dir.rel));
+    const names = await readNames(dir.pinned, displayRel(dir.rel), maxEntries);
+    names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const out: AllocFileInfo[] = [];
+    for (const name of names) {
+      try {
+        out.push(toFileInfo(name, await fsp.lstat(path.join(dir.pinned, name), { bigint: true })));
+      } catch (e) {
+        // Removed between readdir and lstat (a log rotation): it is simply no longer there.
+        if (!isCode(e, 'ENOENT')) throw osError('lstat', `${dir.rel}/${name}`, e);
+      }
     }
+    return out;
+  } finally {
+    await dir.close();
   }
-  return out;
+};
+
+const readNames = async (pinned: string, shown: string, max: number): Promise<string[]> => {
+  const names: string[] = [];
+  let d: Dir;
+  try {
+    d = await fsp.opendir(pinned, { bufferSize: 256 });
+  } catch (e) {
+    throw osError('open', shown, e);
+  }
+  try {
+    for await (const entry of d) {
+      if (names.length === max) throw errors.tooManyEntries(shown, max);
+      names.push(entry.name);
+    }
+  } finally {
+    // for-await closes the Dir when it completes or throws; closing again is refused, harmless.
+    await d.close().catch(() => undefined);
+  }
+  return names;
 };

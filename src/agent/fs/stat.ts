@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { errors } from '../../errors';
 import type { AllocFileInfo } from '../../wire';
-import { displayRel, isCode, osError, resolveInAlloc } from '../allocdir';
+import { openChecked } from '../allocdir';
 import type { LocalAlloc } from '../types';
 import { toFileInfo } from './fileinfo';
 import { detectContentType, SNIFF_LEN } from './sniff';
@@ -11,27 +10,27 @@ import { detectContentType, SNIFF_LEN } from './sniff';
 const OCTET = 'application/octet-stream';
 
 /**
- * Stat a path (spec §5.6, §4.3): follows symlinks, adds ContentType (directory → octet-stream,
- * empty file → octet-stream, otherwise sniffed; a name ending in `.json` is application/json).
+ * Stat a path: follows symlinks, adds ContentType (directory → octet-stream, empty file →
+ * octet-stream, otherwise sniffed; a name ending in `.json` is application/json). Size, type and
+ * sniffed bytes all come from one checked descriptor (allocdir/checked.ts), never from the name
+ * again, so a symlink flipped after the check cannot describe a host file.
  */
 export const statPath = async (alloc: LocalAlloc, requested: string): Promise<AllocFileInfo> => {
-  const r = await resolveInAlloc(alloc, requested);
-  let st: fs.BigIntStats;
+  const f = await openChecked(alloc, requested, 'stat');
   try {
-    st = await fsp.stat(r.abs, { bigint: true });
-  } catch (e) {
-    if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile('stat', displayRel(r.rel));
-    throw osError('stat', displayRel(r.rel), e);
+    let contentType = f.stats.isFile() ? await sniffFile(f.pinned) : OCTET;
+    if (requested.endsWith('.json')) contentType = 'application/json';
+    return toFileInfo(path.basename(f.abs), f.stats, contentType);
+  } finally {
+    await f.close();
   }
-  let contentType = st.isFile() ? await sniffFile(r.abs) : OCTET;
-  if (requested.endsWith('.json')) contentType = 'application/json';
-  return toFileInfo(path.basename(r.abs), st, contentType);
 };
 
-const sniffFile = async (abs: string): Promise<string> => {
+/** Reopens the pinned file (the same inode, through its descriptor) to read its first bytes. */
+const sniffFile = async (pinned: string): Promise<string> => {
   let fh: fsp.FileHandle | undefined;
   try {
-    fh = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fh = await fsp.open(pinned, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const buf = Buffer.alloc(SNIFF_LEN);
     const { bytesRead } = await fh.read(buf, 0, SNIFF_LEN, 0);
     return bytesRead === 0 ? OCTET : detectContentType(buf.subarray(0, bytesRead));
