@@ -65,6 +65,20 @@ export default tseslint.config(
       'express',
     ]),
   },
+  {
+    files: ['src/quota/**'],
+    rules: ban([
+      '**/router/**',
+      '**/agent/**',
+      '**/registry/**',
+      '**/acl/**',
+      '**/forward/**',
+      '**/api/**',
+      '**/cli/**',
+      '**/config/**',
+      'express',
+    ]),
+  },
   { files: ['src/forward/**'], rules: ban(['**/agent/**', '**/router/**', '**/api/**', '**/cli/**']) },
   { files: ['src/router/**'], rules: ban(['**/agent/**', '**/api/**', '**/cli/**']) },
   {

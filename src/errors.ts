@@ -85,6 +85,11 @@ export const errors = {
   emptyBody: () => new HttpError(400, 'Request body is empty'),
   malformedFraming: (reason: string) => new HttpError(400, `malformed request framing: ${reason}`),
   bodyNotAllowed: () => new HttpError(400, 'this endpoint takes no request body'),
+  tooManyStreams: (who: string, limit: string, max: number) =>
+    new HttpError(
+      429,
+      `Too many concurrent streams: ${who} limit ${limit}=${max} reached; close a stream or retry later`,
+    ),
   registryUnavailable: (detail: string) =>
     new HttpError(503, `registry unavailable: ${detail}; check that Redis is reachable from the gateway`),
 } as const;

@@ -17,6 +17,7 @@ import { GarbageCollector } from './gc/collector';
 import { ManifestStore, manifestsDir } from './manifests/store';
 import { buildStaticMeta } from './meta/static';
 import { MetaStore } from './meta/store';
+import { FollowerQuota } from './quota/followers';
 import { loadOrCreateNodeId } from './node/identity';
 import { Registrar } from './registration/registrar';
 import { TaskRunner } from './runner/runner';
@@ -99,6 +100,10 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
     allocStats: new AllocStatsCollector(taskStats),
     runner,
     gc: new GarbageCollector(dataDir, manifests, log.child({ component: 'gc' })),
+    followers: new FollowerQuota({
+      total: config.max_followers_total,
+      perAlloc: config.max_followers_per_alloc,
+    }),
     logger,
     ...(deps.handlerOverrides ? { handlerOverrides: deps.handlerOverrides } : {}),
   };

@@ -28,6 +28,7 @@ const defaultMetrics = (): Metrics => (processMetrics ??= createMetrics({ role: 
  */
 export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): Express => {
   const metrics = opts.metrics ?? defaultMetrics();
+  deps.followers?.observe(metrics.quota);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');

@@ -72,6 +72,9 @@ export const buildContext = (
       await decide(manifest.Namespace, manifest.ID);
       return toLocalAlloc(deps.dataDir, manifest);
     },
+    holdFollower(alloc) {
+      deps.followers?.admit(alloc.manifest.ID, res);
+    },
     async authorizeNode() {
       await decide();
     },

@@ -4,6 +4,7 @@ import type { NodeId } from '../wire';
 import type { GarbageCollector } from './gc/collector';
 import type { ManifestStore } from './manifests/store';
 import type { MetaStore } from './meta/store';
+import type { FollowerQuota } from './quota/followers';
 import type { AllocStatsCollector } from './stats/alloc';
 import type { HostStatsCollector } from './stats/host';
 import type { TaskRunner } from './runner/runner';
@@ -34,6 +35,8 @@ export interface AgentAppDeps {
   readonly runner: TaskRunner;
   readonly gc: GarbageCollector;
   readonly logger: Logger;
+  /** Bounds concurrent follow streams (absent: unlimited). */
+  readonly followers?: FollowerQuota;
   /** Replace individual handlers (e.g. the fs handlers in a test). */
   readonly handlerOverrides?: Partial<AgentHandlers>;
 }

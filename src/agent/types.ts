@@ -18,6 +18,8 @@ export interface AgentRequestContext {
    * after validating their parameters, so parameter errors come first (spec §5).
    */
   resolveAlloc(allocId: string): Promise<LocalAlloc>;
+  /** A follower quota slot for this response until it closes; throws 429 over a limit. */
+  holdFollower(alloc: LocalAlloc): void;
   /** Check this route's node capability (node-addressed routes). */
   authorizeNode(): Promise<void>;
   /** Aborted when the client goes away: stop readers, watchers and timers at once. */

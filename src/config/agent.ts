@@ -79,6 +79,8 @@ export const AgentConfigSchema = z
     acl_key: z.string().min(1).optional(),
     heartbeat_interval_ms: z.number().int().min(100).default(DEFAULTS.heartbeatIntervalMs),
     log_level: logLevel,
+    max_followers_total: z.number().int().min(0).default(DEFAULTS.maxFollowersTotal),
+    max_followers_per_alloc: z.number().int().min(0).default(DEFAULTS.maxFollowersPerAlloc),
     allocations: z.array(AllocationSpecSchema).default([]),
   })
   .strict()
@@ -115,6 +117,8 @@ export interface AgentFlags {
   aclKey?: string;
   heartbeatIntervalMs?: string;
   logLevel?: string;
+  maxFollowersTotal?: string;
+  maxFollowersPerAlloc?: string;
 }
 
 const ENV_TWINS: EnvTwins = {
@@ -129,7 +133,11 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_ACL_KEY: 'acl_key',
     FLEETGATE_LOG_LEVEL: 'log_level',
   },
-  numbers: { FLEETGATE_HEARTBEAT_INTERVAL_MS: 'heartbeat_interval_ms' },
+  numbers: {
+    FLEETGATE_HEARTBEAT_INTERVAL_MS: 'heartbeat_interval_ms',
+    FLEETGATE_MAX_FOLLOWERS_TOTAL: 'max_followers_total',
+    FLEETGATE_MAX_FOLLOWERS_PER_ALLOC: 'max_followers_per_alloc',
+  },
   booleans: { FLEETGATE_ACL: 'acl' },
 };
 
@@ -152,6 +160,8 @@ export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): Agen
     acl_key: flags.aclKey,
     heartbeat_interval_ms: num(flags.heartbeatIntervalMs),
     log_level: flags.logLevel,
+    max_followers_total: num(flags.maxFollowersTotal),
+    max_followers_per_alloc: num(flags.maxFollowersPerAlloc),
   });
   const fileMeta =
     typeof file['meta'] === 'object' && file['meta'] !== null

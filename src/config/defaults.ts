@@ -30,4 +30,16 @@ export const DEFAULTS = {
   cacheMaxEntries: 10000,
   /** Longest an ACL answer (policy, revocation) is cached behind pub/sub at any role. */
   aclCacheMaxAgeMs: 10_000,
+  /**
+   * Stream quotas (0 = unlimited). Gateway: concurrent streaming requests per token accessor,
+   * for anonymous callers (and everyone when ACLs are off), and in total. Agent: concurrent
+   * followers (follow=true streams, each a descriptor and a watcher) in total and per allocation.
+   */
+  maxStreamsPerToken: 256,
+  maxStreamsAnonymous: 64,
+  maxStreamsTotal: 10000,
+  maxFollowersTotal: 4096,
+  maxFollowersPerAlloc: 256,
+  /** A followed job stream ends this long after its last allocation ended, if no new one appears. */
+  jobLogsGraceMs: 5000,
 } as const;

@@ -35,6 +35,10 @@ export const GatewayConfigSchema = z
     /** Longest a cached policy or revocation is trusted without a change message. */
     acl_cache_max_age_ms: z.number().int().min(1).default(DEFAULTS.aclCacheMaxAgeMs),
     log_level: logLevel,
+    max_streams_per_token: z.number().int().min(0).default(DEFAULTS.maxStreamsPerToken),
+    max_streams_anonymous: z.number().int().min(0).default(DEFAULTS.maxStreamsAnonymous),
+    max_streams_total: z.number().int().min(0).default(DEFAULTS.maxStreamsTotal),
+    job_logs_grace_ms: z.number().int().min(0).default(DEFAULTS.jobLogsGraceMs),
   })
   .strict()
   .refine((c) => !c.acl || c.acl_key !== undefined, {
@@ -54,6 +58,10 @@ export interface GatewayFlags {
   connectTimeoutMs?: string;
   idleTimeoutMs?: string;
   logLevel?: string;
+  maxStreamsPerToken?: string;
+  maxStreamsAnonymous?: string;
+  maxStreamsTotal?: string;
+  jobLogsGraceMs?: string;
 }
 
 const ENV_TWINS: EnvTwins = {
@@ -70,6 +78,10 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_CACHE_MAX_ENTRIES: 'cache_max_entries',
     FLEETGATE_HEARTBEAT_TTL_MS: 'heartbeat_ttl_ms',
     FLEETGATE_ACL_CACHE_MAX_AGE_MS: 'acl_cache_max_age_ms',
+    FLEETGATE_MAX_STREAMS_PER_TOKEN: 'max_streams_per_token',
+    FLEETGATE_MAX_STREAMS_ANONYMOUS: 'max_streams_anonymous',
+    FLEETGATE_MAX_STREAMS_TOTAL: 'max_streams_total',
+    FLEETGATE_JOB_LOGS_GRACE_MS: 'job_logs_grace_ms',
   },
   booleans: { FLEETGATE_ACL: 'acl' },
 };
@@ -84,6 +96,10 @@ export const loadGatewayConfig = (flags: GatewayFlags, env: NodeJS.ProcessEnv): 
     connect_timeout_ms: num(flags.connectTimeoutMs),
     idle_timeout_ms: num(flags.idleTimeoutMs),
     log_level: flags.logLevel,
+    max_streams_per_token: num(flags.maxStreamsPerToken),
+    max_streams_anonymous: num(flags.maxStreamsAnonymous),
+    max_streams_total: num(flags.maxStreamsTotal),
+    job_logs_grace_ms: num(flags.jobLogsGraceMs),
   });
   return validate(GatewayConfigSchema, {
     ...readConfigFile(flags.config, env),

@@ -52,8 +52,32 @@ export const createMetrics = (opts: MetricsOptions) => {
     registers: [register],
   });
 
+  const quotaStreams = new Gauge({
+    name: `${p}quota_streams`,
+    help: 'Streams holding a quota slot now (gateway: streaming requests; agent: followers)',
+    registers: [register],
+  });
+  const quotaRejections = new Counter({
+    name: `${p}quota_rejections_total`,
+    help: 'Streams refused with 429, by the limit that refused them',
+    labelNames: ['limit'],
+    registers: [register],
+  });
+  const quotaLimits = new Gauge({
+    name: `${p}quota_limit`,
+    help: 'Configured stream limits (0 = unlimited)',
+    labelNames: ['limit'],
+    registers: [register],
+  });
+
   return {
     register,
+    /** Feeds the quota gauges: `held` after each change, `rejected` per refusal. */
+    quota: {
+      held: (n: number) => quotaStreams.set(n),
+      rejected: (limit: string) => quotaRejections.inc({ limit }),
+      limit: (name: string, max: number) => quotaLimits.set({ limit: name }, max),
+    },
     /** Call when a request starts; the returned function records its end. */
     startRequest(route: string, streaming: boolean): (status: number) => void {
       const end = latency.startTimer({ route });

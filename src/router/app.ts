@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { errors } from '../errors';
 import { httpLogger } from '../log/http';
 import { clientRoutes } from './client-routes';
+import { jobLogsRoute } from './job-logs/route';
 import type { GatewayDeps } from './deps';
 import { readApi } from './read-api';
 import { errorMiddleware } from './respond';
@@ -21,6 +22,7 @@ export const createGatewayApp = (deps: GatewayDeps): Express => {
   app.set('query parser', 'simple');
   app.use(httpLogger(deps.logger));
   app.use(clientRoutes(deps));
+  app.use(jobLogsRoute(deps));
   // Everything the client routes did not answer (read API, ACL API, 404s) is counted under one
   // bounded label: `other`.
   if (deps.metrics) {

@@ -111,6 +111,7 @@ const handler = (deps: GatewayDeps, id: RouteId, route: RouteDef) => async (req:
     route.target === 'alloc'
       ? await allocTarget(deps, req, res, route, identity)
       : await nodeTarget(deps, req, res, route, identity);
+  if (route.streaming) deps.streamQuota?.admit(identity, res);
   // Rows that take a body get it read here, after authorization; the forwarder refuses bodies elsewhere.
   const body = target.body ?? (route.takesBody ? await readBody(req, res) : undefined);
   await forwarderFor(deps, target.node).forward(req, res, target.node, route, body);

@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
 import type { Registry } from '../registry/registry';
 import type { NodeRecord } from '../wire';
+import type { StreamQuota } from './stream-quota';
 
 /** Everything the gateway app needs; cli builds and hands these in (dependency direction). */
 export interface GatewayDeps {
@@ -15,6 +16,10 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   logger: Logger;
   metrics?: Metrics;
+  /** Bounds concurrent streaming requests (absent: unlimited). */
+  streamQuota?: StreamQuota;
+  /** Job-wide log stream settings (`GET /v1/job/:id/logs`). */
+  jobLogs?: { graceMs: number };
   /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
   aclApi?: Router;
 }

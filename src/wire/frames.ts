@@ -81,6 +81,9 @@ export interface DecodedFrame {
   readonly fileEvent: string;
   readonly offset: number;
   readonly heartbeat: boolean;
+  /** The source of a job-wide stream frame (job-frames.ts); absent in a node's own frames. */
+  readonly source?: { readonly allocId: string; readonly nodeId: string; readonly task: string };
+  readonly message?: string;
 }
 
 /**
@@ -157,11 +160,23 @@ const toFrame = (o: Record<string, unknown>): DecodedFrame => {
   const file = typeof o['File'] === 'string' ? o['File'] : '';
   const fileEvent = typeof o['FileEvent'] === 'string' ? o['FileEvent'] : '';
   const offset = typeof o['Offset'] === 'number' ? o['Offset'] : 0;
+  const allocId = typeof o['AllocID'] === 'string' ? o['AllocID'] : '';
+  const message = typeof o['Message'] === 'string' ? o['Message'] : '';
   return {
     data,
     file,
     fileEvent,
     offset,
-    heartbeat: data.length === 0 && !file && !fileEvent && offset === 0,
+    heartbeat: data.length === 0 && !file && !fileEvent && offset === 0 && !allocId,
+    ...(allocId
+      ? {
+          source: {
+            allocId,
+            nodeId: typeof o['NodeID'] === 'string' ? o['NodeID'] : '',
+            task: typeof o['Task'] === 'string' ? o['Task'] : '',
+          },
+        }
+      : {}),
+    ...(message ? { message } : {}),
   };
 };

@@ -4,3 +4,4 @@ export * from './routes';
 export * from './frames';
 export * from './types';
 export * from './advertise';
+export * from './job-frames';

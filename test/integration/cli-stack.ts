@@ -75,7 +75,10 @@ export type { SeededAlloc };
 export const seedAlloc = (dataDir: string, task: string): SeededAlloc =>
   seedAllocation(dataDir, { task, job: 'counter' });
 
-/** Writes `1\n2\n...` into <task>.stdout.N, rotating every `rotateAt` bytes, like the agent's rotator. */
+/**
+ * Writes `1\n2\n...` (or `<tag> 1\n...` with a tag) into <task>.stdout.N, rotating every
+ * `rotateAt` bytes, like the agent's rotator.
+ */
 export class NumberWriter {
   n = 0;
   private idx = 0;
@@ -85,6 +88,7 @@ export class NumberWriter {
     private readonly logsDir: string,
     private readonly task: string,
     private readonly rotateAt: number,
+    private readonly tag = '',
   ) {
     fs.writeFileSync(this.file(), '');
   }
@@ -92,17 +96,19 @@ export class NumberWriter {
     return path.join(this.logsDir, `${this.task}.stdout.${this.idx}`);
   }
   start(everyMs = 3, perTick = 2): void {
-    this.timer = setInterval(() => {
-      for (let k = 0; k < perTick; k++) {
-        if (this.size >= this.rotateAt) {
-          this.idx++;
-          this.size = 0;
-        }
-        const line = `${++this.n}\n`;
-        fs.appendFileSync(this.file(), line);
-        this.size += line.length;
+    this.timer = setInterval(() => this.burst(perTick), everyMs);
+  }
+  /** Write `k` lines now. */
+  burst(k: number): void {
+    for (let i = 0; i < k; i++) {
+      if (this.size >= this.rotateAt) {
+        this.idx++;
+        this.size = 0;
       }
-    }, everyMs);
+      const line = this.tag ? `${this.tag} ${++this.n}\n` : `${++this.n}\n`;
+      fs.appendFileSync(this.file(), line);
+      this.size += line.length;
+    }
   }
   stop(): void {
     clearInterval(this.timer);

@@ -39,11 +39,13 @@ export const fsHandlers: Pick<
   'fs.stream': async (req, res, ctx) => {
     const p = parseStream(req);
     const alloc = await ctx.resolveAlloc(p.allocId);
+    if (p.follow) ctx.holdFollower(alloc);
     await streamPath(res, ctx.signal, alloc, p);
   },
   'fs.logs': async (req, res, ctx) => {
     const p = parseLogs(req);
     const alloc = await ctx.resolveAlloc(p.allocId);
+    if (p.follow) ctx.holdFollower(alloc);
     await streamLogs(res, ctx.signal, alloc, p);
   },
 };

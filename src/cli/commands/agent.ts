@@ -83,6 +83,8 @@ export const register = (program: Command): void => {
     .option('--acl', 'enforce ACL tokens')
     .option('--acl-key <file>', 'ES256 public key (PEM) or HS256 secret used to verify tokens')
     .option('--heartbeat-interval-ms <ms>', 'registry heartbeat interval')
+    .option('--max-followers-total <n>', 'concurrent follow streams on this agent (0 = unlimited)')
+    .option('--max-followers-per-alloc <n>', 'concurrent follow streams per allocation (0 = unlimited)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(run);
 };

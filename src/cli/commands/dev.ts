@@ -18,6 +18,7 @@ import { MemoryRegistry } from '../../registry/memory';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
 import { UI_PATH } from '../../router/ui-static';
+import { StreamQuota } from '../../router/stream-quota';
 import { writeKeyPair } from './acl-keygen';
 import { listen } from './gateway-serve';
 import type { Registry } from '../../registry/registry';
@@ -103,7 +104,20 @@ const run = async (flags: DevFlags): Promise<void> => {
   const local = new LocalForwarder(agent.app);
   const metrics = createMetrics({ role: 'gateway' });
   const aclApi = createAclApi({ registry, authenticator, ...(keys ? { signer: createSigner(keys) } : {}) });
-  const app = createGatewayApp({ registry, forwarder: local, authenticator, logger, metrics, aclApi });
+  const streamQuota = new StreamQuota({
+    perToken: DEFAULTS.maxStreamsPerToken,
+    anonymous: DEFAULTS.maxStreamsAnonymous,
+    total: DEFAULTS.maxStreamsTotal,
+  }).observe(metrics.quota);
+  const app = createGatewayApp({
+    registry,
+    forwarder: local,
+    authenticator,
+    logger,
+    metrics,
+    aclApi,
+    streamQuota,
+  });
   const allocId = agent.allocIds[0] ?? '';
   // Registration is pushed a moment after the agent starts: print nothing a newcomer could paste
   // before the gateway can resolve it.

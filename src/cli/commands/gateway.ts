@@ -13,6 +13,7 @@ import { NodeLiveness } from '../../registry/liveness';
 import { RedisRegistry } from '../../registry/redis';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
+import { StreamQuota } from '../../router/stream-quota';
 import { loadAclKey } from '../acl-key';
 import { listen } from './gateway-serve';
 
@@ -50,7 +51,21 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     authenticator,
     ...(keys && canSign(keys) ? { signer: createSigner(keys) } : {}),
   });
-  const app = createGatewayApp({ registry, forwarder, authenticator, logger, metrics, aclApi });
+  const streamQuota = new StreamQuota({
+    perToken: config.max_streams_per_token,
+    anonymous: config.max_streams_anonymous,
+    total: config.max_streams_total,
+  }).observe(metrics.quota);
+  const app = createGatewayApp({
+    registry,
+    forwarder,
+    authenticator,
+    logger,
+    metrics,
+    aclApi,
+    streamQuota,
+    jobLogs: { graceMs: config.job_logs_grace_ms },
+  });
   const { server, url } = await listen(app, config.http_addr);
   process.stdout.write(`fleetgate gateway listening on ${url}\n`);
 
@@ -78,6 +93,10 @@ export const register = (program: Command): void => {
     .option('--acl-key <file>', 'ES256 private key (PEM) or HS256 secret used to sign and verify tokens')
     .option('--connect-timeout-ms <ms>', 'TCP connect timeout to agents')
     .option('--idle-timeout-ms <ms>', 'idle timeout for non-streaming forwarded requests')
+    .option('--max-streams-per-token <n>', 'concurrent streaming requests per token accessor (0 = unlimited)')
+    .option('--max-streams-anonymous <n>', 'concurrent streaming requests without a token (0 = unlimited)')
+    .option('--max-streams-total <n>', 'concurrent streaming requests in total (0 = unlimited)')
+    .option('--job-logs-grace-ms <ms>', 'a followed job stream ends this long after its last allocation')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .action(run);
 };

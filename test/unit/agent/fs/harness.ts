@@ -71,6 +71,7 @@ export const startAgent = async (tasks?: string[]): Promise<Agent> => {
           return a;
         },
         authorizeNode: async () => undefined,
+        holdFollower: () => undefined,
         signal: ac.signal,
       };
       running++;

@@ -1,0 +1,167 @@
+import type { ServerResponse } from 'node:http';
+import { encodeJobFrame, HEARTBEAT, HEARTBEAT_MS, type SourceEvent } from '../../wire';
+
+/** Who a piece of output came from. */
+export interface SourceInfo {
+  readonly allocId: string;
+  readonly nodeId: string;
+  readonly task: string;
+  /** Rendered line prefix (plain mode); empty for none. */
+  readonly prefix: string;
+}
+
+/**
+ * A line longer than this without a newline is cut and sent as a line of its own: the
+ * alternative, holding it until its end, would let one source grow the gateway without bound.
+ */
+export const MAX_LINE = 256 * 1024;
+const NL = 0x0a;
+
+/**
+ * The one response of a job-wide stream, written by many sources. Every write is whole: a frame
+ * in framed mode, whole lines in plain mode (each source keeps its unfinished line until its
+ * newline arrives), so two sources never share a line. Writers await `room()`, which is the
+ * response's backpressure shared by all sources: a slow client slows every source's reads.
+ */
+export class JobStreamOutput {
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastWrite = 0;
+  private drain: Promise<void> | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    readonly mode: 'json' | 'plain',
+  ) {}
+
+  start(): void {
+    this.res.statusCode = 200;
+    this.res.setHeader(
+      'Content-Type',
+      this.mode === 'plain' ? 'text/plain; charset=utf-8' : 'application/json',
+    );
+    this.res.flushHeaders();
+    if (this.mode === 'json') {
+      this.heartbeat = setInterval(() => {
+        if (Date.now() - this.lastWrite >= HEARTBEAT_MS && !this.res.writableNeedDrain) this.write(HEARTBEAT);
+      }, HEARTBEAT_MS);
+    }
+  }
+
+  /** A writer for one source (one task of one allocation). */
+  source(info: SourceInfo, opts: { skipPartialFirstLine?: boolean } = {}): SourceWriter {
+    return new SourceWriter(this, info, opts.skipPartialFirstLine ?? false);
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+
+  write(chunk: string | Buffer): void {
+    if (this.closed) return;
+    this.lastWrite = Date.now();
+    this.res.write(chunk);
+  }
+
+  /** Resolves when the client has taken what was written (or has gone). */
+  room(): Promise<void> {
+    if (!this.res.writableNeedDrain || this.closed) return Promise.resolve();
+    this.drain ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        this.drain = undefined;
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
+    return this.drain;
+  }
+
+  end(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (!this.closed) this.res.end();
+  }
+}
+
+export class SourceWriter {
+  private partial: Buffer[] = [];
+  private partialLen = 0;
+
+  constructor(
+    private readonly out: JobStreamOutput,
+    readonly info: SourceInfo,
+    /** Tail mode: the first bytes start mid-line; drop them up to the first newline. */
+    private skipping: boolean,
+  ) {}
+
+  async data(file: string, data: Buffer, endOffset: number): Promise<void> {
+    if (this.out.mode === 'json') {
+      const { allocId, nodeId, task } = this.info;
+      this.out.write(encodeJobFrame({ allocId, nodeId, task, data, file, offset: endOffset }));
+    } else {
+      const text = this.lines(data);
+      if (text) this.out.write(text);
+    }
+    await this.out.room();
+  }
+
+  /** A file event passed through (framed only: plain output has no place for it). */
+  fileEvent(file: string, event: string, offset: number): void {
+    if (this.out.mode !== 'json') return;
+    const { allocId, nodeId, task } = this.info;
+    this.out.write(encodeJobFrame({ allocId, nodeId, task, file, fileEvent: event, offset }));
+  }
+
+  /** An event about the source itself, in-band: a frame, or a line of its own in plain mode. */
+  event(event: SourceEvent, message?: string): void {
+    const { allocId, nodeId, task, prefix } = this.info;
+    if (this.out.mode === 'json') {
+      this.out.write(
+        encodeJobFrame({ allocId, nodeId, task, fileEvent: event, ...(message ? { message } : {}) }),
+      );
+      return;
+    }
+    this.out.write(`${prefix}==> ${event}${message ? `: ${message}` : ''}\n`);
+  }
+
+  /** The source is over: an unfinished last line goes out with a newline. */
+  finish(): void {
+    if (this.partialLen > 0)
+      this.out.write(Buffer.concat([Buffer.from(this.info.prefix), ...this.partial, Buffer.from('\n')]));
+    this.partial = [];
+    this.partialLen = 0;
+  }
+
+  /** Complete lines of `data` (with whatever was pending), each prefixed; the rest is kept. */
+  private lines(data: Buffer): Buffer | undefined {
+    let start = 0;
+    if (this.skipping) {
+      const nl = data.indexOf(NL);
+      if (nl < 0) return undefined;
+      this.skipping = false;
+      start = nl + 1;
+    }
+    const prefix = Buffer.from(this.info.prefix);
+    const parts: Buffer[] = [];
+    for (;;) {
+      const nl = data.indexOf(NL, start);
+      if (nl < 0) break;
+      parts.push(prefix, ...this.partial, data.subarray(start, nl + 1));
+      this.partial = [];
+      this.partialLen = 0;
+      start = nl + 1;
+    }
+    if (start < data.length) {
+      this.partial.push(data.subarray(start));
+      this.partialLen += data.length - start;
+      if (this.partialLen >= MAX_LINE) {
+        parts.push(prefix, ...this.partial, Buffer.from('\n'));
+        this.partial = [];
+        this.partialLen = 0;
+      }
+    }
+    return parts.length > 0 ? Buffer.concat(parts) : undefined;
+  }
+}

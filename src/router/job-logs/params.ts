@@ -1,0 +1,91 @@
+import type { Request } from 'express';
+import { errors } from '../../errors';
+import type { LogType, Origin, Position } from '../../wire/follow';
+import { parseGoBool, parseGoInt } from '../../wire/go-parse';
+
+export interface JobLogsParams {
+  readonly jobId: string;
+  readonly namespace: string;
+  /** Only this task of each allocation (and only allocations that have it); all tasks when absent. */
+  readonly task?: string;
+  readonly type: LogType;
+  readonly follow: boolean;
+  readonly origin: Origin;
+  readonly offset: number;
+  readonly plain: boolean;
+  /** The line prefix template; undefined = no prefix (`prefix=false`). */
+  readonly prefix: string | undefined;
+  /** Where an earlier stream got to, per `<alloc>:<task>` (a client reconnecting). */
+  readonly resume: ReadonlyMap<string, Position>;
+}
+
+/** `[web.0 a1b2c3d4] `, plus the task when an allocation contributes more than one. */
+export const DEFAULT_PREFIX = '[{group}.{index} {alloc}] ';
+export const DEFAULT_PREFIX_MULTI_TASK = '[{group}.{index} {alloc} {task}] ';
+
+const q = (req: Request, name: string): string => {
+  const v = req.query[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === 'string' ? first : '';
+};
+
+const GO_BOOLS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+export const sourceKey = (allocId: string, task: string): string => `${allocId}:${task}`;
+
+/**
+ * `resume=<alloc>:<task>:<file>:<offset>,...` — the File and Offset of the last data frame of
+ * each source, as a framed stream carried them. Task names and log paths contain neither `:` nor
+ * `,`, so the list needs no further escaping.
+ */
+export const parseResume = (raw: string): Map<string, Position> => {
+  const out = new Map<string, Position>();
+  if (raw === '') return out;
+  for (const entry of raw.split(',')) {
+    const m = /^([0-9a-fA-F-]{36}):([^:]+):(alloc\/logs\/[^:/]+):(\d+)$/.exec(entry);
+    if (!m) throw errors.badRequest(`resume: "${entry}" is not <alloc id>:<task>:<file>:<offset>`);
+    out.set(sourceKey(m[1]!, m[2]!), { file: m[3]!, offset: Number(m[4]) });
+  }
+  return out;
+};
+
+export const formatResume = (positions: ReadonlyMap<string, Position>): string =>
+  [...positions].map(([key, p]) => `${key}:${p.file}:${p.offset}`).join(',');
+
+/** Parameters in the order the fs/logs route checks its own, each refused with a 400. */
+export const parseJobLogs = (req: Request): JobLogsParams => {
+  const jobId = String(req.params['job_id'] ?? '');
+  if (jobId === '') throw errors.badRequest('missing job ID');
+  const namespace = q(req, 'namespace') || 'default';
+  if (namespace.includes('*')) throw errors.badRequest('namespace must name one namespace, not a wildcard');
+  const task = q(req, 'task');
+  const rawType = q(req, 'type') || 'stdout';
+  if (rawType !== 'stdout' && rawType !== 'stderr') throw errors.missingLogType();
+  const follow = parseGoBool('follow', q(req, 'follow'), false);
+  const plain = parseGoBool('plain', q(req, 'plain'), false);
+  const offset = parseGoInt('offset', q(req, 'offset'));
+  if (offset < 0) throw errors.badRequest('offset must not be negative');
+  const rawOrigin = q(req, 'origin') || 'start';
+  if (rawOrigin !== 'start' && rawOrigin !== 'end') throw errors.badOrigin();
+  const rawPrefix = q(req, 'prefix');
+  const prefix =
+    rawPrefix === '' || (GO_BOOLS.has(rawPrefix) && parseGoBool('prefix', rawPrefix, true))
+      ? DEFAULT_PREFIX
+      : GO_BOOLS.has(rawPrefix)
+        ? undefined
+        : rawPrefix;
+  const resume = parseResume(q(req, 'resume'));
+  if (resume.size > 0 && !follow) throw errors.badRequest('resume needs follow=true');
+  return {
+    jobId,
+    namespace,
+    ...(task ? { task } : {}),
+    type: rawType,
+    follow,
+    origin: rawOrigin,
+    offset,
+    plain,
+    prefix,
+    resume,
+  };
+};

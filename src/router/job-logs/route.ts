@@ -1,0 +1,82 @@
+import { Router, type Request, type Response } from 'express';
+import { authorizeAudited } from '../../acl/audit';
+import { authorize } from '../../acl/authorize';
+import { tokenFromHeaders } from '../../acl/token-header';
+import { DEFAULTS } from '../../config/defaults';
+import { HttpError } from '../../errors';
+import type { RouteCapability } from '../../wire';
+import type { RetryPolicy } from '../../wire/follow';
+import type { GatewayDeps } from '../deps';
+import { AgentLogsPort } from './agent-port';
+import { runJobStream } from './job-stream';
+import { JobStreamOutput } from './output';
+import { parseJobLogs } from './params';
+
+export const JOB_LOGS_PATH = '/v1/job/:job_id/logs';
+
+const READ_LOGS: RouteCapability = { kind: 'namespace', anyOf: ['read-logs'] };
+
+/** A node may stay away this long before its sources give up (and say so in-band). */
+const SOURCE_RETRY: RetryPolicy = {
+  giveUpMs: 5 * 60_000,
+  initialBackoffMs: 200,
+  maxBackoffMs: 2_000,
+  notFoundGraceMs: 5_000,
+};
+/** A terminal allocation's part ends once no byte came for this long (its writers are gone). */
+const DRAIN_QUIET_MS = 1_000;
+
+/**
+ * `GET /v1/job/:job_id/logs`: the logs of every allocation of a job in one stream (see README
+ * "Job-wide logs"). Checks in order: parameters (400), token (403), `read-logs` in the job's
+ * namespace (403, before anything about the job is revealed), the job's allocations (404), the
+ * stream quota (429). Then the stream starts and problems of single sources are reported in-band.
+ */
+export const jobLogsRoute = (deps: GatewayDeps): Router => {
+  const r = Router();
+  r.get(JOB_LOGS_PATH, async (req: Request, res: Response) => {
+    const done = deps.metrics?.startRequest('job.logs', true);
+    if (done) res.once('close', () => done(res.statusCode));
+    req.log?.setBindings({ route: 'job.logs' });
+    const params = parseJobLogs(req);
+    const token = tokenFromHeaders(req.headers);
+    const identity = await deps.authenticator.authenticate(token);
+    req.log?.setBindings({ accessor: identity.accessorId, job: params.jobId });
+    if (deps.authenticator.enabled)
+      authorizeAudited(
+        deps.logger,
+        identity,
+        READ_LOGS,
+        { path: req.path, namespace: params.namespace },
+        res,
+      );
+    else authorize(identity, READ_LOGS, params.namespace);
+    const initial = (await deps.registry.listAllocs({ namespace: params.namespace })).filter(
+      (a) => a.JobID === params.jobId,
+    );
+    if (initial.length === 0)
+      throw new HttpError(404, `job "${params.jobId}" has no allocations in namespace "${params.namespace}"`);
+    deps.streamQuota?.admit(identity, res);
+
+    const ac = new AbortController();
+    res.once('close', () => ac.abort());
+    const output = new JobStreamOutput(res, params.plain ? 'plain' : 'json');
+    output.start();
+    try {
+      await runJobStream({
+        registry: deps.registry,
+        port: new AgentLogsPort(deps.registry, token, DEFAULTS.connectTimeoutMs),
+        params,
+        output,
+        initial,
+        graceMs: deps.jobLogs?.graceMs ?? DEFAULTS.jobLogsGraceMs,
+        drainQuietMs: DRAIN_QUIET_MS,
+        retry: SOURCE_RETRY,
+        signal: ac.signal,
+      });
+    } finally {
+      output.end();
+    }
+  });
+  return r;
+};
