@@ -30,6 +30,26 @@ export class ResponseSink {
     return true;
   }
 
+  /**
+   * Write a chunk whose memory the caller will reuse: resolves once the socket has taken all of
+   * it (the write's callback), or at once if the sink is or becomes closed.
+   */
+  writeFlushed(chunk: Buffer): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.res.off('close', done);
+        this.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.res.on('close', done);
+      this.signal.addEventListener('abort', done);
+      this.res.write(chunk, done);
+      const socket = this.res.socket;
+      if (socket && socket.writableCorked > 0) socket.uncork();
+    });
+  }
+
   get needsDrain(): boolean {
     return this.res.writableNeedDrain;
   }
