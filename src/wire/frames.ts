@@ -84,6 +84,8 @@ export interface DecodedFrame {
   /** The source of a job-wide stream frame (job-frames.ts); absent in a node's own frames. */
   readonly source?: { readonly allocId: string; readonly nodeId: string; readonly task: string };
   readonly message?: string;
+  /** The frame's JSON object as sent, for checks of its wire types. */
+  readonly raw: Record<string, unknown>;
 }
 
 /**
@@ -178,5 +180,6 @@ const toFrame = (o: Record<string, unknown>): DecodedFrame => {
         }
       : {}),
     ...(message ? { message } : {}),
+    raw: o,
   };
 };

@@ -207,7 +207,11 @@ export interface NomadAllocation extends NomadAllocCommon {
   TaskResources: null;
 }
 
-/** `api.NodeListStub` (`GET /v1/nodes`), plus `HTTPAddr` for fleetgate's own CLI. */
+/**
+ * `api.NodeListStub` (`GET /v1/nodes`), plus fleetgate's `HTTPAddr` (its CLI) and
+ * `LastHeartbeat` (Unix ms, the web UI). A heartbeat of a ready node does not bump the modify
+ * index, so a blocking query is not woken by `LastHeartbeat` alone.
+ */
 export interface NomadNodeListStub {
   Address: string;
   CreateIndex: number;
@@ -217,6 +221,7 @@ export interface NomadNodeListStub {
   HTTPAddr: string;
   ID: NodeId;
   LastDrain: null;
+  LastHeartbeat: number;
   ModifyIndex: number;
   Name: string;
   NodeClass: string;
@@ -227,7 +232,7 @@ export interface NomadNodeListStub {
   Version: string;
 }
 
-/** `api.Node` (`GET /v1/node/:id`), plus `Version` for fleetgate's own CLI. */
+/** `api.Node` (`GET /v1/node/:id`), plus fleetgate's `Version` and `LastHeartbeat` (as above). */
 export interface NomadNode {
   Attributes: Record<string, string>;
   CSIControllerPlugins: null;
@@ -244,6 +249,7 @@ export interface NomadNode {
   HostVolumes: null;
   ID: NodeId;
   LastDrain: null;
+  LastHeartbeat: number;
   Links: null;
   Meta: Record<string, string>;
   ModifyIndex: number;
