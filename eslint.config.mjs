@@ -106,5 +106,18 @@ export default tseslint.config(
     },
   },
   { files: ['ui/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
+  {
+    files: ['src/tls/**'],
+    rules: ban([
+      '**/router/**',
+      '**/agent/**',
+      '**/registry/**',
+      '**/acl/**',
+      '**/forward/**',
+      '**/api/**',
+      '**/cli/**',
+      'express',
+    ]),
+  },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

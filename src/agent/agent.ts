@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Express } from 'express';
@@ -7,8 +8,10 @@ import type { Logger } from 'pino';
 import { aclDisabled } from '../acl/disabled';
 import type { Authenticator } from '../acl/types';
 import type { AgentConfig } from '../config/agent';
-import { createEdgeServer, type EdgeLimits } from '../edge/server';
+import { serverTlsFiles } from '../config/tls';
+import type { EdgeLimits } from '../edge/server';
 import { silentLogger } from '../log/logger';
+import { createAppServer, serverContextOptions } from '../tls/server';
 import type { Registry } from '../registry/registry';
 import type { AllocId } from '../wire';
 import { createAgentApp } from './app';
@@ -42,11 +45,13 @@ export interface StartAgentDeps {
 }
 
 export interface RunningAgent {
-  /** `http://host:port` actually listened on. */
+  /** `http(s)://host:port` actually listened on. */
   readonly url: string;
   readonly nodeId: string;
   readonly app: Express;
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
+  /** Read the TLS certificate files again (SIGHUP); throws, keeping the old ones, when they are bad. */
+  reloadTls(): void;
   readonly services: AgentAppDeps;
   /** Ids of the configured allocations started at launch. */
   readonly allocIds: AllocId[];
@@ -72,13 +77,17 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   const log = logger.child({ node: nodeId });
 
   let bound = config.http_addr;
+  // Built before anything starts, so a bad certificate file stops the agent with one line.
+  const tlsFiles = serverTlsFiles(config);
+  if (tlsFiles) serverContextOptions(tlsFiles);
+  const scheme = tlsFiles ? 'https' : 'http';
   const node: NodeIdentity = {
     id: nodeId,
     name: config.node_name ?? nodeId,
     datacenter: config.datacenter,
     version: VERSION,
     httpAddr: () => (config.advertise ? new URL(config.advertise).host : bound),
-    advertiseUrl: () => config.advertise ?? `http://${bound}`,
+    advertiseUrl: () => config.advertise ?? `${scheme}://${bound}`,
   };
 
   const manifests = new ManifestStore(manifestsDir(dataDir), log.child({ component: 'manifests' }));
@@ -109,7 +118,12 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   };
 
   const app = createAgentApp(services);
-  const server = createEdgeServer(app, deps.limits);
+  const { server, reload: reloadTls } = createAppServer(
+    app,
+    tlsFiles,
+    log.child({ component: 'tls' }),
+    deps.limits,
+  );
   const { host, port } = splitAddr(config.http_addr);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -150,5 +164,5 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
       await new Promise<void>((resolve) => server.close(() => resolve()));
     })());
 
-  return { url: `http://${bound}`, nodeId, app, server, services, allocIds, stop };
+  return { url: `${scheme}://${bound}`, nodeId, app, server, reloadTls, services, allocIds, stop };
 };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { advertiseOrigin, ADVERTISE_RULE } from '../wire/advertise';
 import { redisUrlSchema } from './redis-url';
+import { redisTlsKeys, refineTls, tlsConfigKeys, tlsFromFlags, TLS_ENV_TWINS, type TlsFlags } from './tls';
 import {
   ConfigError,
   defined,
@@ -81,13 +82,16 @@ export const AgentConfigSchema = z
     log_level: logLevel,
     max_followers_total: z.number().int().min(0).default(DEFAULTS.maxFollowersTotal),
     max_followers_per_alloc: z.number().int().min(0).default(DEFAULTS.maxFollowersPerAlloc),
+    ...tlsConfigKeys,
+    ...redisTlsKeys,
     allocations: z.array(AllocationSpecSchema).default([]),
   })
   .strict()
   .refine((c) => !c.acl || c.acl_key !== undefined, {
     message: 'acl is on but acl_key is not set',
     path: ['acl_key'],
-  });
+  })
+  .superRefine(refineTls);
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
@@ -103,7 +107,7 @@ export const parseMetaPairs = (pairs: readonly string[], source: string): Record
 };
 
 /** Flag values as commander gives them (camelCase); undefined = not given. */
-export interface AgentFlags {
+export interface AgentFlags extends TlsFlags {
   config?: string;
   httpAddr?: string;
   dataDir?: string;
@@ -123,6 +127,7 @@ export interface AgentFlags {
 
 const ENV_TWINS: EnvTwins = {
   strings: {
+    ...TLS_ENV_TWINS.strings,
     FLEETGATE_HTTP_ADDR: 'http_addr',
     FLEETGATE_DATA_DIR: 'data_dir',
     FLEETGATE_NODE_NAME: 'node_name',
@@ -138,7 +143,7 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_MAX_FOLLOWERS_TOTAL: 'max_followers_total',
     FLEETGATE_MAX_FOLLOWERS_PER_ALLOC: 'max_followers_per_alloc',
   },
-  booleans: { FLEETGATE_ACL: 'acl' },
+  booleans: { ...TLS_ENV_TWINS.booleans, FLEETGATE_ACL: 'acl' },
 };
 
 /** Merge file < env < flags and validate. Throws ConfigError with one line naming the key. */
@@ -162,6 +167,7 @@ export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): Agen
     log_level: flags.logLevel,
     max_followers_total: num(flags.maxFollowersTotal),
     max_followers_per_alloc: num(flags.maxFollowersPerAlloc),
+    ...tlsFromFlags(flags),
   });
   const fileMeta =
     typeof file['meta'] === 'object' && file['meta'] !== null

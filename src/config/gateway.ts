@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { redisUrlSchema } from './redis-url';
+import { redisTlsKeys, refineTls, tlsConfigKeys, tlsFromFlags, TLS_ENV_TWINS, type TlsFlags } from './tls';
 import {
   defined,
   fromEnv,
@@ -39,16 +40,19 @@ export const GatewayConfigSchema = z
     max_streams_anonymous: z.number().int().min(0).default(DEFAULTS.maxStreamsAnonymous),
     max_streams_total: z.number().int().min(0).default(DEFAULTS.maxStreamsTotal),
     job_logs_grace_ms: z.number().int().min(0).default(DEFAULTS.jobLogsGraceMs),
+    ...tlsConfigKeys,
+    ...redisTlsKeys,
   })
   .strict()
   .refine((c) => !c.acl || c.acl_key !== undefined, {
     message: 'acl is on but acl_key is not set',
     path: ['acl_key'],
-  });
+  })
+  .superRefine(refineTls);
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
-export interface GatewayFlags {
+export interface GatewayFlags extends TlsFlags {
   config?: string;
   httpAddr?: string;
   redis?: string;
@@ -66,6 +70,7 @@ export interface GatewayFlags {
 
 const ENV_TWINS: EnvTwins = {
   strings: {
+    ...TLS_ENV_TWINS.strings,
     FLEETGATE_HTTP_ADDR: 'http_addr',
     FLEETGATE_REDIS: 'redis',
     FLEETGATE_REGISTRY_PREFIX: 'registry_prefix',
@@ -83,7 +88,7 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_MAX_STREAMS_TOTAL: 'max_streams_total',
     FLEETGATE_JOB_LOGS_GRACE_MS: 'job_logs_grace_ms',
   },
-  booleans: { FLEETGATE_ACL: 'acl' },
+  booleans: { ...TLS_ENV_TWINS.booleans, FLEETGATE_ACL: 'acl' },
 };
 
 export const loadGatewayConfig = (flags: GatewayFlags, env: NodeJS.ProcessEnv): GatewayConfig => {
@@ -100,6 +105,7 @@ export const loadGatewayConfig = (flags: GatewayFlags, env: NodeJS.ProcessEnv): 
     max_streams_anonymous: num(flags.maxStreamsAnonymous),
     max_streams_total: num(flags.maxStreamsTotal),
     job_logs_grace_ms: num(flags.jobLogsGraceMs),
+    ...tlsFromFlags(flags),
   });
   return validate(GatewayConfigSchema, {
     ...readConfigFile(flags.config, env),

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { redisTarget } from '../registry/redis-url';
 
-/** `--redis`: one server (`redis://`, `rediss://`) or Sentinel (`redis-sentinel://h:p,h:p/<master>`). */
+/** `--redis`: one server (`redis://`, `rediss://`) or Sentinel (`redis[s]-sentinel://h:p,h:p/<master>`). */
 export const redisUrlSchema = z.string().superRefine((url, ctx) => {
-  if (!/^(rediss?|redis-sentinel):\/\//.test(url)) {
-    ctx.addIssue({ code: 'custom', message: 'expected a redis://, rediss:// or redis-sentinel:// URL' });
+  if (!/^(rediss?|rediss?-sentinel):\/\//.test(url)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL',
+    });
     return;
   }
   try {

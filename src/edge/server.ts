@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { DEFAULTS } from '../config/defaults';
 import { errors } from '../errors';
 import { framingOf } from './framing';
@@ -36,15 +37,27 @@ export const refuseAndClose = (res: http.ServerResponse, status: number, message
  *   handler actually wants the body (after authentication); a request refused before that is
  *   answered without inviting the body, and its connection is closed.
  */
-export const createEdgeServer = (handler: Handler, limits: EdgeLimits = {}): http.Server => {
+export function createEdgeServer(handler: Handler, limits?: EdgeLimits): http.Server;
+/** With `tls`, the same edge over HTTPS (src/tls/server.ts adds reload and handshake errors). */
+export function createEdgeServer(
+  handler: Handler,
+  limits: EdgeLimits,
+  tls: https.ServerOptions,
+): https.Server;
+export function createEdgeServer(
+  handler: Handler,
+  limits: EdgeLimits = {},
+  tls?: https.ServerOptions,
+): http.Server | https.Server {
   const headersTimeout = limits.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
   const requestTimeout = Math.max(limits.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, headersTimeout);
-  const server = http.createServer({
+  const options: http.ServerOptions = {
     headersTimeout,
     requestTimeout,
     // How often Node looks for connections over those limits: a fraction of the smaller one.
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
-  });
+  };
+  const server = tls ? https.createServer({ ...tls, ...options }) : http.createServer(options);
   server.keepAliveTimeout = DEFAULTS.keepAliveTimeoutMs;
   const guarded: Handler = (req, res) => {
     const f = framingOf(req);
@@ -57,7 +70,7 @@ export const createEdgeServer = (handler: Handler, limits: EdgeLimits = {}): htt
     guarded(req, res);
   });
   return server;
-};
+}
 
 /**
  * A client that asked to be invited to send its body and was answered without the invitation

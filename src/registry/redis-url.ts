@@ -4,15 +4,16 @@ import type { RedisOptions } from 'ioredis';
  * Where the registry's Redis is, from one URL (the `--redis` flag):
  * - `redis://[:password@]host:port[/db]` or `rediss://…` — one Redis server;
  * - `redis-sentinel://[:password@]host:port[,host:port…]/<master name>[/db]` — Redis Sentinel:
- *   ioredis asks the sentinels for the current master and follows failovers by itself.
+ *   ioredis asks the sentinels for the current master and follows failovers by itself;
+ *   `rediss-sentinel://…` is the same over TLS, to the sentinels and to the master.
  * Returns the URL to hand ioredis (for a plain server) and the options to merge.
  */
 export const redisTarget = (url: string): { url?: string; options: RedisOptions } => {
-  if (!url.startsWith('redis-sentinel:')) return { url, options: {} };
-  const m = /^redis-sentinel:\/\/(?:(?:[^:@/]*):([^@/]*)@)?([^/]+)\/([^/?#]+)(?:\/(\d+))?\/?$/.exec(url);
+  if (!/^rediss?-sentinel:/.test(url)) return { url, options: {} };
+  const m = /^rediss?-sentinel:\/\/(?:(?:[^:@/]*):([^@/]*)@)?([^/]+)\/([^/?#]+)(?:\/(\d+))?\/?$/.exec(url);
   if (!m) {
     throw new Error(
-      `invalid sentinel URL ${JSON.stringify(url)}: want redis-sentinel://host:port[,host:port]/<master name>[/db]`,
+      `invalid sentinel URL ${JSON.stringify(url)}: want redis-sentinel://host:port[,host:port]/<master name>[/db] (rediss-sentinel:// for TLS)`,
     );
   }
   const [, password, hosts, name, db] = m;

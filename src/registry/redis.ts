@@ -1,3 +1,4 @@
+import type tls from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULTS } from '../config/defaults';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
@@ -26,7 +27,18 @@ export interface RedisRegistryOptions {
   /** How long `connect` waits for the first connection before returning anyway. */
   startupWaitMs?: number;
   onError?: (err: Error) => void;
+  /** CA, client certificate: used with `rediss://` and `rediss-sentinel://` URLs only. */
+  tls?: tls.ConnectionOptions;
 }
+
+/** TLS for the URL's scheme: the server for rediss://, sentinels and master for rediss-sentinel://. */
+const tlsOptions = (o: RedisRegistryOptions): RedisOptions => {
+  const t = o.tls ?? {};
+  if (o.url.startsWith('rediss://')) return { tls: t };
+  if (o.url.startsWith('rediss-sentinel://'))
+    return { tls: t, sentinelTLS: t, enableTLSForSentinelMode: true };
+  return {};
+};
 
 /**
  * Bounded, fail-fast client settings (anchors.md §2.2): no offline queue, one retry, a command
@@ -86,8 +98,8 @@ export class RedisRegistry implements Registry {
     const target = redisTarget(opts.url);
     const make = (o: RedisOptions) =>
       target.url
-        ? new Redis(target.url, { ...target.options, ...o })
-        : new Redis({ ...target.options, ...o });
+        ? new Redis(target.url, { ...target.options, ...tlsOptions(opts), ...o })
+        : new Redis({ ...target.options, ...tlsOptions(opts), ...o });
     const client = make(clientOptions(opts, false));
     // The subscriber queues SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
     const sub = make({ ...clientOptions(opts, true), maxRetriesPerRequest: null, commandTimeout: undefined });

@@ -37,7 +37,7 @@ export const startFleetgate = (
     }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = /listening on (https?:\/\/[^\s]+)/.exec(out);
       if (m && !done) {
         done = true;
         clearTimeout(timer);

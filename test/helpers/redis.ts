@@ -14,15 +14,40 @@ export interface RedisServer {
  * A real redis-server on a free loopback port, no persistence. `.ci/run` installs redis-server
  * when the machine lacks it; a missing binary fails loudly with the fix.
  */
-export const startRedis = async (): Promise<RedisServer> => {
+export interface RedisTls {
+  cert: string;
+  key: string;
+  ca: string;
+  /** Require a client certificate signed by `ca` (redis' tls-auth-clients). */
+  authClients: boolean;
+}
+
+/** With `tls`, redis listens for TLS only (`--port 0 --tls-port P`) and the URL is rediss://. */
+export const startRedis = async (tls?: RedisTls): Promise<RedisServer> => {
   const port = await freePort();
+  const listenArgs = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.cert,
+        '--tls-key-file',
+        tls.key,
+        '--tls-ca-cert-file',
+        tls.ca,
+        '--tls-auth-clients',
+        tls.authClients ? 'yes' : 'no',
+      ]
+    : ['--port', String(port)];
   let proc: ChildProcess | undefined;
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
       const p = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        [...listenArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
@@ -51,7 +76,7 @@ export const startRedis = async (): Promise<RedisServer> => {
   await launch();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     stop: async (signal = 'SIGKILL') => {
       const p = proc;
       if (!p || p.exitCode !== null || p.signalCode !== null) return;

@@ -9,6 +9,10 @@ import { MemoryRegistry } from '../../registry/memory';
 import type { Registry } from '../../registry/registry';
 import { RedisRegistry } from '../../registry/redis';
 import { loadAclKey } from '../acl-key';
+import { redisTlsFiles } from '../../config/tls';
+import { clientTlsOptions } from '../../tls/client';
+import { reloadTlsOnSighup } from '../tls-reload';
+import { addTlsFlags } from './tls-flags';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -29,6 +33,7 @@ const run = async (flags: AgentFlags): Promise<void> => {
     ? await RedisRegistry.connect({
         url: config.redis,
         prefix: config.registry_prefix,
+        tls: clientTlsOptions(redisTlsFiles(config)),
         onError: throttledWarn(
           logger,
           'redis unreachable; retrying (the registry catches up when it returns)',
@@ -62,11 +67,12 @@ const run = async (flags: AgentFlags): Promise<void> => {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  reloadTlsOnSighup([agent.reloadTls], logger);
 };
 
 /** `fleetgate agent …` (design.md "Command line"): every flag also has a FLEETGATE_* twin and a config key. */
 export const register = (program: Command): void => {
-  program
+  const cmd = program
     .command('agent')
     .description(
       'Run a node agent: serve /v1/client/* for this node, run its configured allocations, register in Redis',
@@ -85,6 +91,6 @@ export const register = (program: Command): void => {
     .option('--heartbeat-interval-ms <ms>', 'registry heartbeat interval')
     .option('--max-followers-total <n>', 'concurrent follow streams on this agent (0 = unlimited)')
     .option('--max-followers-per-alloc <n>', 'concurrent follow streams per allocation (0 = unlimited)')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-    .action(run);
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
+  addTlsFlags(cmd).action(run);
 };

@@ -16,6 +16,10 @@ import { createGatewayApp } from '../../router/app';
 import { StreamQuota } from '../../router/stream-quota';
 import { loadAclKey } from '../acl-key';
 import { listen } from './gateway-serve';
+import { reloadTlsOnSighup } from '../tls-reload';
+import { addTlsFlags } from './tls-flags';
+import { redisTlsFiles, serverTlsFiles } from '../../config/tls';
+import { clientTlsOptions } from '../../tls/client';
 
 /** Config problems throw ConfigError: main.ts prints its one line and exits 2 (design.md). */
 const run = async (flags: GatewayFlags): Promise<void> => {
@@ -26,6 +30,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   const redis = await RedisRegistry.connect({
     url: config.redis,
     prefix: config.registry_prefix,
+    tls: clientTlsOptions(redisTlsFiles(config)),
     onError: throttledWarn(logger, 'redis unreachable; retrying (the registry catches up when it returns)'),
   });
   const registry = new CachedRegistry(redis, {
@@ -66,7 +71,10 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     streamQuota,
     jobLogs: { graceMs: config.job_logs_grace_ms },
   });
-  const { server, url } = await listen(app, config.http_addr);
+  const { server, url, reload } = await listen(app, config.http_addr, {
+    tls: serverTlsFiles(config),
+    logger: logger.child({ component: 'tls' }),
+  });
   process.stdout.write(`fleetgate gateway listening on ${url}\n`);
 
   const shutdown = () => {
@@ -78,11 +86,12 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  reloadTlsOnSighup([reload], logger);
 };
 
 /** `fleetgate gateway --http-addr H:P --redis URL [--acl --acl-key FILE] [--config FILE]`. */
 export const register = (program: Command): void => {
-  program
+  const cmd = program
     .command('gateway')
     .description('Run a gateway: resolve nodes in Redis, check ACLs, stream /v1/client/* to agents')
     .option('--config <file>', 'JSON config file (snake_case keys)')
@@ -97,6 +106,6 @@ export const register = (program: Command): void => {
     .option('--max-streams-anonymous <n>', 'concurrent streaming requests without a token (0 = unlimited)')
     .option('--max-streams-total <n>', 'concurrent streaming requests in total (0 = unlimited)')
     .option('--job-logs-grace-ms <ms>', 'a followed job stream ends this long after its last allocation')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-    .action(run);
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
+  addTlsFlags(cmd).action(run);
 };

@@ -8,6 +8,7 @@ import { register as aclKeygen } from './acl-keygen';
 import { register as agent } from './agent';
 import { register as gateway } from './gateway';
 import { register as dev } from './dev';
+import { register as tls } from './tls';
 
 /** Each command file exports `register(program)`; add one line here per command. */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -20,4 +21,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   agent,
   gateway,
   dev,
+  tls,
 ];

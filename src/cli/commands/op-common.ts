@@ -39,12 +39,16 @@ export const NOMAD_FLAGS = new Set([
   'task',
 ]);
 
-export const normalizeNomadFlags = (argv: string[], from = 2): string[] => {
+export const normalizeNomadFlags = (
+  argv: string[],
+  from = 2,
+  known: ReadonlySet<string> = NOMAD_FLAGS,
+): string[] => {
   for (let i = from; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') break;
     const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
-    if (m && NOMAD_FLAGS.has(m[1]!)) argv[i] = `--${m[1]}${m[2] ?? ''}`;
+    if (m && known.has(m[1]!)) argv[i] = `--${m[1]}${m[2] ?? ''}`;
   }
   return argv;
 };
