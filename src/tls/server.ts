@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type https from 'node:https';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
