@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version';
-import { COMMANDS } from './commands';
+import { commandsFor } from './commands';
 
 /** Usage errors exit 2, runtime errors 1 (design.md: bad config is one line, exit 2). */
 const program = new Command('fleetgate')
@@ -12,15 +12,18 @@ const program = new Command('fleetgate')
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
 
-for (const register of COMMANDS) register(program);
-
 /** What to do next, for the errors a newcomer meets first. */
 const HINTS: Record<string, string> = {
   EADDRINUSE: 'something already listens there: stop it, or pick another address with --http-addr',
   EACCES: 'not allowed to listen there: use a port above 1023 with --http-addr',
 };
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+const run = async (): Promise<void> => {
+  for (const register of await commandsFor(process.argv)) register(program);
+  await program.parseAsync(process.argv);
+};
+
+run().catch((err: unknown) => {
   const e = err as { exitCode?: number; message?: string; code?: string };
   const hint = e.code ? HINTS[e.code] : undefined;
   process.stderr.write(`fleetgate: ${e.message ?? String(err)}\n${hint ? `${hint}\n` : ''}`);
