@@ -15,6 +15,8 @@ import { runCli, waitFor } from './cli-stack';
  * axe-core and saved as a screenshot under artifacts/ui/.
  */
 jest.setTimeout(60_000);
+/** Process start-up on a loaded 2-core CI machine can take well over the helper's default 15 s. */
+const STARTUP_MS = 45_000;
 
 // A 1×1 teal PNG, for the image preview.
 const PNG = Buffer.from(
@@ -49,22 +51,26 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
 
   const startAgent = async (name: string): Promise<Agent> => {
     const { dir, cleanup } = tmpDir('fleetgate-ui-');
-    const p = await startFleetgate([
-      'agent',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--data-dir',
-      dir,
-      '--node-name',
-      name,
-      '--redis',
-      redis.url,
-      '--acl',
-      '--acl-key',
-      path.join(keys.dir, 'acl-public.pem'),
-      '--heartbeat-interval-ms',
-      '300',
-    ]);
+    const p = await startFleetgate(
+      [
+        'agent',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--data-dir',
+        dir,
+        '--node-name',
+        name,
+        '--redis',
+        redis.url,
+        '--acl',
+        '--acl-key',
+        path.join(keys.dir, 'acl-public.pem'),
+        '--heartbeat-interval-ms',
+        '300',
+      ],
+      {},
+      STARTUP_MS,
+    );
     const nodeId = fs.readFileSync(path.join(dir, 'client/node-id'), 'utf8').trim();
     return { p, nodeId, dir, cleanup };
   };
@@ -101,17 +107,25 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
     keys = tmpDir('fleetgate-ui-keys-');
     const kg = await runCli(['acl', 'keygen', '--out', keys.dir]);
     expect(kg.code).toBe(0);
-    gateway = await startFleetgate([
-      'gateway',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--redis',
-      redis.url,
-      '--acl',
-      '--acl-key',
-      path.join(keys.dir, 'acl-private.pem'),
-    ]);
-    openGateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    gateway = await startFleetgate(
+      [
+        'gateway',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--redis',
+        redis.url,
+        '--acl',
+        '--acl-key',
+        path.join(keys.dir, 'acl-private.pem'),
+      ],
+      {},
+      STARTUP_MS,
+    );
+    openGateway = await startFleetgate(
+      ['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url],
+      {},
+      STARTUP_MS,
+    );
     agents.push(await startAgent('node-a'), await startAgent('node-b'));
     alloc = seedAlloc(agents[0]!.dir, { task: 'web', job: 'shop' });
     writeLines([
@@ -149,7 +163,7 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
     ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await ctx.newPage();
     watchCsp(page);
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -8,11 +8,14 @@ export interface NodeStub {
   Address: string;
   HTTPAddr: string;
   Status: NodeRecord['Status'];
-  LastHeartbeat: number;
+  /** Unix ms; older gateways put it in the list, Nomad's own stub has no such field. */
+  LastHeartbeat?: number;
   Version: string;
 }
 
 export interface NodeDetail extends NodeStub {
+  /** Unix seconds of the last status change (Nomad's field). */
+  StatusUpdatedAt?: number;
   Meta: Record<string, string>;
   Attributes: Record<string, string>;
 }

@@ -200,8 +200,14 @@ export const NodePage = ({ id }: { id: string }) => {
             <dd class="mono">{n.HTTPAddr}</dd>
           </div>
           <div>
-            <dt>Last heartbeat</dt>
-            <dd>{ago(n.LastHeartbeat)}</dd>
+            <dt>{n.LastHeartbeat ? 'Last heartbeat' : 'Status since'}</dt>
+            <dd>
+              {n.LastHeartbeat
+                ? ago(n.LastHeartbeat)
+                : n.StatusUpdatedAt
+                  ? ago(n.StatusUpdatedAt * 1000)
+                  : '—'}
+            </dd>
           </div>
           <div>
             <dt>Version</dt>

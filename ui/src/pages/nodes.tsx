@@ -14,6 +14,8 @@ export const NodesPage = () => {
   const counts = new Map<string, number>();
   for (const a of allocs.data ?? []) counts.set(a.NodeID, (counts.get(a.NodeID) ?? 0) + 1);
   const list = [...(nodes.data ?? [])].sort((a, b) => a.Name.localeCompare(b.Name));
+  // Nomad's node list has no heartbeat time; show the column only when the gateway sends one.
+  const beats = list.some((n) => n.LastHeartbeat);
   return (
     <>
       <header class="page-head">
@@ -44,7 +46,7 @@ export const NodesPage = () => {
                 <th scope="col" class="num">
                   Allocations
                 </th>
-                <th scope="col">Last heartbeat</th>
+                {beats && <th scope="col">Last heartbeat</th>}
               </tr>
             </thead>
             <tbody>
@@ -60,7 +62,7 @@ export const NodesPage = () => {
                   <td>{n.Datacenter}</td>
                   <td class="mono">{n.HTTPAddr}</td>
                   <td class="num">{counts.get(n.ID) ?? 0}</td>
-                  <td title={new Date(n.LastHeartbeat).toISOString()}>{ago(n.LastHeartbeat)}</td>
+                  {beats && <td>{n.LastHeartbeat ? ago(n.LastHeartbeat) : '—'}</td>}
                 </tr>
               ))}
             </tbody>
