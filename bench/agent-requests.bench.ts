@@ -143,7 +143,9 @@ const main = async (): Promise<void> => {
 
     const before = processCount();
     idle = idleProcesses(IDLE_PROCS);
-    for (let i = 0; i < 100 && processCount() < before + IDLE_PROCS; i++)
+    // Forking them takes a while on a loaded machine: wait up to a minute, saying so.
+    process.stderr.write(`starting ${IDLE_PROCS} idle processes...\n`);
+    for (let i = 0; i < 600 && processCount() < before + IDLE_PROCS; i++)
       await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1500)); // a sampler tick with them present
     const crowded = measure(agent, statsUrl);
