@@ -30,13 +30,14 @@ export class FleetgateClient {
   private readonly router: NodeRouter;
 
   constructor(readonly options: ClientOptions) {
-    this.gateway = new Endpoint(options.address, 'gateway', options.token);
+    this.gateway = new Endpoint(options.address, 'gateway', options.token, options.tls);
     this.router = new NodeRouter(
       this.gateway,
       options.token,
       options.direct ?? 'auto',
       options.nodeConnectTimeoutMs ?? 1000,
       options.log ?? (() => undefined),
+      options.tls,
     );
   }
 

@@ -4,6 +4,7 @@ export {
   NetworkError,
   NodeDownError,
   StreamError,
+  TlsError,
   type Via,
 } from '../wire/follow/errors';
 

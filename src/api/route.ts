@@ -1,3 +1,4 @@
+import type tls from 'node:tls';
 import type { Opened } from '../wire/follow';
 import { ApiError, NetworkError, NodeDownError } from './errors';
 import { Endpoint, type RequestSpec } from '../wire/follow/endpoint';
@@ -28,7 +29,13 @@ export class NodeRouter {
     private readonly mode: DirectMode,
     private readonly connectTimeoutMs: number,
     private readonly log: (line: string) => void,
+    private readonly tls: tls.ConnectionOptions | undefined = undefined,
   ) {}
+
+  /** Nodes speak TLS when the client does (a cluster is TLS everywhere or nowhere, as in Nomad). */
+  private get nodeScheme(): 'http' | 'https' {
+    return this.tls !== undefined || this.gateway.base.startsWith('https:') ? 'https' : 'http';
+  }
 
   async open(allocId: string, spec: RequestSpec): Promise<Opened> {
     if (this.mode === 'never') return this.viaGateway(spec, 'direct access disabled (--direct never)');
@@ -50,12 +57,13 @@ export class NodeRouter {
         throw new Error(`http addr of node "${route.name}" (${route.nodeId}) is not advertised`);
       return this.viaGateway(spec, `node ${route.name} advertises no HTTP address`);
     }
-    const node = new Endpoint(`http://${route.httpAddr}`, 'node', this.token);
+    const node = new Endpoint(`${this.nodeScheme}://${route.httpAddr}`, 'node', this.token, this.tls);
     try {
       const res = await node.open({ ...spec, connectTimeoutMs: this.connectTimeoutMs });
       this.log(`direct: node ${route.name} at ${node.base}`);
       return { res, via: 'node', base: node.base };
     } catch (err) {
+      // A TlsError is not a NetworkError: a certificate problem is reported, never retried in clear.
       if (!(err instanceof NetworkError) || this.mode === 'always') throw err;
       return this.viaGateway(spec, `node ${route.name} at ${node.base} unreachable (${err.code})`);
     }

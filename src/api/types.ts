@@ -1,3 +1,4 @@
+import type tls from 'node:tls';
 import type { AllocFileInfo, AllocRecord, NodeRecord } from '../wire/types';
 
 export type { AllocFileInfo, AllocRecord, NodeRecord };
@@ -16,6 +17,11 @@ export interface ClientOptions {
   nodeConnectTimeoutMs?: number;
   /** Called with one line per routing decision when the user asked for verbose output. */
   log?: (line: string) => void;
+  /**
+   * TLS towards the gateway and the nodes alike (CA, client certificate, server name). When set,
+   * or when the address is https://, nodes are reached over https:// too.
+   */
+  tls?: tls.ConnectionOptions | undefined;
 }
 
 /** What `/v1/nodes` lists (a subset of NodeRecord; extra fields pass through). */

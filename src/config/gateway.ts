@@ -41,6 +41,8 @@ export const GatewayConfigSchema = z
     max_streams_total: z.number().int().min(0).default(DEFAULTS.maxStreamsTotal),
     job_logs_grace_ms: z.number().int().min(0).default(DEFAULTS.jobLogsGraceMs),
     ...tlsConfigKeys,
+    /** Name agents' certificates must carry (e.g. client.global.fleetgate); default: their advertised host. */
+    tls_agent_server_name: z.string().min(1).optional(),
     ...redisTlsKeys,
   })
   .strict()
@@ -53,6 +55,7 @@ export const GatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
 export interface GatewayFlags extends TlsFlags {
+  tlsAgentServerName?: string;
   config?: string;
   httpAddr?: string;
   redis?: string;
@@ -73,6 +76,7 @@ const ENV_TWINS: EnvTwins = {
     ...TLS_ENV_TWINS.strings,
     FLEETGATE_HTTP_ADDR: 'http_addr',
     FLEETGATE_REDIS: 'redis',
+    FLEETGATE_TLS_AGENT_SERVER_NAME: 'tls_agent_server_name',
     FLEETGATE_REGISTRY_PREFIX: 'registry_prefix',
     FLEETGATE_ACL_KEY: 'acl_key',
     FLEETGATE_LOG_LEVEL: 'log_level',
@@ -106,6 +110,7 @@ export const loadGatewayConfig = (flags: GatewayFlags, env: NodeJS.ProcessEnv): 
     max_streams_total: num(flags.maxStreamsTotal),
     job_logs_grace_ms: num(flags.jobLogsGraceMs),
     ...tlsFromFlags(flags),
+    tls_agent_server_name: flags.tlsAgentServerName,
   });
   return validate(GatewayConfigSchema, {
     ...readConfigFile(flags.config, env),

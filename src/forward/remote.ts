@@ -1,4 +1,6 @@
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { DEFAULTS } from '../config/defaults';
@@ -7,6 +9,7 @@ import type { NodeRecord, RouteDef } from '../wire';
 import type { Forwarder } from './forwarder';
 import { downstreamHeaders, suspectResponseFraming, upstreamHeaders } from './headers';
 import { CONNECT_TIMEOUT, IDLE_TIMEOUT, mapUpstreamError } from './upstream-errors';
+import { describeTlsError, isTlsError } from '../tls/errors';
 
 export interface ForwardObserver {
   /** Response body bytes relayed from an agent. */
@@ -20,6 +23,13 @@ export interface RemoteForwarderOptions {
   observer?: ForwardObserver;
   /** Keep-alive sockets kept per agent between requests. */
   maxFreeSockets?: number;
+  /**
+   * For https:// agents: the CA their certificates must chain to and the gateway's own client
+   * certificate (mutual TLS). Without it, system CAs and no client certificate.
+   */
+  tls?: tls.ConnectionOptions;
+  /** Name agents' certificates must carry (e.g. client.global.fleetgate); default: the advertised host. */
+  agentServerName?: string | undefined;
 }
 
 const codeError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -43,6 +53,7 @@ const originalUrl = (req: IncomingMessage): string =>
  */
 export class RemoteForwarder implements Forwarder {
   readonly agent: http.Agent;
+  private httpsAgent: https.Agent;
 
   constructor(private readonly opts: RemoteForwarderOptions = {}) {
     this.agent = new http.Agent({
@@ -50,6 +61,23 @@ export class RemoteForwarder implements Forwarder {
       maxFreeSockets: opts.maxFreeSockets ?? 256,
       scheduling: 'lifo',
     });
+    this.httpsAgent = this.makeHttpsAgent(opts.tls ?? {});
+  }
+
+  private makeHttpsAgent(tlsOptions: tls.ConnectionOptions): https.Agent {
+    return new https.Agent({
+      keepAlive: true,
+      maxFreeSockets: this.opts.maxFreeSockets ?? 256,
+      scheduling: 'lifo',
+      ...tlsOptions,
+      ...(this.opts.agentServerName ? { servername: this.opts.agentServerName } : {}),
+    });
+  }
+
+  /** SIGHUP: renewed client certificate or CA for new connections; open ones finish as they are. */
+  setTls(tlsOptions: tls.ConnectionOptions): void {
+    // The old agent is not destroyed: that would cut open streams; its idle sockets time out.
+    this.httpsAgent = this.makeHttpsAgent(tlsOptions);
   }
 
   /** `body`: the request body the gateway read (rows that take one); required there. */
@@ -64,10 +92,12 @@ export class RemoteForwarder implements Forwarder {
     if (route.takesBody && body === undefined) throw new Error('a body row reached the forwarder unread');
     const target = new URL(node.AdvertiseURL);
     const payload = route.takesBody ? body : undefined;
-    const up = http.request({
-      agent: this.agent,
+    const secure = target.protocol === 'https:';
+    const up = (secure ? https : http).request({
+      agent: secure ? this.httpsAgent : this.agent,
       hostname: target.hostname.replace(/^\[|\]$/g, ''),
-      port: target.port || 80,
+      port: target.port || (secure ? 443 : 80),
+      ...(secure && this.opts.agentServerName ? { servername: this.opts.agentServerName } : {}),
       method: req.method,
       path: originalUrl(req),
       headers: upstreamHeaders(req, target.host, payload),
@@ -128,6 +158,8 @@ export class RemoteForwarder implements Forwarder {
 
   private fail(err: Error & { code?: string }, res: ServerResponse, node: NodeRecord): void {
     if (res.writableEnded || res.destroyed) return;
+    if (isTlsError(err))
+      err = Object.assign(new Error(`TLS: ${describeTlsError(err, 'client')}`), { code: err.code });
     const m = mapUpstreamError(err, `node ${node.ID}`, res.headersSent);
     if (m.kind === 'append') {
       res.end(m.text);
@@ -142,5 +174,6 @@ export class RemoteForwarder implements Forwarder {
 
   close(): void {
     this.agent.destroy();
+    this.httpsAgent.destroy();
   }
 }

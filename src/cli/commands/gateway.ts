@@ -46,7 +46,11 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   });
   await liveness.start();
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
+  // The gateway's own certificate is its client certificate towards agents (mutual TLS).
+  const agentTls = () => clientTlsOptions({ ca: config.tls_ca, cert: config.tls_cert, key: config.tls_key });
   const forwarder = new RemoteForwarder({
+    tls: agentTls(),
+    agentServerName: config.tls_agent_server_name,
     connectTimeoutMs: config.connect_timeout_ms,
     idleTimeoutMs: config.idle_timeout_ms,
     observer: { bytes: metrics.bytes },
@@ -86,7 +90,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  reloadTlsOnSighup([reload], logger);
+  reloadTlsOnSighup([reload, () => forwarder.setTls(agentTls())], logger);
 };
 
 /** `fleetgate gateway --http-addr H:P --redis URL [--acl --acl-key FILE] [--config FILE]`. */
@@ -107,5 +111,10 @@ export const register = (program: Command): void => {
     .option('--max-streams-total <n>', 'concurrent streaming requests in total (0 = unlimited)')
     .option('--job-logs-grace-ms <ms>', 'a followed job stream ends this long after its last allocation')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
-  addTlsFlags(cmd).action(run);
+  addTlsFlags(cmd)
+    .option(
+      '--tls-agent-server-name <name>',
+      "name agents' certificates must carry, e.g. client.global.fleetgate (default: each agent's advertised host)",
+    )
+    .action(run);
 };

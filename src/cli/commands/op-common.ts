@@ -1,4 +1,7 @@
+import type tls from 'node:tls';
 import { Option, type Command } from 'commander';
+import { bool } from '../../config/sources';
+import { clientTlsOptions } from '../../tls/client';
 import { DIRECT_MODES, FleetgateClient, type DirectMode } from '../../api';
 import { describe, usage } from '../output/errors';
 import { exitQuietlyOnEpipe } from '../output/write';
@@ -10,6 +13,11 @@ export interface CommonOptions {
   json?: boolean;
   verbose?: boolean;
   direct?: string;
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
+  tlsServerName?: string;
+  tlsSkipVerify?: boolean;
 }
 
 export const DEFAULT_ADDRESS = 'http://127.0.0.1:4646';
@@ -37,6 +45,11 @@ export const NOMAD_FLAGS = new Set([
   'give-up',
   'follow',
   'task',
+  'ca-cert',
+  'client-cert',
+  'client-key',
+  'tls-server-name',
+  'tls-skip-verify',
 ]);
 
 export const normalizeNomadFlags = (
@@ -70,7 +83,45 @@ export const withCommonOptions = (cmd: Command): Command =>
         '--direct <mode>',
         'reach node agents directly: auto | always | never (env FLEETGATE_DIRECT)',
       ),
+    )
+    .option(
+      '--ca-cert <file>',
+      'CA to verify the gateway and nodes with (env NOMAD_CACERT, FLEETGATE_CACERT)',
+    )
+    .option(
+      '--client-cert <file>',
+      'client certificate for mutual TLS (env NOMAD_CLIENT_CERT, FLEETGATE_CLIENT_CERT)',
+    )
+    .option('--client-key <file>', 'key of --client-cert (env NOMAD_CLIENT_KEY, FLEETGATE_CLIENT_KEY)')
+    .option(
+      '--tls-server-name <name>',
+      'name to check the server certificate against (env NOMAD_TLS_SERVER_NAME, FLEETGATE_TLS_SERVER_NAME)',
+    )
+    .option(
+      '--tls-skip-verify',
+      'do not verify server certificates (env NOMAD_SKIP_VERIFY, FLEETGATE_SKIP_VERIFY)',
     );
+
+/** First of the flag, the FLEETGATE_* twin, then Nomad's variable. */
+const pick = (flag: string | undefined, env: NodeJS.ProcessEnv, name: string, nomad: string) =>
+  flag ?? (env[`FLEETGATE_${name}`] || undefined) ?? (env[nomad] || undefined);
+
+/** TLS options from flags and environment, or undefined when none is given (plain or system CAs). */
+export const tlsOf = (
+  o: CommonOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): tls.ConnectionOptions | undefined => {
+  const skip = o.tlsSkipVerify ?? bool(pick(undefined, env, 'SKIP_VERIFY', 'NOMAD_SKIP_VERIFY'));
+  const files = {
+    ca: pick(o.caCert, env, 'CACERT', 'NOMAD_CACERT'),
+    cert: pick(o.clientCert, env, 'CLIENT_CERT', 'NOMAD_CLIENT_CERT'),
+    key: pick(o.clientKey, env, 'CLIENT_KEY', 'NOMAD_CLIENT_KEY'),
+    serverName: pick(o.tlsServerName, env, 'TLS_SERVER_NAME', 'NOMAD_TLS_SERVER_NAME'),
+    skipVerify: skip === true,
+  };
+  if (!files.ca && !files.cert && !files.key && !files.serverName && !files.skipVerify) return undefined;
+  return clientTlsOptions(files);
+};
 
 export const addressOf = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env): string =>
   o.address ?? env['FLEETGATE_ADDR'] ?? env['NOMAD_ADDR'] ?? DEFAULT_ADDRESS;
@@ -85,6 +136,7 @@ export const clientFor = (o: CommonOptions, env: NodeJS.ProcessEnv = process.env
     token: token || undefined,
     direct: direct as DirectMode,
     log: o.verbose ? (line) => process.stderr.write(`fleetgate: ${line}\n`) : undefined,
+    tls: tlsOf(o, env),
   });
 };
 

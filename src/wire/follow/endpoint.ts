@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { ApiError, NetworkError, type Via } from './errors';
+import type tls from 'node:tls';
+import { describeTlsError, isTlsError } from '../../tls/errors';
+import { ApiError, NetworkError, TlsError, type Via } from './errors';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -40,6 +42,8 @@ export class Endpoint {
     base: string,
     readonly via: Via,
     private readonly token: string | undefined,
+    /** CA, client certificate, server name: used for https:// bases. */
+    private readonly tls: tls.ConnectionOptions = {},
   ) {
     this.base = normalizeBase(base);
   }
@@ -62,14 +66,19 @@ export class Endpoint {
     return (await readAll(await this.open(spec))).toString('utf8');
   }
 
-  /** Any status: for callers that show the raw answer (`operator api`). Throws only NetworkError. */
+  /** Any status: for callers that show the raw answer (`operator api`). Throws NetworkError or TlsError. */
   send(spec: RequestSpec): Promise<http.IncomingMessage> {
     const url = new URL(buildPath(spec.path, spec.query), this.base + '/');
     const mod = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { ...spec.headers };
     if (this.token && !hasHeader(headers, 'x-nomad-token')) headers['X-Nomad-Token'] = this.token;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method: spec.method ?? 'GET', headers, signal: spec.signal });
+      const req = mod.request(url, {
+        method: spec.method ?? 'GET',
+        headers,
+        signal: spec.signal,
+        ...(mod === https ? this.tls : {}),
+      });
       let connectTimer: NodeJS.Timeout | undefined;
       const fail = (code: string, detail: string) => {
         if (connectTimer) clearTimeout(connectTimer);
@@ -91,6 +100,11 @@ export class Endpoint {
         if (err.name === 'AbortError') {
           if (connectTimer) clearTimeout(connectTimer);
           reject(err);
+          return;
+        }
+        if (isTlsError(err)) {
+          if (connectTimer) clearTimeout(connectTimer);
+          reject(new TlsError(this.base, err.code ?? 'TLS', describeTlsError(err, 'client'), this.via));
           return;
         }
         fail(err.code ?? 'ERR', err.message);

@@ -68,3 +68,20 @@ export class GiveUpError extends Error {
     this.name = 'GiveUpError';
   }
 }
+
+/**
+ * The TLS handshake failed (unknown CA, expired or misnamed certificate, missing client
+ * certificate, plain HTTP on one side). Never retried elsewhere, and never in clear: another
+ * path cannot fix a certificate, and falling back would hide the problem. `message` says what to fix.
+ */
+export class TlsError extends Error {
+  constructor(
+    readonly base: string,
+    readonly code: string,
+    advice: string,
+    readonly via: Via,
+  ) {
+    super(`TLS to ${base} failed: ${advice}`);
+    this.name = 'TlsError';
+  }
+}
