@@ -74,7 +74,7 @@ describe.each(modes)('task stats sampler, %s', (mode, groupsOf) => {
   afterEach(() => h.stopAll());
 
   it('counts the task process and its children; an exited child disappears', async () => {
-    const t = h.run('sleep 30 & sleep 0.4 & wait');
+    const t = h.run('sleep 30 & sleep 2 & wait');
     await waitUntil(() => psChildren(t.pid).length === 2);
     const children = psChildren(t.pid);
     await h.sampler.tick();
@@ -83,7 +83,7 @@ describe.each(modes)('task stats sampler, %s', (mode, groupsOf) => {
     const rss = [t.pid, ...children].reduce((n, p) => n + usage.Pids![String(p)]!.MemoryStats.RSS, 0);
     expect(usage.ResourceUsage.MemoryStats.RSS).toBe(rss);
 
-    await waitUntil(() => psChildren(t.pid).length === 1);
+    await waitUntil(() => psChildren(t.pid).length === 1, 10_000);
     await h.sampler.tick();
     const left = await pidsOf(h.sampler, t);
     expect(left.sort()).toEqual([t.pid, ...psChildren(t.pid)].sort());
@@ -133,9 +133,14 @@ describe.each(modes)('task stats sampler, %s', (mode, groupsOf) => {
     it('an orphaned grandchild (reparented away from the task) still counts', async () => {
       // The subshell forks a sleep and exits at once: the sleep's parent is no longer the task.
       const t = h.run('(sleep 30 &); exec sleep 30');
-      await sleep(300);
-      await h.sampler.tick();
-      expect(await pidsOf(h.sampler, t)).toHaveLength(2);
+      let seen: number[] = [];
+      const end = Date.now() + 5000;
+      while (seen.length < 2 && Date.now() < end) {
+        await sleep(100);
+        await h.sampler.tick();
+        seen = await pidsOf(h.sampler, t);
+      }
+      expect(seen).toHaveLength(2);
       expect(psChildren(t.pid)).toEqual([]);
     });
 
