@@ -84,6 +84,7 @@ export const errors = {
     new HttpError(500, 'No such allocation on client, or allocation not eligible for GC'),
   emptyBody: () => new HttpError(400, 'Request body is empty'),
   malformedFraming: (reason: string) => new HttpError(400, `malformed request framing: ${reason}`),
+  badUrlEscape: () => new HttpError(400, 'invalid URL escape in request path'),
   bodyNotAllowed: () => new HttpError(400, 'this endpoint takes no request body'),
   tooManyStreams: (who: string, limit: string, max: number) =>
     new HttpError(

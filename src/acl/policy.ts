@@ -76,8 +76,24 @@ const describe = (error: z.ZodError): string =>
     })
     .join('; ');
 
+/**
+ * Namespace rule names as they appear in the decoded document, before any schema copies them:
+ * a copy made by assignment silently turns a `__proto__` key into a prototype, so the name would
+ * never reach the name check below.
+ */
+const rawRuleNames = (doc: unknown): string[] => {
+  const ns = (doc as { namespace?: unknown } | null)?.namespace;
+  return ns !== null && typeof ns === 'object' ? Object.keys(ns) : [];
+};
+
 /** Validate an already-decoded document (inline token rules arrive as objects). */
 export const policyFromDocument = (doc: unknown): Policy => {
+  for (const name of rawRuleNames(doc)) {
+    if (!NAMESPACE_RULE_NAME.test(name))
+      throw new PolicyError(
+        `namespace.${name}: invalid namespace name ${JSON.stringify(name)}: must match ${NAMESPACE_RULE_NAME.source}`,
+      );
+  }
   const parsed = policyDocumentSchema.safeParse(doc);
   if (!parsed.success) throw new PolicyError(describe(parsed.error));
   return policyFromValidDocument(parsed.data);

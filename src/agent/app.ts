@@ -8,7 +8,7 @@ import { buildContext } from './context';
 import type { AgentAppDeps } from './deps';
 import { errorMiddleware, notFoundMiddleware } from './errors-middleware';
 import { buildHandlers } from './handlers';
-import { agentHealth, agentSelf } from './self';
+import { agentHealth, agentSelf, requireNodeRead } from './self';
 import type { AgentHandler } from './types';
 
 export type { AgentAppDeps } from './deps';
@@ -49,7 +49,8 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
   app.get('/v1/agent/health', agentHealth);
   // Like the gateway's: Prometheus text whatever `format` says (`?format=prometheus` is what
   // scrapers send). Labels are route ids and statuses only, never alloc or node ids.
-  app.get('/v1/metrics', async (_req, res) => {
+  app.get('/v1/metrics', async (req, res) => {
+    await requireNodeRead(deps, req);
     res
       .status(200)
       .set('Content-Type', metrics.contentType)

@@ -48,7 +48,10 @@ export const buildContext = (
   const decide = async (namespace?: string, allocId?: string): Promise<void> => {
     const identity = await who();
     if (!audited) return authorize(identity, route.capability, namespace);
-    const file = typeof req.query['path'] === 'string' ? req.query['path'] : undefined;
+    // A repeated parameter is served with its first value (as Nomad does): audit that one.
+    const q = req.query['path'];
+    const first = Array.isArray(q) ? q[0] : q;
+    const file = typeof first === 'string' ? first : undefined;
     authorizeAudited(
       deps.logger,
       identity,

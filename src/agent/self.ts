@@ -1,20 +1,37 @@
 import type { Request, Response } from 'express';
+import { authorize } from '../acl/authorize';
+import { tokenFromHeaders } from '../acl/token-header';
+import type { RouteCapability } from '../wire';
 import type { AgentAppDeps } from './deps';
 import { sendJson } from './respond';
 
+const NODE_READ: RouteCapability = { kind: 'node', level: 'read' };
+
+/**
+ * The agent's own endpoints other than health (self, metrics) show what `/v1/client/metadata`
+ * protects, so they need the same right: a token with node read (403 otherwise; with ACLs off
+ * every caller has it).
+ */
+export const requireNodeRead = async (deps: AgentAppDeps, req: Request): Promise<void> => {
+  if (!deps.authenticator.enabled) return;
+  const identity = await deps.authenticator.authenticate(tokenFromHeaders(req.headers));
+  req.log?.setBindings({ accessor: identity.accessorId });
+  authorize(identity, NODE_READ);
+};
+
 /**
  * `GET /v1/agent/self`: a Nomad-like `{config, member, stats}` subset — enough for `nomad`
- * tooling and operators to see which node answered. Unauthenticated, like `/v1/agent/health`:
- * it reveals nothing a registry listing does not.
+ * tooling and operators to see which node answered. It needs node read (requireNodeRead) and
+ * never shows host paths (no DataDir).
  */
-export const agentSelf = (deps: AgentAppDeps) => (req: Request, res: Response) => {
+export const agentSelf = (deps: AgentAppDeps) => async (req: Request, res: Response) => {
+  await requireNodeRead(deps, req);
   const n = deps.node;
   const [host, port] = splitHostPort(n.httpAddr());
   sendJson(req, res, {
     config: {
       Datacenter: n.datacenter,
       NodeName: n.name,
-      DataDir: deps.dataDir,
       Version: { Version: n.version },
       Client: { Enabled: true, NodeID: n.id, Meta: deps.meta.merged() },
       Server: { Enabled: false },

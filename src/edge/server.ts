@@ -28,7 +28,7 @@ export const refuseAndClose = (res: http.ServerResponse, status: number, message
 
 /**
  * The HTTP server both roles listen with (gateway and agent share one edge):
- * - every request's framing is checked before any routing (framing.ts); a malformed one is
+ * - every request's framing and path escapes are checked before any routing (framing.ts); a malformed one is
  *   answered 400 and the connection closed;
  * - headers and the whole request must arrive in bounded times (Node answers 408 and closes);
  *   a response may last as long as it likes (log follows), since the limit stops counting once
@@ -62,6 +62,9 @@ export function createEdgeServer(
   const guarded: Handler = (req, res) => {
     const f = framingOf(req);
     if (f.kind === 'malformed') return refuseAndClose(res, 400, errors.malformedFraming(f.reason).message);
+    // A path whose percent-escapes do not decode is the client's error (400), not a router
+    // failure deep inside a role (which answered 500 and logged at error level).
+    if (!decodablePath(req.url ?? '/')) return refuseAndClose(res, 400, errors.badUrlEscape().message);
     handler(req, res);
   };
   server.on('request', guarded);
@@ -89,4 +92,14 @@ const closeUnlessContinued = (res: http.ServerResponse): void => {
     if (!continued && !res.headersSent) res.setHeader('Connection', 'close');
     return writeHead(...args);
   }) as http.ServerResponse['writeHead'];
+};
+
+const decodablePath = (url: string): boolean => {
+  const q = url.indexOf('?');
+  try {
+    decodeURIComponent(q === -1 ? url : url.slice(0, q));
+    return true;
+  } catch {
+    return false;
+  }
 };

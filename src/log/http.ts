@@ -16,10 +16,17 @@ export const httpLogger = (logger: Logger) =>
       req: (req: { method: string; url: string; id: unknown }) => ({
         id: req.id,
         method: req.method,
-        // The query string is kept: fleetgate never takes tokens from it.
-        url: req.url,
+        // The query string is kept, but fleetgate never takes tokens from it, so a caller who put
+        // one there by mistake must not find it in the logs.
+        url: redactSecrets(req.url),
       }),
       // The status is what an operator reads; response headers cost serialization per request.
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
+
+/** Query parameters whose name says they carry a credential (`token`, `X-Nomad-Token`, `secret_id`). */
+const SECRET_PARAM = /([?&][^=&]*(?:token|secret)[^=&]*=)[^&]*/gi;
+
+export const redactSecrets = (url: string): string =>
+  url.includes('?') ? url.replace(SECRET_PARAM, '$1[redacted]') : url;

@@ -7,6 +7,8 @@ import type { Authenticator, Identity, PolicyDocument, TokenSigner } from '../ac
 import { errors, HttpError, isHttpError } from '../errors';
 import type { PolicyRecord, Registry } from '../registry/registry';
 import { DEFAULTS } from '../config/defaults';
+import { readBody } from '../edge/body';
+import { isUuid } from '../wire';
 
 /**
  * The ACL HTTP API (design.md "Tokens"), Nomad's paths and bodies. It lives in router/ because
@@ -15,6 +17,9 @@ import { DEFAULTS } from '../config/defaults';
  */
 /** Twice the default clock tolerance, so a revoked token is refused until no verifier accepts it. */
 const REVOCATION_MARGIN_MS = 2 * DEFAULTS.jwtClockToleranceSec * 1000;
+
+/** The longest token lifetime the API issues. */
+const MAX_TTL_MS = 10 * 365 * 24 * 3_600_000;
 
 export interface AclApiDeps {
   registry: Pick<
@@ -78,6 +83,10 @@ const ttlMs = (ttl: string | number | null | undefined): number | undefined => {
     throw errors.badRequest(`ExpirationTTL: ${(e as Error).message}`);
   }
   if (ms < 0) throw errors.badRequest('ExpirationTTL must not be negative');
+  // Checked before anything is signed or recorded: a TTL past this cannot be represented as a
+  // token expiry (and no operator means it).
+  if (!Number.isFinite(ms) || ms > MAX_TTL_MS)
+    throw errors.badRequest(`ExpirationTTL must be at most ${MAX_TTL_MS / 3_600_000}h (10 years)`);
   return ms === 0 ? undefined : ms; // Go clients send "0s" for "no TTL"
 };
 
@@ -103,8 +112,20 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   router.use('/v1/acl', (_req: Request, _res: Response, next: NextFunction) => {
     next(authenticator.enabled ? undefined : errors.aclDisabled());
   });
-  // Any content type: operator tools often omit it. Only under /v1/acl (proxy bodies stream).
-  router.use('/v1/acl', express.json({ type: () => true, limit: '1mb' }));
+  /**
+   * The JSON body, read only when a handler asks for it, i.e. after the caller was authenticated
+   * and found to be management: an anonymous caller cannot make the gateway buffer or parse
+   * anything. Any content type (operator tools often omit it); empty means `{}`.
+   */
+  const jsonBody = async (req: Request, res: Response): Promise<unknown> => {
+    const raw = (await readBody(req, res)).toString('utf8');
+    if (raw.trim() === '') return {};
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (e) {
+      throw errors.badRequest(`Request decode failed: ${(e as Error).message}`);
+    }
+  };
 
   router.route('/v1/acl/bootstrap').all(async (req, res) => {
     if (req.method !== 'POST' && req.method !== 'PUT') throw errors.invalidMethod();
@@ -148,7 +169,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   const upsertPolicy = async (req: Request, res: Response): Promise<void> => {
     await management(req);
     const name = String(req.params.name);
-    const body = parseBody(policyBody, req.body);
+    const body = parseBody(policyBody, await jsonBody(req, res));
     if (!POLICY_NAME.test(name))
       throw errors.badRequest(
         `invalid policy name ${JSON.stringify(name)}: must match ${POLICY_NAME.source}`,
@@ -176,7 +197,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
 
   const createToken = async (req: Request, res: Response): Promise<void> => {
     await management(req);
-    const body = parseBody(tokenBody, req.body);
+    const body = parseBody(tokenBody, await jsonBody(req, res));
     const type = body.Type ?? 'client';
     const policies = [...new Set(body.Policies ?? [])];
     let rules: PolicyDocument | undefined;
@@ -260,7 +281,9 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   router.delete('/v1/acl/token/:accessor_id', async (req, res) => {
     await management(req);
     const accessor = String(req.params.accessor_id);
-    if (!accessor) throw errors.badRequest('missing token accessor ID');
+    // Accessor IDs are UUIDs; anything else (`*`, a path) names no token and is not recorded.
+    if (!isUuid(accessor))
+      throw errors.badRequest(`invalid token accessor ID ${JSON.stringify(accessor)}: must be a UUID`);
     // A revocation is kept as long as the token could be used: its recorded expiry when this
     // gateway issued it, forever for a token signed elsewhere or one that never expires.
     await registry.revokeToken(accessor, (await registry.issuedExpiry(accessor)) ?? 0);
@@ -270,12 +293,8 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   // Nomad's wire reply: the message as plain text with the error's status.
   router.use('/v1/acl', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const e = err as { status?: number; type?: string; message?: string };
-    const [status, message] = isHttpError(err)
-      ? [err.status, err.message]
-      : e.type === 'entity.parse.failed' || e.type === 'entity.too.large'
-        ? [e.status ?? 400, `Request decode failed: ${e.message ?? 'bad body'}`]
-        : [500, e.message ?? String(err)];
+    // Anything but an HttpError is a bug: its message may carry internals, so it is not sent.
+    const [status, message] = isHttpError(err) ? [err.status, err.message] : [500, 'internal gateway error'];
     res.status(status).type('text/plain; charset=utf-8').send(message);
   });
 

@@ -22,8 +22,10 @@ const bind = (req: Request, fields: Record<string, string>): void => {
 
 /** The `path` query parameter (the file an fs/logs request reads), for the audit line. */
 const fileParam = (req: Request): string | undefined => {
+  // A repeated parameter is served with its first value (as Nomad does): audit that one.
   const p = req.query['path'];
-  return typeof p === 'string' ? p : undefined;
+  const first = Array.isArray(p) ? p[0] : p;
+  return typeof first === 'string' ? first : undefined;
 };
 
 /**

@@ -355,7 +355,7 @@ describe('through the gateway', () => {
     const head =
       `POST /v1/client/metadata HTTP/1.1\r\nHost: x\r\nX-Nomad-Token: victim\r\n` +
       `Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`;
-    const r = await rawExchange(gwPort, [head, body], { gapMs: 300 });
+    const r = await rawExchange(gwPort, [head, body], { gapMs: 300, quietMs: 3000 });
     expect(r.statuses).toEqual([100, 200]);
     expect(r.text).toContain('"rack":"r8"');
     // A caller who may not write gets 403 without ever being told to send the body.

@@ -45,7 +45,7 @@ export class MetaStore {
     }
     let cleaned = false;
     for (const [k, v] of Object.entries(parsed.Dynamic)) {
-      if (v === null && !(k in staticMeta)) {
+      if (v === null && !Object.hasOwn(staticMeta, k)) {
         cleaned = true;
         continue;
       }
@@ -79,7 +79,8 @@ export class MetaStore {
       const next: Dynamic = { ...this.dynamic };
       for (const [k, v] of Object.entries(update)) {
         if (v !== null) next[k] = v;
-        else if (k in this.staticMeta) next[k] = null;
+        // Own keys only: `constructor` or `valueOf` are not static keys because Object has them.
+        else if (Object.hasOwn(this.staticMeta, k)) next[k] = null;
         else delete next[k];
       }
       await this.persist(next);
