@@ -118,7 +118,7 @@ beforeAll(async () => {
     logger: pino({ level: 'info' }, sink),
     aclApi: createAclApi({ registry, authenticator: gwAuth, signer }),
   });
-  ({ server: gateway } = await listen(app, '127.0.0.1:0', LIMITS));
+  ({ server: gateway } = await listen(app, '127.0.0.1:0', { limits: LIMITS }));
   gwPort = (gateway.address() as AddressInfo).port;
   for (let i = 0; i < 100 && !agent.services.manifests.get(asAllocId(alloc.id)); i++) {
     await new Promise((r) => setTimeout(r, 50));
