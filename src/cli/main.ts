@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version';
 import { commandsFor } from './commands';
 
-/** Usage errors exit 2, runtime errors 1 (design.md: bad config is one line, exit 2). */
+/** Usage errors exit 2, runtime errors 1 (a bad config is one line naming the key, exit 2). */
 const program = new Command('fleetgate')
   .description('One URL for the Nomad client HTTP API of a whole fleet')
   .version(VERSION, '-V, --version')

@@ -19,7 +19,7 @@ interface Running {
 }
 
 /**
- * Runs the configured allocations like static pods (brief item 6): stable alloc ids, Nomad's
+ * Runs the configured allocations like static pods: stable alloc ids, Nomad's
  * directory layout, one child per task, manifest pending → running → complete/failed. No restart
  * policy: a task that exits stays exited; the allocation ends when all its tasks have.
  */
