@@ -1,5 +1,5 @@
 /**
- * Every Redis key and the pub/sub channel, under one prefix (design.md "Registry"), so two
+ * Every Redis key and the pub/sub channel, under one prefix (`--registry-prefix`), so two
  * clusters can share a Redis and an operator can find (or delete) everything with `prefix*`.
  */
 export const redisKeys = (prefix: string) => ({

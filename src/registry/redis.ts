@@ -41,7 +41,7 @@ const tlsOptions = (o: RedisRegistryOptions): RedisOptions => {
 };
 
 /**
- * Bounded, fail-fast client settings (anchors.md §2.2): no offline queue, one retry, a command
+ * Bounded, fail-fast client settings: no offline queue, one retry, a command
  * timeout, and reconnects with capped exponential backoff forever, so the process heals by
  * itself when Redis returns.
  */

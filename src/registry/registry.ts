@@ -1,6 +1,6 @@
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
 
-/** A stored ACL policy (design.md "Tokens"): Rules is the policy document as JSON text. */
+/** A stored ACL policy: Rules is the policy document as JSON text (as Nomad takes HCL text). */
 export interface PolicyRecord {
   Name: string;
   Description: string;
@@ -42,7 +42,7 @@ export type IndexTable = 'nodes' | 'allocs';
 export type RegistryIndex = Record<IndexTable, number>;
 
 /**
- * The cluster's shared state (design.md "Registry"). Two implementations, Redis and memory,
+ * The cluster's shared state. Two implementations, Redis and memory,
  * pass one contract suite. Reads of a node compute `Status` from the heartbeat: a node whose
  * last heartbeat is older than its TTL is `down` at once.
  */

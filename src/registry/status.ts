@@ -2,7 +2,7 @@ import type { NodeRecord } from '../wire';
 
 /**
  * A node is `ready` while its last heartbeat is younger than its TTL and `down` from the
- * first millisecond after (design.md: "a node whose heartbeat lapsed is `down`"). Both
+ * first millisecond after. Both
  * implementations and the gateway cache compute status with this one rule.
  */
 export const statusAt = (lastHeartbeatMs: number, ttlMs: number, nowMs: number): NodeRecord['Status'] =>

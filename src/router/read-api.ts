@@ -20,7 +20,7 @@ const ALLOCS: readonly IndexTable[] = ['nodes', 'allocs'];
 
 /**
  * Nomad's server read API over the registry, which the Go api client and operators use to find
- * nodes (spec §7): nodes need node read; allocations `read-job` in their namespace, and lists
+ * nodes (GET /v1/node/:id gives the HTTPAddr it dials directly): nodes need node read; allocations `read-job` in their namespace, and lists
  * show only what the token can read. Every read is a Nomad blocking query (blocking.ts).
  */
 export const readApi = (deps: GatewayDeps): Router => {

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 
 /**
- * Nomad's StreamFrame on the wire (spec §6.1): compact JSON, keys in the order
+ * Nomad's StreamFrame on the wire: compact JSON, keys in the order
  * Data, File, FileEvent, Offset, empty fields omitted, frames back to back with no separator.
  * A heartbeat is exactly `{}`.
  */
@@ -10,7 +10,7 @@ export interface StreamFrame {
   readonly data?: Buffer;
   readonly file?: string;
   readonly fileEvent?: FileEvent;
-  /** File offset at the end of this frame's data (design.md wire policy). */
+  /** File offset at the end of this frame's data (Nomad's is ambiguous; README lists the difference). */
   readonly offset?: number;
 }
 
@@ -18,7 +18,7 @@ export type FileEvent = 'file deleted' | 'file truncated';
 
 /** 64 KiB: Nomad's frame size, and what clients size their buffers for. */
 export const MAX_FRAME_DATA = 64 * 1024;
-/** JSON-mode heartbeat period (spec §6.2): keeps idle connections provably alive. */
+/** JSON-mode heartbeat period (Nomad's 1 s): keeps idle connections provably alive. */
 export const HEARTBEAT_MS = 1000;
 export const HEARTBEAT = '{}';
 
@@ -91,7 +91,7 @@ export interface DecodedFrame {
 /**
  * Incremental decoder for concatenated JSON frames. Feed it chunks as they arrive; it returns
  * every complete frame. Text after the frames that is not JSON is the error a node appended
- * mid-stream (spec §6.10); `trailer()` returns it once the stream has ended.
+ * mid-stream, as Nomad does; `trailer()` returns it once the stream has ended.
  */
 export class FrameDecoder {
   private buf = '';

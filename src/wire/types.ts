@@ -1,6 +1,6 @@
 import type { AllocId, NodeId } from './ids';
 
-/** spec §4.3. Keys are emitted in this (alphabetical) order; ContentType only from stat. */
+/** `api.AllocFileInfo`. Keys are emitted in this (alphabetical) order; ContentType only from stat. */
 export interface AllocFileInfo {
   ContentType?: string;
   FileMode: string;
@@ -14,7 +14,7 @@ export type ClientStatus = 'pending' | 'running' | 'complete' | 'failed' | 'lost
 export const TERMINAL_STATUSES: readonly ClientStatus[] = ['complete', 'failed', 'lost'];
 
 /**
- * `client/allocs/<id>.json` (design.md "Agent data directory"): written by the task runner or
+ * `client/allocs/<id>.json` in the agent's data directory: written by the task runner or
  * by any other program; the agent adopts it. Times are Unix nanoseconds.
  */
 export interface AllocManifest {
@@ -52,7 +52,7 @@ export interface AllocRecord extends AllocManifest {
   NodeID: NodeId;
 }
 
-/** `GET|POST /v1/client/metadata` (spec §8). */
+/** `GET|POST /v1/client/metadata` (`api.NodeMetaResponse`). */
 export interface NodeMetaResponse {
   Dynamic: Record<string, string | null>;
   Meta: Record<string, string>;
@@ -78,7 +78,7 @@ export interface HostCpuStats {
   User: number;
 }
 
-/** `GET /v1/client/stats` (spec §10.1, Nomad ≥ 1.6 names). */
+/** `GET /v1/client/stats` (`api.HostStats`, Nomad ≥ 1.6 names). */
 export interface HostStats {
   AllocDirStats: DiskStats;
   CPU: HostCpuStats[];
@@ -124,7 +124,7 @@ export interface TaskResourceUsage {
   Timestamp: number;
 }
 
-/** `GET /v1/client/allocation/:id/stats` (spec §10.2). */
+/** `GET /v1/client/allocation/:id/stats` (`api.AllocResourceUsage`). */
 export interface AllocResourceUsage {
   ResourceUsage: ResourceUsage;
   Tasks: Record<string, TaskResourceUsage>;

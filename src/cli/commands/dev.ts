@@ -156,7 +156,7 @@ const run = async (flags: DevFlags): Promise<void> => {
   process.once('SIGINT', shutdown);
 };
 
-/** Flags with their FLEETGATE_* twins (design.md: every flag has one), flag winning. */
+/** Flags with their FLEETGATE_* twins (every flag has one), flag winning. */
 export const register = (program: Command): void => {
   program
     .command('dev')

@@ -21,7 +21,7 @@ import { addTlsFlags } from './tls-flags';
 import { redisTlsFiles, serverTlsFiles } from '../../config/tls';
 import { clientTlsOptions } from '../../tls/client';
 
-/** Config problems throw ConfigError: main.ts prints its one line and exits 2 (design.md). */
+/** Config problems throw ConfigError: main.ts prints its one line and exits 2. */
 const run = async (flags: GatewayFlags): Promise<void> => {
   const config = loadGatewayConfig(flags, process.env);
   const keys = config.acl ? loadAclKey(config.acl_key!) : undefined;

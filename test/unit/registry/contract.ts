@@ -44,7 +44,7 @@ const waitFor = async (pred: () => boolean, ms = 2000) => {
   }
 };
 
-/** One behaviour suite that every Registry implementation must pass (design.md). */
+/** One behaviour suite that every Registry implementation must pass. */
 export const registryContract = (name: string, make: () => Promise<RegistryFixture>) =>
   describe(`${name} registry contract`, () => {
     let f: RegistryFixture;
