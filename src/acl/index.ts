@@ -8,5 +8,3 @@ export * from './acl';
 export * from './keys';
 export * from './token';
 export * from './authenticator';
-export * from './audit';
-export * from './duration';

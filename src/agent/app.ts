@@ -1,15 +1,15 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
+import { errors } from '../errors';
+import { createKernel } from '../http/kernel';
+import { errorResponder, notFoundResponder } from '../http/respond-error';
 import { httpLogger } from '../log/http';
 import { createMetrics, type Metrics } from '../log/metrics';
-import { checkBodyAllowed } from '../edge/framing';
-import { errors } from '../errors';
-import { ROUTE_IDS, ROUTES, type RouteDef, type RouteId } from '../wire';
-import { buildContext } from './context';
+import type { AllocManifest, RouteId } from '../wire';
+import { toLocalAlloc } from './context';
 import type { AgentAppDeps } from './deps';
-import { errorMiddleware, notFoundMiddleware } from './errors-middleware';
 import { buildHandlers } from './handlers';
 import { agentHealth, agentSelf, requireNodeRead } from './self';
-import type { AgentHandler } from './types';
+import type { AgentCall, AgentHandler } from './types';
 
 export type { AgentAppDeps } from './deps';
 
@@ -22,9 +22,18 @@ let processMetrics: Metrics | undefined;
 /** One registry per process (an agent process runs one app), so process metrics are collected once. */
 const defaultMetrics = (): Metrics => (processMetrics ??= createMetrics({ role: 'agent' }));
 
+interface LocalScope {
+  readonly ID: string;
+  readonly Namespace: string;
+  readonly NodeID: string;
+  readonly manifest: AllocManifest;
+}
+
 /**
- * The node agent's HTTP app (design.md "agent"): every route of the shared table bound to its
- * handler, each request given an AgentRequestContext, one error middleware at the end.
+ * The node agent's HTTP app: the request kernel with this node's manifests as its resolve step
+ * and the row's handler as its terminal step, then the agent's own endpoints, one 404 and one
+ * error responder. Operators and the CLI may call an agent directly, so it checks tokens and
+ * audits exactly as the gateway does.
  */
 export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): Express => {
   const metrics = opts.metrics ?? defaultMetrics();
@@ -32,6 +41,9 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.set('query parser', 'simple');
   app.use(httpLogger(deps.logger));
   app.use((req, _res, next) => {
     req.log.setBindings({ node: deps.node.id });
@@ -39,11 +51,36 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
   });
 
   const handlers = buildHandlers(deps);
-  for (const id of ROUTE_IDS) bindRoute(app, deps, metrics, id, ROUTES[id], handlers[id]);
-  // metadata takes only GET and POST (spec §2.1); the rows above fall through for the rest.
-  app.all(ROUTES['metadata.read'].path, () => {
-    throw errors.invalidMethod();
-  });
+  app.use(
+    createKernel<LocalScope>({
+      authenticator: deps.authenticator,
+      logger: deps.logger,
+      metrics,
+      findAlloc: async (id) => {
+        const manifest = deps.manifests.get(id);
+        return manifest && { ID: manifest.ID, Namespace: manifest.Namespace, NodeID: deps.node.id, manifest };
+      },
+      defaultNode: () => deps.node.id,
+      async terminal({ id, row, req, res, params, body, alloc, nodeId }) {
+        // A node row naming another node: an agent cannot reach it (the gateway does that).
+        if (row.target === 'node' && nodeId !== deps.node.id.toLowerCase()) throw errors.unknownNode(nodeId);
+        const ac = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) ac.abort();
+        });
+        const call = {
+          params,
+          body: body?.value,
+          alloc: alloc && toLocalAlloc(deps.dataDir, alloc.manifest),
+          signal: ac.signal,
+          holdFollower: () => {
+            if (alloc) deps.followers?.admit(alloc.ID, res);
+          },
+        } as AgentCall<RouteId>;
+        await (handlers[id] as AgentHandler<RouteId>)(req, res, call);
+      },
+    }),
+  );
 
   app.get('/v1/agent/self', agentSelf(deps));
   app.get('/v1/agent/health', agentHealth);
@@ -57,54 +94,7 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
       .send(await metrics.text());
   });
 
-  app.use(notFoundMiddleware);
-  app.use(errorMiddleware);
+  app.use(notFoundResponder);
+  app.use(errorResponder(deps.logger));
   return app;
-};
-
-const bindRoute = (
-  app: Express,
-  deps: AgentAppDeps,
-  metrics: Metrics,
-  id: RouteId,
-  route: RouteDef,
-  handler: AgentHandler,
-): void => {
-  app.all(route.path, async (req: Request, res: Response, next: NextFunction) => {
-    if (route.method !== 'ANY' && req.method !== route.method) return next();
-    // Agents can be reached directly: they refuse a body on a body-less row themselves.
-    checkBodyAllowed(req, res, route);
-    req.log.setBindings({ route: id });
-    const done = metrics.startRequest(id, route.streaming);
-    res.once('close', () => done(res.statusCode));
-    if (route.streaming) countBodyBytes(res, metrics);
-    await handler(req, res, buildContext(deps, route, req, res));
-  });
-};
-
-/**
- * Count body bytes of a streaming response as they are handed to `write`/`end` (one cheap
- * length per chunk; the fs handlers write big chunks, so this is not per-frame work).
- */
-const countBodyBytes = (res: Response, metrics: Metrics): void => {
-  const size = (chunk: unknown, encoding: unknown): number =>
-    typeof chunk === 'string'
-      ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-      : chunk instanceof Uint8Array
-        ? chunk.length
-        : 0;
-  const write = res.write;
-  const end = res.end;
-  res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
-    const n = size(chunk, rest[0]);
-    if (n > 0) metrics.bytes(n);
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as Response['write'];
-  res.end = function (this: Response, ...args: unknown[]) {
-    if (args.length > 0 && typeof args[0] !== 'function') {
-      const n = size(args[0], args[1]);
-      if (n > 0) metrics.bytes(n);
-    }
-    return (end as (...a: unknown[]) => Response).apply(this, args);
-  } as Response['end'];
 };

@@ -3,7 +3,7 @@ import { authorize } from '../acl/authorize';
 import { tokenFromHeaders } from '../acl/token-header';
 import type { RouteCapability } from '../wire';
 import type { AgentAppDeps } from './deps';
-import { sendJson } from './respond';
+import { sendJson } from '../http/json';
 
 const NODE_READ: RouteCapability = { kind: 'node', level: 'read' };
 

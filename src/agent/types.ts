@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { AllocManifest, RouteId } from '../wire';
+import type { AllocManifest, AllocRouteId, BodyOf, ParamsOf, RouteId } from '../wire';
 
 /** An allocation this agent hosts, as the fs/logs/stats handlers see it. */
 export interface LocalAlloc {
@@ -10,21 +10,24 @@ export interface LocalAlloc {
   taskStarted(task: string): boolean;
 }
 
-/** What every agent handler gets besides req/res. */
-export interface AgentRequestContext {
-  /**
-   * Look the allocation up and check this route's capability in its namespace. Throws
-   * HttpError: 404 `Unknown allocation "<id>"`, 403 `Permission denied`. Handlers call it
-   * after validating their parameters, so parameter errors come first (spec §5).
-   */
-  resolveAlloc(allocId: string): Promise<LocalAlloc>;
-  /** A follower quota slot for this response until it closes; throws 429 over a limit. */
-  holdFollower(alloc: LocalAlloc): void;
-  /** Check this route's node capability (node-addressed routes). */
-  authorizeNode(): Promise<void>;
+/**
+ * What a handler gets besides req/res: the request as the kernel checked it (parameters parsed,
+ * token verified, allocation resolved, capability granted). A handler only does the work.
+ */
+export interface AgentCall<K extends RouteId> {
+  readonly params: ParamsOf<K>;
+  readonly body: BodyOf<K>;
+  /** The allocation of an alloc row. */
+  readonly alloc: K extends AllocRouteId ? LocalAlloc : undefined;
   /** Aborted when the client goes away: stop readers, watchers and timers at once. */
   readonly signal: AbortSignal;
+  /** A follower quota slot for this response until it closes; throws 429 over a limit. */
+  holdFollower(): void;
 }
 
-export type AgentHandler = (req: Request, res: Response, ctx: AgentRequestContext) => Promise<void>;
-export type AgentHandlers = Record<RouteId, AgentHandler>;
+export type AgentHandler<K extends RouteId> = (
+  req: Request,
+  res: Response,
+  call: AgentCall<K>,
+) => Promise<void>;
+export type AgentHandlers = { readonly [K in RouteId]: AgentHandler<K> };

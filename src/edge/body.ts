@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
-import { HttpError } from '../errors';
+import { errors, withCause } from '../errors';
 
-/** The largest request body either role buffers (metadata and stop bodies are tiny). */
+/** The largest request body either role buffers (metadata, stop and ACL API bodies are tiny). */
 export const MAX_BODY = 1 << 20;
 
 /**
@@ -15,7 +15,8 @@ export const readBody = async (req: IncomingMessage, res: ServerResponse): Promi
   try {
     return await getRawBody(req, { limit: MAX_BODY });
   } catch (e) {
-    const err = e as { status?: number; message?: string };
-    throw new HttpError(err.status ?? 400, `request body: ${err.message ?? String(e)}`);
+    const err = e as { type?: string; message?: string };
+    if (err.type === 'entity.too.large') throw errors.bodyTooLarge();
+    throw withCause(errors.bodyUnreadable(err.message ?? 'unreadable'), e);
   }
 };

@@ -11,16 +11,10 @@ import { downstreamHeaders, suspectResponseFraming, upstreamHeaders } from './he
 import { CONNECT_TIMEOUT, IDLE_TIMEOUT, mapUpstreamError } from './upstream-errors';
 import { describeTlsError, isTlsError } from '../tls/errors';
 
-export interface ForwardObserver {
-  /** Response body bytes relayed from an agent. */
-  bytes(n: number): void;
-}
-
 export interface RemoteForwarderOptions {
   connectTimeoutMs?: number;
   /** Inactivity limit for non-streaming routes; streaming routes have none (follow can idle). */
   idleTimeoutMs?: number;
-  observer?: ForwardObserver;
   /** Keep-alive sockets kept per agent between requests. */
   maxFreeSockets?: number;
   /**
@@ -144,8 +138,6 @@ export class RemoteForwarder implements Forwarder {
     res.writeHead(ur.statusCode ?? 502, ur.statusMessage, downstreamHeaders(ur));
     // Streams may stay idle for long (a followed quiet log): the client sees the status at once.
     if (route.streaming) res.flushHeaders();
-    const obs = this.opts.observer;
-    if (obs) ur.on('data', (chunk: Buffer) => obs.bytes(chunk.length));
     ur.once('close', () => {
       if (ur.complete || res.writableEnded || res.destroyed) return;
       // The agent died mid-response: end the client's response with the reason.

@@ -2,19 +2,24 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { parseGoDuration, parsePolicy, PolicyError, POLICY_NAME, tokenFromHeaders } from '../acl';
+import { parsePolicy, PolicyError, POLICY_NAME, tokenFromHeaders } from '../acl';
+import { parseGoDuration } from '../wire/duration';
 import type { Authenticator, Identity, PolicyDocument, TokenSigner } from '../acl';
-import { errors, HttpError, isHttpError } from '../errors';
+import { errors } from '../errors';
+import { sendEmpty, sendJson } from '../http/json';
+import { sendError } from '../http/respond-error';
 import type { PolicyRecord, Registry } from '../registry/registry';
 import { DEFAULTS } from '../config/defaults';
 import { readBody } from '../edge/body';
 import { isUuid } from '../wire';
 
 /**
- * The ACL HTTP API (design.md "Tokens"), Nomad's paths and bodies. It lives in router/ because
- * acl/ never imports express. Mount it on the gateway app before the proxy routes: its JSON body
- * parser and error handler are scoped to `/v1/acl`, so forwarded requests pass through untouched.
+ * The ACL HTTP API: Nomad's paths and bodies for bootstrap, policies and tokens. It lives in
+ * router/ because acl/ never imports express. The gateway mounts it after the client routes
+ * (which never reach it); it reads a body only in the handlers that take one, after the caller
+ * is known to be management, and its error handler is scoped to `/v1/acl`.
  */
+
 /** Twice the default clock tolerance, so a revoked token is refused until no verifier accepts it. */
 const REVOCATION_MARGIN_MS = 2 * DEFAULTS.jwtClockToleranceSec * 1000;
 
@@ -68,7 +73,7 @@ const policyStub = (p: PolicyRecord) => ({
 const parseBody = <T>(schema: z.ZodType<T>, body: unknown): T => {
   const r = schema.safeParse(body ?? {});
   if (!r.success)
-    throw errors.badRequest(
+    throw errors.badAclBody(
       r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
     );
   return r.data;
@@ -80,13 +85,12 @@ const ttlMs = (ttl: string | number | null | undefined): number | undefined => {
   try {
     ms = typeof ttl === 'number' ? ttl / 1e6 : parseGoDuration(ttl);
   } catch (e) {
-    throw errors.badRequest(`ExpirationTTL: ${(e as Error).message}`);
+    throw errors.badTtl((e as Error).message);
   }
-  if (ms < 0) throw errors.badRequest('ExpirationTTL must not be negative');
+  if (ms < 0) throw errors.negativeTtl();
   // Checked before anything is signed or recorded: a TTL past this cannot be represented as a
   // token expiry (and no operator means it).
-  if (!Number.isFinite(ms) || ms > MAX_TTL_MS)
-    throw errors.badRequest(`ExpirationTTL must be at most ${MAX_TTL_MS / 3_600_000}h (10 years)`);
+  if (!Number.isFinite(ms) || ms > MAX_TTL_MS) throw errors.ttlTooLong(MAX_TTL_MS / 3_600_000);
   return ms === 0 ? undefined : ms; // Go clients send "0s" for "no TTL"
 };
 
@@ -102,7 +106,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     return id;
   };
   const signer = (): TokenSigner => {
-    if (!deps.signer) throw errors.badRequest('this server cannot issue ACL tokens (it has no signing key)');
+    if (!deps.signer) throw errors.noSigningKey();
     return deps.signer;
   };
   /** Client tokens see the policies they carry; management sees all (as Nomad). */
@@ -123,7 +127,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     try {
       return JSON.parse(raw) as unknown;
     } catch (e) {
-      throw errors.badRequest(`Request decode failed: ${(e as Error).message}`);
+      throw errors.aclDecodeFailed((e as Error).message);
     }
   };
 
@@ -132,9 +136,9 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     const accessorId = randomUUID();
     // Sign before claiming: a server without a signing key must not use up the one-time bootstrap.
     const { token, claims } = signer().sign({ accessorId, type: 'management', name: 'Bootstrap Token' });
-    if (!(await registry.claimBootstrap(accessorId))) throw errors.badRequest('ACL bootstrap already done');
+    if (!(await registry.claimBootstrap(accessorId))) throw errors.bootstrapDone();
     await registry.recordIssued(accessorId, 0);
-    res.json({
+    sendJson(req, res, {
       AccessorID: accessorId,
       SecretID: token,
       Name: 'Bootstrap Token',
@@ -149,7 +153,9 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   router.get('/v1/acl/policies', async (req, res) => {
     const id = await identify(req);
     const all = await registry.listPolicies();
-    res.json(
+    sendJson(
+      req,
+      res,
       all
         .filter((p) => canSeePolicy(id, p.Name))
         .sort((a, b) => a.Name.localeCompare(b.Name))
@@ -162,29 +168,26 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     const name = String(req.params.name);
     if (!canSeePolicy(id, name)) throw errors.permissionDenied();
     const p = await registry.getPolicy(name);
-    if (!p) throw new HttpError(404, 'ACL policy not found');
-    res.json({ ...policyStub(p), Rules: p.Rules });
+    if (!p) throw errors.policyNotFound();
+    sendJson(req, res, { ...policyStub(p), Rules: p.Rules });
   });
 
   const upsertPolicy = async (req: Request, res: Response): Promise<void> => {
     await management(req);
     const name = String(req.params.name);
     const body = parseBody(policyBody, await jsonBody(req, res));
-    if (!POLICY_NAME.test(name))
-      throw errors.badRequest(
-        `invalid policy name ${JSON.stringify(name)}: must match ${POLICY_NAME.source}`,
-      );
+    if (!POLICY_NAME.test(name)) throw errors.badPolicyName(name, POLICY_NAME.source);
     if (body.Name !== undefined && body.Name !== '' && body.Name !== name) {
-      throw errors.badRequest('ACL policy name does not match request path');
+      throw errors.policyNameMismatch();
     }
     try {
       parsePolicy(body.Rules);
     } catch (e) {
-      if (e instanceof PolicyError) throw errors.badRequest(`failed to parse rules: ${e.message}`);
+      if (e instanceof PolicyError) throw errors.badRules(e.message);
       throw e;
     }
     await registry.putPolicy({ Name: name, Description: body.Description ?? '', Rules: body.Rules });
-    res.status(200).end();
+    sendEmpty(res);
   };
   router.post('/v1/acl/policy/:name', upsertPolicy);
   router.put('/v1/acl/policy/:name', upsertPolicy);
@@ -192,7 +195,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
   router.delete('/v1/acl/policy/:name', async (req, res) => {
     await management(req);
     await registry.deletePolicy(String(req.params.name));
-    res.status(200).end();
+    sendEmpty(res);
   });
 
   const createToken = async (req: Request, res: Response): Promise<void> => {
@@ -206,22 +209,19 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
         rules = JSON.parse(body.Rules) as PolicyDocument;
         parsePolicy(body.Rules);
       } catch (e) {
-        throw errors.badRequest(`failed to parse rules: ${(e as Error).message}`);
+        throw errors.badRules((e as Error).message);
       }
     }
     if (type === 'management' && (policies.length > 0 || rules)) {
-      throw errors.badRequest('management token cannot be associated with policies');
+      throw errors.managementWithPolicies();
     }
-    if (type === 'client' && policies.length === 0 && !rules)
-      throw errors.badRequest('client token missing policies');
+    if (type === 'client' && policies.length === 0 && !rules) throw errors.clientWithoutPolicies();
     for (const p of policies) {
-      if (!(await registry.getPolicy(p))) throw errors.badRequest(`cannot find policy ${p}`);
+      if (!(await registry.getPolicy(p))) throw errors.unknownPolicy(p);
     }
     const ttl = ttlMs(body.ExpirationTTL);
     if (type === 'client' && ttl === undefined && !deps.allowNonExpiring) {
-      throw errors.badRequest(
-        'ExpirationTTL is required for client tokens (e.g. "8h"): agents refuse client tokens that never expire unless non-expiring tokens are allowed',
-      );
+      throw errors.ttlRequired();
     }
     const accessorId = randomUUID();
     const name = body.Name ?? '';
@@ -238,7 +238,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
       accessorId,
       claims.exp !== undefined ? claims.exp * 1000 + REVOCATION_MARGIN_MS : 0,
     );
-    res.json({
+    sendJson(req, res, {
       AccessorID: accessorId,
       SecretID: token,
       Name: name,
@@ -256,7 +256,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     const secret = tokenFromHeaders(req.headers);
     const id = await identify(req);
     if (!secret) {
-      res.json({
+      sendJson(req, res, {
         AccessorID: 'anonymous',
         SecretID: 'anonymous',
         Name: 'Anonymous Token',
@@ -266,7 +266,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
       });
       return;
     }
-    res.json({
+    sendJson(req, res, {
       AccessorID: id.accessorId,
       SecretID: secret,
       Name: id.token?.name ?? '',
@@ -282,21 +282,17 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
     await management(req);
     const accessor = String(req.params.accessor_id);
     // Accessor IDs are UUIDs; anything else (`*`, a path) names no token and is not recorded.
-    if (!isUuid(accessor))
-      throw errors.badRequest(`invalid token accessor ID ${JSON.stringify(accessor)}: must be a UUID`);
+    if (!isUuid(accessor)) throw errors.badAccessor(accessor);
     // A revocation is kept as long as the token could be used: its recorded expiry when this
     // gateway issued it, forever for a token signed elsewhere or one that never expires.
     await registry.revokeToken(accessor, (await registry.issuedExpiry(accessor)) ?? 0);
-    res.status(200).end();
+    sendEmpty(res);
   });
 
-  // Nomad's wire reply: the message as plain text with the error's status.
-  router.use('/v1/acl', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    // Anything but an HttpError is a bug: its message may carry internals, so it is not sent.
-    const [status, message] = isHttpError(err) ? [err.status, err.message] : [500, 'internal gateway error'];
-    res.status(status).type('text/plain; charset=utf-8').send(message);
-  });
+  // Scoped here too, so the API answers alike when mounted on its own (tests, other apps).
+  router.use('/v1/acl', (err: unknown, req: Request, res: Response, _next: NextFunction) =>
+    sendError(res, err, req.log),
+  );
 
   return router;
 };

@@ -1,23 +1,26 @@
 import express, { type Express } from 'express';
-import { errors } from '../errors';
+import { errorResponder, notFoundResponder } from '../http/respond-error';
 import { httpLogger } from '../log/http';
 import { clientRoutes } from './client-routes';
 import { jobLogsRoute } from './job-logs/route';
 import type { GatewayDeps } from './deps';
 import { readApi } from './read-api';
-import { errorMiddleware } from './respond';
 import { uiStatic } from './ui-static';
 
 export type { GatewayDeps } from './deps';
 
 /**
- * The gateway's Express app. No body parser anywhere before the client routes: request bodies
- * are streamed to agents untouched (a parser would consume the stream http-proxy-middleware forwards).
+ * The gateway's Express app. No body parser in front of the client routes: request bodies are
+ * streamed to agents untouched (a parser that consumed them would leave the proxy nothing to
+ * send); the kernel reads a body itself only on rows that take one, and replays it.
  */
 export const createGatewayApp = (deps: GatewayDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // Nomad's paths are exact: case matters and a trailing slash is another path.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   // Flat parameters only (node_id, path, prefix…): the simple parser, not qs, on the request path.
   app.set('query parser', 'simple');
   app.use(httpLogger(deps.logger));
@@ -35,11 +38,8 @@ export const createGatewayApp = (deps: GatewayDeps): Express => {
   }
   app.use(uiStatic());
   app.use(readApi(deps));
-  // ---- ACL HTTP API mount point: createAclApi(deps) from src/router/acl-api.ts (ACL engineer) ----
   if (deps.aclApi) app.use(deps.aclApi);
-  app.use(() => {
-    throw errors.notFound();
-  });
-  app.use(errorMiddleware(deps.logger));
+  app.use(notFoundResponder);
+  app.use(errorResponder(deps.logger));
   return app;
 };

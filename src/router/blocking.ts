@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { parseGoDuration } from '../acl/duration';
+import { parseGoDuration } from '../wire/duration';
 import { errors } from '../errors';
 import type { IndexWatch } from '../registry/index-watch';
 import type { IndexTable } from '../registry/registry';
@@ -36,14 +36,13 @@ export const parseBlocking = (
     try {
       d = parseGoDuration(rawWait);
     } catch {
-      throw errors.badRequest('Invalid wait time');
+      throw errors.badWait();
     }
     waitMs = d === 0 ? DEFAULT_WAIT_MS : Math.min(Math.max(d, 0), MAX_WAIT_MS);
   }
   const rawIndex = first(query['index']);
   if (rawIndex === undefined || rawIndex === '') return undefined;
-  if (!/^\d+$/.test(rawIndex) || !Number.isSafeInteger(Number(rawIndex)))
-    throw errors.badRequest('Invalid index');
+  if (!/^\d+$/.test(rawIndex) || !Number.isSafeInteger(Number(rawIndex))) throw errors.badIndex();
   const minIndex = Number(rawIndex);
   if (minIndex === 0) return undefined;
   return { minIndex, waitMs: waitMs + Math.floor(random() * (waitMs / JITTER_FRACTION)) };

@@ -8,9 +8,8 @@ import type { IndexTable } from '../registry/registry';
 import { asNodeId, isUuid, type AllocRecord, type NodeRecord, type RouteCapability } from '../wire';
 import { blockingRead, setQueryMeta } from './blocking';
 import type { GatewayDeps } from './deps';
+import { sendJson } from '../http/json';
 import { allocation, allocationStub, node, nodeStub } from './read-shapes';
-import { notFound } from './resolve';
-import { sendJson } from './respond';
 
 const NODE_READ: RouteCapability = { kind: 'node', level: 'read' };
 const READ_JOB: RouteCapability = { kind: 'namespace', anyOf: ['read-job'] };
@@ -62,7 +61,7 @@ export const readApi = (deps: GatewayDeps): Router => {
     const find = async () => {
       const id = req.params['node_id'] ?? '';
       const n = isUuid(id) ? await deps.registry.getNode(asNodeId(id)) : undefined;
-      if (!n) throw notFound('node');
+      if (!n) throw errors.nodeNotFound();
       return n;
     };
     await serve(req, res, NODES, async () => node(await find()), find);
@@ -74,7 +73,7 @@ export const readApi = (deps: GatewayDeps): Router => {
     const find = async () => {
       const id = req.params['node_id'] ?? '';
       const n = isUuid(id) ? await deps.registry.getNode(asNodeId(id)) : undefined;
-      if (!n) throw notFound('node');
+      if (!n) throw errors.nodeNotFound();
       return n;
     };
     await serve(
@@ -109,7 +108,7 @@ export const readApi = (deps: GatewayDeps): Router => {
     const find = async () => {
       const id = req.params['alloc_id'] ?? '';
       const a = isUuid(id) ? await deps.registry.getAlloc(id as AllocRecord['ID']) : undefined;
-      if (!a) throw notFound('alloc');
+      if (!a) throw errors.allocNotFound();
       need(identity, READ_JOB, a.Namespace);
       return a;
     };

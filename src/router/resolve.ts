@@ -1,14 +1,6 @@
-import { errors, HttpError } from '../errors';
+import { errors } from '../errors';
 import type { Registry } from '../registry/registry';
-import { advertiseOrigin, asAllocId, asNodeId, isUuid, type AllocRecord, type NodeRecord } from '../wire';
-
-/** Full 36-char UUIDs only (spec §1.2 step 4: no prefix matching on client routes). */
-export const resolveAlloc = async (registry: Registry, id: string): Promise<AllocRecord> => {
-  if (!isUuid(id)) throw errors.badAllocIdShape(id);
-  const alloc = await registry.getAlloc(asAllocId(id));
-  if (!alloc) throw errors.unknownAlloc(id);
-  return alloc;
-};
+import { advertiseOrigin, asNodeId, isUuid, type NodeRecord } from '../wire';
 
 export const lookupNode = async (registry: Registry, id: string): Promise<NodeRecord> => {
   if (!isUuid(id)) throw errors.badNodeIdShape();
@@ -33,5 +25,3 @@ export const reachableNode = (node: NodeRecord): NodeRecord => {
   if (!origin) throw errors.noPathToNode(`node ${node.ID} advertises an address that is not an origin`);
   return origin === node.AdvertiseURL ? node : { ...node, AdvertiseURL: origin };
 };
-
-export const notFound = (what: 'node' | 'alloc') => new HttpError(404, `${what} not found`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import { HttpError } from '../errors';
+import { errors } from '../errors';
 
 /** Where the web UI lives on the gateway (same origin as the API it calls: no CORS needed). */
 export const UI_PATH = '/ui/';
@@ -60,8 +60,8 @@ export const uiStatic = (dir: string = defaultUiDir()): Router => {
   r.use('/ui', express.static(dir, { index: false, redirect: false, dotfiles: 'ignore' }));
   r.get('/ui/{*page}', (req, res) => {
     // A missing asset (a name with an extension) is a 404, never the page in its place.
-    if (path.posix.extname(req.path) !== '') throw new HttpError(404, 'resource not found');
-    if (!fs.existsSync(index)) throw new HttpError(404, 'the web UI is not built: run `npm run build`');
+    if (path.posix.extname(req.path) !== '') throw errors.notFound();
+    if (!fs.existsSync(index)) throw errors.uiNotBuilt();
     res.sendFile(index, { headers: { 'Content-Type': 'text/html; charset=utf-8' } });
   });
   return r;

@@ -5,3 +5,7 @@ export * from './frames';
 export * from './types';
 export * from './advertise';
 export * from './job-frames';
+export * from './params';
+export * from './meta';
+export * from './duration';
+export * from './log-files';

@@ -78,7 +78,7 @@ describe('gateway app against a real upstream', () => {
   beforeAll(async () => {
     up = await startUpstream();
     reg = new MemoryRegistry();
-    fwd = new RemoteForwarder({ connectTimeoutMs: 500, observer: { bytes: metrics.bytes } });
+    fwd = new RemoteForwarder({ connectTimeoutMs: 500 });
     const base = { Datacenter: 'dc1', Meta: {}, Version: '0.1.0' };
     await reg.putNode(
       { ...base, ID: nodeId, Name: 'a', HTTPAddr: `127.0.0.1:${up.port}`, AdvertiseURL: up.url },

@@ -7,7 +7,7 @@ import { RemoteForwarder } from '../../src/forward/remote';
 import { silentLogger } from '../../src/log/logger';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createGatewayApp } from '../../src/router/app';
-import { errorMiddleware } from '../../src/router/respond';
+import { errorResponder } from '../../src/http/respond-error';
 import { uiStatic } from '../../src/router/ui-static';
 import { tmpDir } from '../helpers/tmp';
 
@@ -100,7 +100,7 @@ describe('the web UI at /ui/', () => {
     try {
       const a = express();
       a.use(uiStatic(dir));
-      a.use(errorMiddleware(silentLogger()));
+      a.use(errorResponder(silentLogger()));
       const res = await request(a).get('/ui/nodes').expect(404);
       expect(res.text).toContain('npm run build');
     } finally {

@@ -1,6 +1,6 @@
-import { HttpError, isHttpError } from '../../errors';
+import { errors, isHttpError, withCause, type HttpError } from '../../errors';
 
-/** Go's wording for the errno values a file operation can meet (spec §4.4). */
+/** Go's wording for the errno values a file operation can meet (Nomad's messages carry it). */
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
@@ -14,12 +14,12 @@ const REASONS: Record<string, string> = {
 
 /**
  * An unexpected OS error as a wire error: `<op> <alloc-relative path>: <reason>` (500), never
- * Node's message, which embeds the host's absolute path (design.md wire policy). HttpErrors
+ * Node's message, which embeds the host's absolute path (error texts never show host paths). HttpErrors
  * pass through unchanged.
  */
 export const osError = (op: string, relPath: string, e: unknown): HttpError => {
   if (isHttpError(e)) return e;
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   const reason = typeof code === 'string' ? (REASONS[code] ?? code.toLowerCase()) : 'unexpected error';
-  return new HttpError(500, `${op} ${relPath}: ${reason}`);
+  return withCause(errors.osFailure(op, relPath, reason), e);
 };

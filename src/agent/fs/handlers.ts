@@ -1,51 +1,23 @@
 import type { AgentHandlers } from '../types';
-import { streamLogs } from '../logs/logs';
+import { sendJson } from '../../http/json';
 import { listDir } from './ls';
-import { parseCat, parseLogs, parseLs, parseReadAt, parseStat, parseStream } from './params';
-import { sendJson } from './json';
 import { sendRaw } from './raw';
 import { statPath } from './stat';
 import { streamPath } from './stream';
 
 /**
- * The agent's fs/logs handlers (spec §5.5–5.10). Each validates its parameters first, then
- * resolves the allocation (lookup + ACL, throws), then works. They throw HttpError before the
- * first byte; once a stream has started, errors are appended to the body instead.
+ * The agent's fs handlers. The kernel has checked parameters, token, allocation and capability;
+ * these throw HttpError before the first byte, and once a stream has started its errors are
+ * appended to the body instead.
  */
-export const fsHandlers: Pick<
-  AgentHandlers,
-  'fs.ls' | 'fs.stat' | 'fs.cat' | 'fs.readat' | 'fs.stream' | 'fs.logs'
-> = {
-  'fs.ls': async (req, res, ctx) => {
-    const p = parseLs(req);
-    const alloc = await ctx.resolveAlloc(p.allocId);
-    sendJson(req, res, await listDir(alloc, p.path));
-  },
-  'fs.stat': async (req, res, ctx) => {
-    const p = parseStat(req);
-    const alloc = await ctx.resolveAlloc(p.allocId);
-    sendJson(req, res, await statPath(alloc, p.path));
-  },
-  'fs.cat': async (req, res, ctx) => {
-    const p = parseCat(req);
-    const alloc = await ctx.resolveAlloc(p.allocId);
-    await sendRaw(res, ctx.signal, alloc, { path: p.path, offset: 0, limit: 0 });
-  },
-  'fs.readat': async (req, res, ctx) => {
-    const p = parseReadAt(req);
-    const alloc = await ctx.resolveAlloc(p.allocId);
-    await sendRaw(res, ctx.signal, alloc, { path: p.path, offset: p.offset, limit: p.limit });
-  },
-  'fs.stream': async (req, res, ctx) => {
-    const p = parseStream(req);
-    const alloc = await ctx.resolveAlloc(p.allocId);
-    if (p.follow) ctx.holdFollower(alloc);
-    await streamPath(res, ctx.signal, alloc, p);
-  },
-  'fs.logs': async (req, res, ctx) => {
-    const p = parseLogs(req);
-    const alloc = await ctx.resolveAlloc(p.allocId);
-    if (p.follow) ctx.holdFollower(alloc);
-    await streamLogs(res, ctx.signal, alloc, p);
+export const fsHandlers: Pick<AgentHandlers, 'fs.ls' | 'fs.stat' | 'fs.cat' | 'fs.readat' | 'fs.stream'> = {
+  'fs.ls': async (req, res, { params, alloc }) => sendJson(req, res, await listDir(alloc, params.path)),
+  'fs.stat': async (req, res, { params, alloc }) => sendJson(req, res, await statPath(alloc, params.path)),
+  'fs.cat': (_req, res, { params, alloc, signal }) =>
+    sendRaw(res, signal, alloc, { path: params.path, offset: 0, limit: 0 }),
+  'fs.readat': (_req, res, { params, alloc, signal }) => sendRaw(res, signal, alloc, params),
+  'fs.stream': (_req, res, { params, alloc, signal, holdFollower }) => {
+    if (params.follow) holdFollower();
+    return streamPath(res, signal, alloc, params);
   },
 };

@@ -4,7 +4,7 @@ import { displayRel, openInAlloc } from '../allocdir';
 import { streamFramed } from '../framer';
 import type { LocalAlloc } from '../types';
 import { streamFile } from './follow';
-import type { StreamParams } from './params';
+import type { StreamParams } from '../../wire';
 
 /**
  * /fs/stream (spec §5.9, §6.5): JSON frames of one file from the start offset; non-follow ends

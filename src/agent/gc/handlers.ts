@@ -1,24 +1,19 @@
-import { allocIdParam } from '../../wire';
+import { sendEmpty } from '../../http/json';
 import type { AgentAppDeps } from '../deps';
-import { checkNodeQuery } from '../node/target';
-import { sendEmpty } from '../respond';
 import type { AgentHandler } from '../types';
 
-/** GET /v1/client/allocation/:alloc_id/gc (spec §5.11): unknown → 404, ACL → 403, not eligible → 500. */
+/** Destroys one allocation's local state: 500 when it is still running or already collected. */
 export const allocGc =
-  (deps: AgentAppDeps): AgentHandler =>
-  async (req, res, ctx) => {
-    const alloc = await ctx.resolveAlloc(allocIdParam(req.params));
+  (deps: AgentAppDeps): AgentHandler<'alloc.gc'> =>
+  async (_req, res, { alloc }) => {
     await deps.gc.collect(alloc.manifest.ID);
     sendEmpty(res);
   };
 
-/** GET /v1/client/gc (spec §5.12): returns at once, destruction continues in the background. */
+/** Schedules the collection of every eligible allocation and returns at once. */
 export const gcAll =
-  (deps: AgentAppDeps): AgentHandler =>
-  async (req, res, ctx) => {
-    checkNodeQuery(req, deps.node.id);
-    await ctx.authorizeNode();
+  (deps: AgentAppDeps): AgentHandler<'gc.all'> =>
+  async (_req, res) => {
     deps.gc.collectAll();
     sendEmpty(res);
   };

@@ -1,6 +1,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { errors } from '../../errors';
+import { errors, withCause } from '../../errors';
+import { LOGS_DIR, logFilePrefix, parseLogName } from '../../wire';
 import { isCode, osError } from '../allocdir';
 
 /** A rotated log file `<task>.<type>.<index>` in `alloc/logs` (spec §6.7). */
@@ -10,20 +11,13 @@ export interface LogFile {
   readonly size: number;
 }
 
-export const LOGS_DIR = 'alloc/logs';
-
-/** Go's strconv.Atoi: optional sign, decimal digits (leading zeros fine). */
-const atoi = (s: string): number | undefined =>
-  /^[+-]?[0-9]+$/.test(s) ? Number.parseInt(s, 10) : undefined;
+export { LOGS_DIR };
 
 /** Index of a log file name for this task/type; undefined if not one of its files; throws on a bad suffix. */
 export const logIndexOf = (name: string, task: string, type: string): number | undefined => {
-  const prefix = `${task}.${type}.`;
-  if (!name.startsWith(prefix)) return undefined;
-  const suffix = name.slice(prefix.length);
-  const idx = atoi(suffix);
-  if (idx === undefined) throw errors.badLogIndex(suffix);
-  return idx;
+  const n = parseLogName(name, logFilePrefix(task, type));
+  if (n?.kind === 'bad') throw errors.badLogIndex(n.suffix);
+  return n?.index;
 };
 
 /**
@@ -37,7 +31,7 @@ export const listLogFiles = async (allocDir: string, task: string, type: string)
   try {
     names = await fsp.readdir(dir);
   } catch (e) {
-    throw errors.listEntriesFailed(osError('open', LOGS_DIR, e).message);
+    throw withCause(errors.listEntriesFailed(osError('open', LOGS_DIR, e).message), e);
   }
   const out: LogFile[] = [];
   for (const name of names) {

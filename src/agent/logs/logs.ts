@@ -1,8 +1,8 @@
 import type { Response } from 'express';
-import { errors, isHttpError } from '../../errors';
-import { allocRoot } from '../allocdir';
+import { errors } from '../../errors';
+import type { LogsParams } from '../../wire';
+import { allocRoot, isCode } from '../allocdir';
 import { streamFramed } from '../framer';
-import type { LogsParams } from '../fs/params';
 import type { LocalAlloc } from '../types';
 import { listLogFiles } from './log-files';
 import { walkLogs } from './walk';
@@ -21,15 +21,11 @@ export const streamLogs = async (
   if (!alloc.manifest.Tasks.includes(p.task)) throw errors.unknownTask(p.task);
   if (!alloc.taskStarted(p.task)) throw errors.taskNotStarted(p.task);
   const root = await allocRoot(alloc);
-  let files;
-  try {
-    files = await listLogFiles(root, p.task, p.type);
-  } catch (e) {
+  const files = await listLogFiles(root, p.task, p.type).catch((e: unknown) => {
     // No logs directory at all means no log files (logging disabled), not a server fault.
-    if (isHttpError(e) && e.message.endsWith('no such file or directory'))
-      throw errors.logNotFound(p.task, p.type);
+    if (errors.listEntriesFailed.is(e) && isCode(e.cause, 'ENOENT')) return [];
     throw e;
-  }
+  });
   if (files.length === 0) throw errors.logNotFound(p.task, p.type);
 
   await streamFramed(

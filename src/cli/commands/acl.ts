@@ -3,7 +3,16 @@ import type { Command } from 'commander';
 import type { AclToken } from '../../api';
 import { json, keyValues } from '../output/format';
 import { usage } from '../output/errors';
+import { parseGoDuration } from '../../wire/duration';
 import { action, out, prepareArgv, withCommonOptions } from './op-common';
+
+const isGoDuration = (s: string): boolean => {
+  try {
+    return parseGoDuration(s) >= 0;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * `fleetgate acl bootstrap|policy apply|token create|token revoke` (the HTTP side). `acl keygen`
@@ -74,8 +83,8 @@ export const register = (program: Command): void => {
         if (type === 'client' && policies.length === 0)
           throw usage('a client token needs at least one -policy NAME');
         const ttl = typeof opts['ttl'] === 'string' ? opts['ttl'] : undefined;
-        if (ttl !== undefined && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(ttl))
-          throw usage(`-ttl "${ttl}" is not a duration like 8h or 30m`);
+        if (ttl !== undefined && !isGoDuration(ttl))
+          throw usage(`-ttl "${ttl}" is not a duration like 8h, 30m or 1h30m`);
         const t = await client.aclTokenCreate({
           Name: String(opts['name'] ?? ''),
           Type: type,

@@ -53,7 +53,6 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     agentServerName: config.tls_agent_server_name,
     connectTimeoutMs: config.connect_timeout_ms,
     idleTimeoutMs: config.idle_timeout_ms,
-    observer: { bytes: metrics.bytes },
   });
   const aclApi = createAclApi({
     registry,

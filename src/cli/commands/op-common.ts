@@ -5,6 +5,7 @@ import { clientTlsOptions } from '../../tls/client';
 import { DIRECT_MODES, FleetgateClient, type DirectMode } from '../../api';
 import { describe, usage } from '../output/errors';
 import { exitQuietlyOnEpipe } from '../output/write';
+import { parseGoDuration } from '../../wire/duration';
 
 /** Options every operator command takes (design.md "Command line"). */
 export interface CommonOptions {
@@ -160,13 +161,18 @@ export const action =
     }
   };
 
-/** `8h`, `90s`, `500ms`, `2m`, or plain milliseconds. */
+/** A Go duration (`8h`, `1h30m`, `90s`, `500ms`), or plain milliseconds. */
 export const parseDuration = (s: string): number => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw usage(`invalid duration "${s}" (use e.g. 500ms, 30s, 5m, 8h)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
+  const t = s.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  let ms: number;
+  try {
+    ms = parseGoDuration(t);
+  } catch {
+    throw usage(`invalid duration "${s}" (use e.g. 500ms, 30s, 5m, 1h30m)`);
+  }
+  if (ms < 0) throw usage(`invalid duration "${s}": must not be negative`);
+  return ms;
 };
 
 export const parseCount =

@@ -43,7 +43,7 @@ export const parseResume = (raw: string): Map<string, Position> => {
   if (raw === '') return out;
   for (const entry of raw.split(',')) {
     const m = /^([0-9a-fA-F-]{36}):([^:]+):(alloc\/logs\/[^:/]+):(\d+)$/.exec(entry);
-    if (!m) throw errors.badRequest(`resume: "${entry}" is not <alloc id>:<task>:<file>:<offset>`);
+    if (!m) throw errors.badResume(entry);
     out.set(sourceKey(m[1]!, m[2]!), { file: m[3]!, offset: Number(m[4]) });
   }
   return out;
@@ -55,16 +55,16 @@ export const formatResume = (positions: ReadonlyMap<string, Position>): string =
 /** Parameters in the order the fs/logs route checks its own, each refused with a 400. */
 export const parseJobLogs = (req: Request): JobLogsParams => {
   const jobId = String(req.params['job_id'] ?? '');
-  if (jobId === '') throw errors.badRequest('missing job ID');
+  if (jobId === '') throw errors.missingJobId();
   const namespace = q(req, 'namespace') || 'default';
-  if (namespace.includes('*')) throw errors.badRequest('namespace must name one namespace, not a wildcard');
+  if (namespace.includes('*')) throw errors.wildcardNamespace();
   const task = q(req, 'task');
   const rawType = q(req, 'type') || 'stdout';
   if (rawType !== 'stdout' && rawType !== 'stderr') throw errors.missingLogType();
   const follow = parseGoBool('follow', q(req, 'follow'), false);
   const plain = parseGoBool('plain', q(req, 'plain'), false);
   const offset = parseGoInt('offset', q(req, 'offset'));
-  if (offset < 0) throw errors.badRequest('offset must not be negative');
+  if (offset < 0) throw errors.negativeOffsetParam();
   const rawOrigin = q(req, 'origin') || 'start';
   if (rawOrigin !== 'start' && rawOrigin !== 'end') throw errors.badOrigin();
   const rawPrefix = q(req, 'prefix');
@@ -75,7 +75,7 @@ export const parseJobLogs = (req: Request): JobLogsParams => {
         ? undefined
         : rawPrefix;
   const resume = parseResume(q(req, 'resume'));
-  if (resume.size > 0 && !follow) throw errors.badRequest('resume needs follow=true');
+  if (resume.size > 0 && !follow) throw errors.resumeNeedsFollow();
   return {
     jobId,
     namespace,

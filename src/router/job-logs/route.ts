@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { authorizeAudited } from '../../acl/audit';
 import { authorize } from '../../acl/authorize';
 import { tokenFromHeaders } from '../../acl/token-header';
 import { DEFAULTS } from '../../config/defaults';
-import { HttpError } from '../../errors';
+import { errors } from '../../errors';
+import { authorizeAudited } from '../../http/audit';
+import { tally } from '../../http/count';
 import type { RouteCapability } from '../../wire';
 import type { RetryPolicy } from '../../wire/follow';
 import type { GatewayDeps } from '../deps';
@@ -35,8 +36,15 @@ const DRAIN_QUIET_MS = 1_000;
 export const jobLogsRoute = (deps: GatewayDeps): Router => {
   const r = Router();
   r.get(JOB_LOGS_PATH, async (req: Request, res: Response) => {
-    const done = deps.metrics?.startRequest('job.logs', true);
-    if (done) res.once('close', () => done(res.statusCode));
+    const t = tally(res);
+    const metrics = deps.metrics;
+    if (metrics) {
+      const done = metrics.startRequest('job.logs', true);
+      t.onClose((o) => {
+        metrics.bytes(o.bytes);
+        done(o.status);
+      });
+    }
     req.log?.setBindings({ route: 'job.logs' });
     const params = parseJobLogs(req);
     const token = tokenFromHeaders(req.headers);
@@ -46,16 +54,14 @@ export const jobLogsRoute = (deps: GatewayDeps): Router => {
       authorizeAudited(
         deps.logger,
         identity,
-        READ_LOGS,
-        { path: req.path, namespace: params.namespace },
-        res,
+        { capability: READ_LOGS, path: req.path, namespace: params.namespace },
+        t,
       );
     else authorize(identity, READ_LOGS, params.namespace);
     const initial = (await deps.registry.listAllocs({ namespace: params.namespace })).filter(
       (a) => a.JobID === params.jobId,
     );
-    if (initial.length === 0)
-      throw new HttpError(404, `job "${params.jobId}" has no allocations in namespace "${params.namespace}"`);
+    if (initial.length === 0) throw errors.jobHasNoAllocs(params.jobId, params.namespace);
     deps.streamQuota?.admit(identity, res);
 
     const ac = new AbortController();

@@ -1,3 +1,4 @@
+import { LOGS_DIR, parseLogName } from '../log-files';
 import type { AllocFileInfo } from '../types';
 
 /** Where a follower has got to: the file of the last data frame and the offset at its end. */
@@ -17,10 +18,10 @@ export interface LogFile {
   readonly size: number;
 }
 
-const logIndex = (name: string, base: string): number | undefined => {
-  if (!name.startsWith(base)) return undefined;
-  const rest = name.slice(base.length);
-  return /^\d+$/.test(rest) ? Number(rest) : undefined;
+/** A listed entry's log index, when it is one of the task's log files (the agent's rule). */
+const logIndex = (name: string, prefix: string): number | undefined => {
+  const n = parseLogName(name, prefix);
+  return n?.kind === 'log' ? n.index : undefined;
 };
 
 const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
@@ -88,7 +89,7 @@ export const tailPosition = (files: readonly LogFile[], base: string, back: numb
   let left = Math.max(0, back);
   for (const [i, f] of sorted.entries()) {
     if (left <= f.size || i === sorted.length - 1)
-      return { file: `alloc/logs/${base}${f.index}`, offset: Math.max(0, f.size - left) };
+      return { file: `${LOGS_DIR}/${base}${f.index}`, offset: Math.max(0, f.size - left) };
     left -= f.size;
   }
   return undefined;
@@ -101,7 +102,7 @@ export const listLogFiles = async (
   base: string,
   signal?: AbortSignal,
 ): Promise<LogFile[]> => {
-  const entries = await port.ls(allocId, 'alloc/logs', signal);
+  const entries = await port.ls(allocId, LOGS_DIR, signal);
   const out: LogFile[] = [];
   for (const e of entries) {
     const index = e.IsDir ? undefined : logIndex(e.Name, base);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HttpError } from '../../../../src/errors';
+import { errors, HttpError } from '../../../../src/errors';
 import { execFileSync } from 'node:child_process';
 import {
   lexicalRelPath,
@@ -71,7 +71,7 @@ describe('secrets and private', () => {
   });
   it('reading web/secrets/test_file is refused with the requested path (§13.83)', async () => {
     await expect(openInAlloc(alloc, 'web/secrets/test_file')).rejects.toThrow(
-      new HttpError(403, 'Reading secret file prohibited: web/secrets/test_file'),
+      errors.secretFile('web/secrets/test_file'),
     );
   });
   it('reading under private is refused', async () => {
@@ -139,7 +139,7 @@ describe('odd files and OS errors', () => {
     const fifo = path.join(alloc.dir, 'alloc/logs/.web.stdout.fifo');
     execFileSync('mkfifo', [fifo]);
     await expect(openInAlloc(alloc, 'alloc/logs/.web.stdout.fifo')).rejects.toThrow(
-      new HttpError(400, 'file "alloc/logs/.web.stdout.fifo" is not a regular file'),
+      errors.notRegularFile('alloc/logs/.web.stdout.fifo'),
     );
   });
   it('unexpected OS errors name the relative path in Go wording, never the host path', () => {

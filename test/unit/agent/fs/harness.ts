@@ -3,17 +3,25 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { errors, isHttpError } from '../../../../src/errors';
+import express from 'express';
+import { aclDisabled } from '../../../../src/acl/disabled';
 import { fsHandlers } from '../../../../src/agent/fs/handlers';
-import type { AgentRequestContext, LocalAlloc } from '../../../../src/agent/types';
-import { ROUTES, asAllocId, type AllocManifest } from '../../../../src/wire';
+import { logsHandlers } from '../../../../src/agent/logs/handlers';
+import type { AgentCall, AgentHandler, AgentHandlers, LocalAlloc } from '../../../../src/agent/types';
+import { errors } from '../../../../src/errors';
+import { createKernel } from '../../../../src/http/kernel';
+import { errorResponder } from '../../../../src/http/respond-error';
+import { silentLogger } from '../../../../src/log/logger';
+import { asAllocId, type AllocManifest } from '../../../../src/wire';
 
 /**
- * A tiny agent for tests: the real fs/logs handlers on real HTTP over a real temp alloc dir.
- * Lookup/ACL belong to others; this context resolves known ids and 404s the rest.
+ * A tiny agent for tests: the request kernel and the real fs/logs handlers on real HTTP over a
+ * real temp alloc dir, without a manifest store: known ids resolve, the rest are 404.
  */
 export const ALLOC_ID = '11111111-2222-3333-4444-555555555555';
+const NODE_ID = '99999999-2222-3333-4444-555555555555';
+const FS_ROUTES = ['fs.ls', 'fs.stat', 'fs.cat', 'fs.readat', 'fs.stream', 'fs.logs'] as const;
+type FsRoute = (typeof FS_ROUTES)[number];
 
 export interface TestAlloc extends LocalAlloc {
   started: Set<string>;
@@ -57,41 +65,39 @@ export const startAgent = async (tasks?: string[]): Promise<Agent> => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetgate-fs-'));
   const alloc = makeAlloc(root, tasks);
   const allocs = new Map<string, LocalAlloc>([[ALLOC_ID, alloc]]);
+  const handlers: Pick<AgentHandlers, FsRoute> = { ...fsHandlers, ...logsHandlers };
   let running = 0;
   const app = express();
-  for (const id of ['fs.ls', 'fs.stat', 'fs.cat', 'fs.readat', 'fs.stream', 'fs.logs'] as const) {
-    const handler = fsHandlers[id];
-    app.all(ROUTES[id].path, async (req: Request, res: Response, next: NextFunction) => {
-      const ac = new AbortController();
-      res.on('close', () => ac.abort());
-      const ctx: AgentRequestContext = {
-        resolveAlloc: async (allocId) => {
-          const a = allocs.get(allocId);
-          if (!a) throw errors.unknownAlloc(allocId);
-          return a;
-        },
-        authorizeNode: async () => undefined,
-        holdFollower: () => undefined,
-        signal: ac.signal,
-      };
-      running++;
-      try {
-        await handler(req, res, ctx);
-      } catch (e) {
-        next(e);
-      } finally {
-        running--;
-      }
-    });
-  }
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (res.headersSent) return void res.end();
-    const status = isHttpError(err) ? err.status : 500;
-    res
-      .status(status)
-      .type('text/plain; charset=utf-8')
-      .send(err instanceof Error ? err.message : String(err));
-  });
+  app.use(
+    createKernel({
+      authenticator: aclDisabled,
+      logger: silentLogger(),
+      findAlloc: async (id) => {
+        const a = allocs.get(id);
+        return a && { ID: id, Namespace: a.manifest.Namespace, NodeID: NODE_ID, local: a };
+      },
+      defaultNode: () => NODE_ID,
+      async terminal({ id, req, res, params, alloc: scope }) {
+        if (!FS_ROUTES.includes(id as FsRoute)) throw errors.notFound();
+        const ac = new AbortController();
+        res.on('close', () => ac.abort());
+        running++;
+        try {
+          const call = {
+            params,
+            body: undefined,
+            alloc: scope!.local,
+            signal: ac.signal,
+            holdFollower: () => {},
+          };
+          await (handlers[id as FsRoute] as AgentHandler<FsRoute>)(req, res, call as AgentCall<FsRoute>);
+        } finally {
+          running--;
+        }
+      },
+    }),
+  );
+  app.use(errorResponder(silentLogger()));
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;

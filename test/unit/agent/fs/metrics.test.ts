@@ -1,10 +1,23 @@
+import type { Request, Response } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { createAgentApp, type AgentAppDeps } from '../../../../src/agent/app';
 import { createMetrics } from '../../../../src/log/metrics';
-import { asNodeId } from '../../../../src/wire';
+import { aclDisabled } from '../../../../src/acl/disabled';
+import { asAllocId, asNodeId, type AllocManifest } from '../../../../src/wire';
 
 const ALLOC = '11111111-2222-3333-4444-555555555555';
+const manifest: AllocManifest = {
+  ID: asAllocId(ALLOC),
+  Namespace: 'default',
+  JobID: 'j',
+  TaskGroup: 'g',
+  Name: 'j.g[0]',
+  Tasks: ['t'],
+  ClientStatus: 'running',
+  CreateTime: 0,
+  ModifyTime: 0,
+};
 
 /** The agent app with only what the metrics path touches; the stream handler is a stand-in. */
 const app = () => {
@@ -20,15 +33,16 @@ const app = () => {
     },
     dataDir: '/nonexistent',
     logger: pino({ level: 'silent' }),
-    authenticator: { enabled: false, authenticate: () => Promise.reject(new Error('not used')) },
+    authenticator: aclDisabled,
+    manifests: { get: (id: string) => (id === ALLOC ? manifest : undefined) },
     handlerOverrides: {
-      'fs.stream': async (_req, res) => {
+      'fs.stream': async (_req: Request, res: Response) => {
         res.status(200);
         res.write(Buffer.alloc(1000, 'a'));
         res.end('{}');
       },
     },
-  } as Partial<AgentAppDeps> as AgentAppDeps;
+  } as unknown as AgentAppDeps;
   return createAgentApp(deps, { metrics });
 };
 

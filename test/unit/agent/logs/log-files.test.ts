@@ -1,3 +1,4 @@
+import { errors } from '../../../../src/errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,10 +80,11 @@ describe('listing', () => {
       'failed to convert "0.gz" to a log index: strconv.Atoi: parsing "0.gz": invalid syntax',
     );
   });
-  it('a missing logs dir is reported relative to the alloc dir', async () => {
+  it('a missing logs dir is reported relative to the alloc dir, with the OS error as its cause', async () => {
     fs.rmSync(path.join(dir, 'alloc/logs'), { recursive: true });
-    await expect(listLogFiles(dir, 'web', 'stdout')).rejects.toThrow(
-      'failed to list entries: open alloc/logs: no such file or directory',
-    );
+    const e = await listLogFiles(dir, 'web', 'stdout').catch((x: unknown) => x);
+    expect(errors.listEntriesFailed.is(e)).toBe(true);
+    expect((e as Error).message).toBe('failed to list entries: open alloc/logs: no such file or directory');
+    expect(((e as Error).cause as { code?: string }).code).toBe('ENOENT');
   });
 });

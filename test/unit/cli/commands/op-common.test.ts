@@ -59,6 +59,8 @@ describe('durations and addresses', () => {
     ['2m', 120_000],
     ['8h', 28_800_000],
     ['250', 250],
+    ['1h30m', 5_400_000],
+    ['1.5s', 1500],
   ])('%s = %i ms', (s, ms) => expect(parseDuration(s)).toBe(ms));
   it('a bad duration is a usage error (exit 2)', () => {
     expect(() => parseDuration('soon')).toThrow(CliError);

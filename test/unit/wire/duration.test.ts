@@ -1,4 +1,4 @@
-import { parseGoDuration } from '../../../src/acl/duration';
+import { parseGoDuration } from '../../../src/wire/duration';
 
 describe('parseGoDuration', () => {
   it.each([

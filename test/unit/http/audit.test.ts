@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { auditDecision, authorizeAudited, MANAGEMENT_ACL, DENY_ALL_ACL } from '../../../src/acl';
-import type { Identity } from '../../../src/acl';
+import { auditAllowed, auditDenied } from '../../../src/http/audit';
+import { tally } from '../../../src/http/count';
 
 const capture = () => {
   const lines: Record<string, unknown>[] = [];
@@ -16,19 +16,17 @@ const capture = () => {
   return { lines, logger: pino({ level: 'info' }, stream) };
 };
 
-const who = (acl = MANAGEMENT_ACL): Identity => ({ accessorId: 'acc-9', type: 'client', acl });
-
 describe('audit', () => {
-  it('denied: one line now, then 403', () => {
+  it('denied: one line at once', () => {
     const { lines, logger } = capture();
-    expect(() =>
-      authorizeAudited(
-        logger,
-        who(DENY_ALL_ACL),
-        { kind: 'namespace', anyOf: ['read-logs', 'read-fs'] },
-        { path: '/v1/client/fs/logs/x', namespace: 'default', allocId: 'x' },
-      ),
-    ).toThrow('Permission denied');
+    auditDenied(logger, {
+      accessorId: 'acc-9',
+      capability: { kind: 'namespace', anyOf: ['read-logs', 'read-fs'] },
+      path: '/v1/client/fs/logs/x',
+      namespace: 'default',
+      allocId: 'x',
+      allowed: false,
+    });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       audit: true,
@@ -40,13 +38,15 @@ describe('audit', () => {
     });
   });
 
-  it('allowed with a response: one line at the end with body bytes; no token in it', async () => {
+  it('allowed: one line at the end with the body bytes counted once; no token in it', async () => {
     const { lines, logger } = capture();
     const server = http.createServer((req, res) => {
-      auditDecision(
-        logger,
-        { accessorId: 'acc-9', capability: 'read-fs', path: req.url ?? '', allowed: true },
-        res,
+      tally(res).onClose((o) =>
+        auditAllowed(
+          logger,
+          { accessorId: 'acc-9', capability: 'read-fs', path: req.url ?? '', allowed: true },
+          o,
+        ),
       );
       res.write('hello ');
       res.end(Buffer.from('world'));

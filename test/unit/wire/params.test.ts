@@ -1,10 +1,8 @@
-import type { Request } from 'express';
-import { HttpError } from '../../../../src/errors';
-import { parseLogs, parseReadAt, parseStream } from '../../../../src/agent/fs/params';
-import { parseGoBool, parseGoInt } from '../../../../src/wire/go-parse';
+import { HttpError } from '../../../src/errors';
+import { parseGoBool, parseGoInt } from '../../../src/wire/go-parse';
+import { parseLogs, parseReadAt, parseStream, type Query } from '../../../src/wire/params';
 
-const req = (allocId: string, query: Record<string, string>): Request =>
-  ({ params: { alloc_id: allocId ? [allocId] : undefined }, query }) as unknown as Request;
+const req = (_allocId: string, query: Record<string, string>): Query => ({ get: (n) => query[n] ?? '' });
 
 const err = (f: () => unknown): HttpError => {
   try {
@@ -43,14 +41,12 @@ describe('Go-compatible scalar parsing', () => {
 });
 
 describe('per-route validation order', () => {
-  it('readat without an alloc id, a path, or an offset fails in that order (§13.3)', () => {
-    expect(err(() => parseReadAt(req('', {}))).message).toBe('must provide a valid alloc id');
+  it('readat without a path, or an offset fails in that order', () => {
     expect(err(() => parseReadAt(req('foo', {}))).message).toBe('must provide a file name');
     expect(err(() => parseReadAt(req('foo', { path: '/path/to/file' }))).message).toBe(
       'error parsing offset: strconv.ParseInt: parsing "": invalid syntax',
     );
     expect(parseReadAt(req('foo', { path: 'x', offset: '3' }))).toEqual({
-      allocId: 'foo',
       path: 'x',
       offset: 3,
       limit: 0,
@@ -67,8 +63,7 @@ describe('per-route validation order', () => {
     });
     expect(err(() => parseStream(req('a', { path: 'x', follow: 'maybe' }))).status).toBe(400);
   });
-  it('logs validates task, follow, plain, type, offset, origin in order (§13.6–8)', () => {
-    expect(err(() => parseLogs(req('', {}))).message).toBe('must provide a valid alloc id');
+  it('logs validates task, follow, plain, type, offset, origin in order', () => {
     expect(err(() => parseLogs(req('foo', {}))).message).toBe('must provide task name');
     expect(err(() => parseLogs(req('foo', { task: 'foo', follow: 'x', type: 'bad' }))).message).toContain(
       'follow field',
@@ -86,7 +81,6 @@ describe('per-route validation order', () => {
       'origin must be start or end',
     );
     expect(parseLogs(req('foo', { task: 'foo', type: 'stderr' }))).toEqual({
-      allocId: 'foo',
       task: 'foo',
       follow: false,
       plain: false,

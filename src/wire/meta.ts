@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { errors } from '../../errors';
+import { errors } from '../errors';
 
-/** HCL native-syntax identifier, checked per `.` segment (spec §5.2). */
+/**
+ * A metadata key is a dotted HCL identifier: each `.` segment starts with a Unicode ID_Start
+ * character or `_`, then ID_Continue characters or `-` (Nomad runs HCL's scanner, not a regex).
+ */
 const SEGMENT = /^[\p{ID_Start}_][\p{ID_Continue}-]*$/u;
 
 export const isValidMetaKey = (key: string): boolean => key.split('.').every((s) => SEGMENT.test(s));
 
-/** Body of POST /v1/client/metadata. Unknown top-level fields are ignored (spec §5.2). */
+/** Body of POST /v1/client/metadata. Unknown top-level fields are ignored, as Nomad's decoder does. */
 export const MetaApplyBody = z.object({
   NodeID: z.string().optional(),
   Meta: z.record(z.string(), z.string().nullable()).nullable().optional(),
@@ -20,28 +23,26 @@ export const parseMetaApplyBody = (raw: string): MetaApplyBody => {
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw errors.badRequest(`invalid JSON body: ${(err as Error).message}`);
+    throw errors.badJsonBody((err as Error).message);
   }
   const parsed = MetaApplyBody.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'body';
-    throw errors.badRequest(`invalid request body: ${where}: ${issue?.message ?? 'invalid'}`);
+    throw errors.badBodyField(where, issue?.message ?? 'invalid');
   }
   return parsed.data;
 };
 
-/** The node-side validation (spec §5.2), with Nomad's exact messages. Go's `%q` ≈ JSON quoting. */
+/** The node-side validation, with Nomad's exact messages (run after the ACL check). */
 export const validateMetaUpdate = (
   meta: Record<string, string | null> | null | undefined,
 ): Record<string, string | null> => {
-  if (!meta || Object.keys(meta).length === 0) throw errors.badRequest('missing required Meta object');
+  if (!meta || Object.keys(meta).length === 0) throw errors.missingMeta();
   for (const key of Object.keys(meta)) {
-    if (key === '') throw errors.badRequest('metadata keys must not be empty');
+    if (key === '') throw errors.emptyMetaKey();
     if (!isValidMetaKey(key)) {
-      throw errors.badRequest(
-        `${JSON.stringify(key)} is invalid; metadata keys must be valid dotted hcl identifiers`,
-      );
+      throw errors.badMetaKey(key);
     }
   }
   return meta;

@@ -1,6 +1,7 @@
 /**
- * Go's `time.ParseDuration` for `ExpirationTTL` ("8h", "30m", "1h30m", "1.5h", "500ms"), as
- * Nomad's API takes it. Returns milliseconds; throws with a Go-like message on bad input.
+ * Go's `time.ParseDuration` ("8h", "30m", "1h30m", "1.5h", "500ms"): the one duration parser,
+ * for the ACL API's `ExpirationTTL` (as Nomad's API takes it) and the CLI's duration flags.
+ * Returns milliseconds; throws with Go's message on bad input.
  */
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,

@@ -1,4 +1,4 @@
-import { isValidMetaKey, parseMetaApplyBody } from '../../../../src/agent/meta/validate';
+import { isValidMetaKey, parseMetaApplyBody } from '../../../src/wire/meta';
 
 describe('metadata key validation', () => {
   it.each(['connect.log_level', 'a-b.c_d', '_x', 'größe', 'a1.b2.c3'])(

@@ -1,0 +1,14 @@
+import type { Request } from 'express';
+import type { Query } from '../wire';
+
+/** First value of a parsed query parameter ('' when absent), as Go's `Query().Get`. */
+export const firstValue = (v: unknown): string => {
+  const first = Array.isArray(v) ? (v as unknown[])[0] : v;
+  return typeof first === 'string' ? first : '';
+};
+
+/** The request's query as the row parsers read it. */
+export const queryOf = (req: Request): Query => {
+  const raw = req.query as Record<string, unknown>;
+  return { get: (name) => firstValue(raw[name]) };
+};
