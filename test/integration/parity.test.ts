@@ -22,6 +22,8 @@ const SPELLINGS = ['exact', 'trailing slash', 'upper case'] as const;
 const CASES = ['good', 'missing parameter', 'unknown id', 'bad token', 'no capability'] as const;
 type Case = (typeof CASES)[number];
 const LOG = 'hello from web\n'.repeat(20);
+/** Generous: on a loaded machine a Node process may take several seconds to start. */
+const STARTUP_MS = 60_000;
 const NO_NODE = 'No local Node and node_id not provided';
 
 interface Reply {
@@ -82,17 +84,21 @@ describe('parity: the gateway and an agent answer every request alike', () => {
     victim = seedAlloc(data.dir).id;
     const acl = (key: string) => ['--redis', redis.url, '--acl', '--acl-key', path.join(keys.dir, key)];
     [agent, gateway] = await Promise.all([
-      startFleetgate([
-        'agent',
-        '--http-addr',
-        '127.0.0.1:0',
-        '--data-dir',
-        data.dir,
-        '--node-name',
-        'parity',
-        ...acl('acl-public.pem'),
-      ]),
-      startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', ...acl('acl-private.pem')]),
+      startFleetgate(
+        [
+          'agent',
+          '--http-addr',
+          '127.0.0.1:0',
+          '--data-dir',
+          data.dir,
+          '--node-name',
+          'parity',
+          ...acl('acl-public.pem'),
+        ],
+        {},
+        STARTUP_MS,
+      ),
+      startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', ...acl('acl-private.pem')], {}, STARTUP_MS),
     ]);
     nodeId = fs.readFileSync(path.join(data.dir, 'client/node-id'), 'utf8').trim();
     const boot = await call(gateway.url, 'POST', '/v1/acl/bootstrap');
@@ -120,7 +126,7 @@ describe('parity: the gateway and an agent answer every request alike', () => {
       const b = await call(gateway.url, 'GET', `/v1/client/allocation/${victim}/stats`, management);
       return a.status === 200 && b.status === 200;
     }, 15_000);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await gateway?.stop('SIGKILL');
