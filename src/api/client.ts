@@ -11,6 +11,7 @@ import type {
   AllocStub,
   ClientOptions,
   HostStats,
+  JobLogsQuery,
   LogsQuery,
   NodeMetaResponse,
   NodeRecord,
@@ -132,6 +133,15 @@ export class FleetgateClient {
       plain: q.plain,
     };
     return this.alloc(allocId, { path: `/v1/client/fs/logs/${enc(allocId)}`, query, signal });
+  }
+
+  /** `GET /v1/job/:id/logs`: every allocation of a job in one framed stream (gateway only). */
+  jobLogs(jobId: string, q: JobLogsQuery, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    return this.gateway.open({
+      path: `/v1/job/${enc(jobId)}/logs`,
+      query: { ...q },
+      ...(signal ? { signal } : {}),
+    });
   }
 
   // --- ACL API on the gateway ---

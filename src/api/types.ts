@@ -29,6 +29,7 @@ export type NodeStub = Pick<NodeRecord, 'ID' | 'Name' | 'Status'> & Partial<Node
 export type AllocStub = Pick<AllocRecord, 'ID' | 'NodeID'> &
   Partial<AllocRecord> & { TaskStates?: Record<string, { State?: string }> };
 
+import type { LogType, Origin } from '../wire/follow';
 export type { LogType, Origin, LogsQuery, StreamQuery } from '../wire/follow';
 
 export interface AclTokenRequest {
@@ -60,3 +61,17 @@ export type AllocDetail = AllocRecord & {
   TaskStates?: Record<string, { State?: string }>;
   DesiredStatus?: string;
 };
+
+/** `GET /v1/job/:id/logs` parameters (see README "Job-wide logs"). */
+export interface JobLogsQuery {
+  namespace?: string;
+  task?: string;
+  type: LogType;
+  follow: boolean;
+  origin?: Origin;
+  offset?: number;
+  /** A template, or `false` for none; given explicitly, framed frames carry `Prefix`. */
+  prefix?: string;
+  /** `formatResume` of the positions received so far (follow only). */
+  resume?: string;
+}

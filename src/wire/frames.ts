@@ -86,6 +86,7 @@ export interface DecodedFrame {
   readonly message?: string;
   /** The frame's JSON object as sent, for checks of its wire types. */
   readonly raw: Record<string, unknown>;
+  readonly prefix?: string;
 }
 
 /**
@@ -164,6 +165,7 @@ const toFrame = (o: Record<string, unknown>): DecodedFrame => {
   const offset = typeof o['Offset'] === 'number' ? o['Offset'] : 0;
   const allocId = typeof o['AllocID'] === 'string' ? o['AllocID'] : '';
   const message = typeof o['Message'] === 'string' ? o['Message'] : '';
+  const prefix = typeof o['Prefix'] === 'string' ? o['Prefix'] : '';
   return {
     data,
     file,
@@ -181,5 +183,6 @@ const toFrame = (o: Record<string, unknown>): DecodedFrame => {
       : {}),
     ...(message ? { message } : {}),
     raw: o,
+    ...(prefix ? { prefix } : {}),
   };
 };

@@ -1,7 +1,9 @@
+import type { Position } from './follow/resume';
+
 /**
  * Frames of the job-wide log stream (`GET /v1/job/:id/logs`): Nomad's StreamFrame plus the
  * source it came from (`AllocID`, `NodeID`, `Task`) and, for events about the source itself
- * rather than its file, a human-readable `Message`. Keys in byte order of their names, as Nomad
+ * rather than its file, a human-readable `Message`; with an explicit `prefix=` also `Prefix`. Keys in byte order of their names, as Nomad
  * writes frames; empty fields omitted. FrameDecoder reads them back.
  */
 export interface JobFrame {
@@ -13,6 +15,8 @@ export interface JobFrame {
   readonly fileEvent?: string;
   readonly message?: string;
   readonly offset?: number;
+  /** The source's rendered line prefix, when the client asked for one (`prefix=`). */
+  readonly prefix?: string;
 }
 
 /**
@@ -31,6 +35,29 @@ export const encodeJobFrame = (f: JobFrame): string => {
   if (f.message) parts.push(`"Message":${JSON.stringify(f.message)}`);
   parts.push(`"NodeID":${JSON.stringify(f.nodeId)}`);
   if (f.offset) parts.push(`"Offset":${f.offset}`);
+  if (f.prefix) parts.push(`"Prefix":${JSON.stringify(f.prefix)}`);
   parts.push(`"Task":${JSON.stringify(f.task)}`);
   return `{${parts.join(',')}}`;
 };
+
+/** One source of a job stream: a task of an allocation. */
+export const sourceKey = (allocId: string, task: string): string => `${allocId}:${task}`;
+
+/**
+ * The `resume` parameter: `<alloc>:<task>:<file>:<offset>,...`, the File and Offset of the last
+ * data frame of each source a client received. Task names and log paths contain neither `:` nor
+ * `,`, so the list needs no further escaping. Throws on an entry that does not parse.
+ */
+export const parseResume = (raw: string): Map<string, Position> => {
+  const out = new Map<string, Position>();
+  if (raw === '') return out;
+  for (const entry of raw.split(',')) {
+    const m = /^([0-9a-fA-F-]{36}):([^:]+):(alloc\/logs\/[^:/]+):(\d+)$/.exec(entry);
+    if (!m) throw new Error(`resume: "${entry}" is not <alloc id>:<task>:<file>:<offset>`);
+    out.set(sourceKey(m[1]!, m[2]!), { file: m[3]!, offset: Number(m[4]) });
+  }
+  return out;
+};
+
+export const formatResume = (positions: ReadonlyMap<string, Position>): string =>
+  [...positions].map(([key, p]) => `${key}:${p.file}:${p.offset}`).join(',');

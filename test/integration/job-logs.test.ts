@@ -6,7 +6,7 @@ import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import { FrameDecoder } from '../../src/wire/frames';
 import { writeKeyPair } from '../../src/cli/commands/acl-keygen';
-import { agentArgs, NumberWriter, sleep, waitFor } from './cli-stack';
+import { agentArgs, NumberWriter, runCli, sleep, spawnCli, waitFor } from './cli-stack';
 
 /**
  * `GET /v1/job/:id/logs` through a real gateway, three real agents and Redis: a job with six
@@ -111,6 +111,9 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
   const cleanups: Array<() => void> = [];
   const agents: Array<{ args: string[]; dir: string; proc: FleetgateProcess }> = [];
   let gw = '';
+  /** A second gateway on a fixed port, restarted under `job logs -f`. */
+  let gw2: FleetgateProcess;
+  let gw2Args: string[] = [];
   const allocs: Array<{ alloc: SeededAlloc; writer: NumberWriter; agent: number }> = [];
 
   const addAlloc = (agent: number, rotateAt: number): (typeof allocs)[number] => {
@@ -133,7 +136,7 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
       const { dir, cleanup } = tmpDir();
       cleanups.push(cleanup);
       const args = agentArgs(await freePort(), dir, `jl-node-${i}`, redis.url);
-      const proc = await startFleetgate(args);
+      const proc = await startFleetgate(args, {}, 40_000);
       procs.push(proc);
       agents.push({ args, dir, proc });
     }
@@ -150,6 +153,9 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
     ]);
     procs.push(gateway);
     gw = gateway.url;
+    gw2Args = ['gateway', '--http-addr', `127.0.0.1:${await freePort()}`, '--redis', redis.url];
+    gw2 = await startFleetgate(gw2Args, {}, 40_000);
+    procs.push(gw2);
     // Six allocations, two per agent; every other one rotates every ~2 KB.
     for (let i = 0; i < 6; i++) addAlloc(i % 3, i % 2 === 0 ? 2000 : 1e9);
     for (const a of allocs) a.writer.burst(300);
@@ -193,6 +199,22 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
     await custom.ended;
     expect(custom.text()).toMatch(/^[0-9a-f]{8}\|[0-9a-f]{8} \d+$/m);
   });
+
+  it('CLI: job logs prints every line once with its prefix; -n keeps the last lines of each source', async () => {
+    const all = await runCli(['job', 'logs', 'counter', '-address', gw]);
+    expect(all.code).toBe(0);
+    const p = parsePlain(all.stdout);
+    expect(p.misattributed).toEqual([]);
+    for (const { alloc } of allocs) expect(p.numbers.get(alloc.id.slice(0, 8))).toEqual(oneToN(300));
+    const last = await runCli(['job', 'logs', '-n', '3', 'counter', '-address', gw]);
+    const t = parsePlain(last.stdout);
+    for (const { alloc } of allocs) expect(t.numbers.get(alloc.id.slice(0, 8))).toEqual([298, 299, 300]);
+    const bare = await runCli(['job', 'logs', '-no-prefix', 'counter', '-address', gw]);
+    expect(bare.stdout.split('\n').filter((l) => /^[0-9a-f]{8} \d+$/.test(l))).toHaveLength(1800);
+    const unknown = await runCli(['job', 'logs', 'nope', '-address', gw]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('job "nope" has no allocations');
+  }, 120_000);
 
   it('bad parameters are 400, an unknown job 404', async () => {
     const bad = await fetch(`${gw}/v1/job/counter/logs?follow=maybe`);
@@ -257,7 +279,7 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
     expect(ok.status).toBe(200);
     await ok.ended;
     expect(parsePlain(ok.text()).numbers.size).toBe(6);
-  });
+  }, 120_000);
 
   it('quotas: the N+1st stream is 429 with Retry-After, open ones flow on, a closed one frees its slot at once', async () => {
     // Anonymous limit 3 at this gateway: three follows of any kind, then refusals.
@@ -294,6 +316,7 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
     for (const a of allocs) a.writer.start(5, 1);
     const live = await open(`${gw}/v1/job/counter/logs?plain=true&follow=true`);
     expect(live.status).toBe(200);
+    const cli = spawnCli(['job', 'logs', '-f', 'counter', '-address', gw2.url, '-give-up', '60s']);
     const count = (a8: string) => parsePlain(live.text()).numbers.get(a8)?.length ?? 0;
     await waitFor('every source flowing', () => allocs.every((a) => count(a.alloc.id.slice(0, 8)) > 310));
 
@@ -315,7 +338,7 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
     await waitFor('others continue', () => others.every((a8) => count(a8) > before.get(a8)! + 50));
 
     // Restart it on the same port and data dir: its lines resume from where they stopped.
-    dead.proc = await startFleetgate(dead.args);
+    dead.proc = await startFleetgate(dead.args, {}, 40_000);
     procs.push(dead.proc);
     await waitFor(
       'source resumed',
@@ -325,6 +348,13 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
         ),
       30_000,
     );
+
+    // The CLI's gateway restarts: `job logs -f` resumes every source where it stopped.
+    await gw2.stop('SIGKILL');
+    await sleep(500);
+    gw2 = await startFleetgate(gw2Args, {}, 40_000);
+    procs.push(gw2);
+    await waitFor('CLI resumed', () => cli.stderr().includes('resumed via gateway'), 30_000);
 
     // The job ends: writers stop, every allocation turns complete; the stream ends by itself.
     for (const a of allocs) a.writer.stop();
@@ -340,12 +370,15 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
         );
       }),
     ]).finally(() => clearTimeout(guard));
-    const p = parsePlain(live.text());
-    expect(p.misattributed).toEqual([]);
-    for (const { alloc, writer } of allocs)
-      expect({ alloc: alloc.id, numbers: p.numbers.get(alloc.id.slice(0, 8)) }).toEqual({
-        alloc: alloc.id,
-        numbers: oneToN(writer.n),
-      });
+    expect(await cli.exited).toBe(0);
+    for (const out of [live.text(), cli.stdout()]) {
+      const p = parsePlain(out);
+      expect(p.misattributed).toEqual([]);
+      for (const { alloc, writer } of allocs)
+        expect({ alloc: alloc.id, numbers: p.numbers.get(alloc.id.slice(0, 8)) }).toEqual({
+          alloc: alloc.id,
+          numbers: oneToN(writer.n),
+        });
+    }
   }, 120_000);
 });

@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
  */
 export const COMMANDS: Array<[name: string, load: () => Promise<Register>]> = [
   ['alloc', async () => (await import('./alloc')).register],
+  ['job', async () => (await import('./job')).register],
   ['node', async () => (await import('./node')).register],
   ['operator', async () => (await import('./operator')).register],
   ['acl', async () => (await import('./acl')).register],

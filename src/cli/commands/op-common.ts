@@ -51,6 +51,8 @@ export const NOMAD_FLAGS = new Set([
   'client-key',
   'tls-server-name',
   'tls-skip-verify',
+  'no-prefix',
+  'namespace',
 ]);
 
 export const normalizeNomadFlags = (
@@ -68,7 +70,7 @@ export const normalizeNomadFlags = (
 };
 
 /** Operator commands register through this, so the argv rewrite happens once before parsing. */
-export const OPERATOR_COMMANDS = new Set(['alloc', 'node', 'operator', 'acl']);
+export const OPERATOR_COMMANDS = new Set(['alloc', 'job', 'node', 'operator', 'acl']);
 export const prepareArgv = (argv: string[] = process.argv): void => {
   if (OPERATOR_COMMANDS.has(argv[2] ?? '')) normalizeNomadFlags(argv);
 };

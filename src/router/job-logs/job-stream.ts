@@ -3,7 +3,8 @@ import { TERMINAL_STATUSES, type AllocId, type AllocRecord } from '../../wire';
 import type { RetryPolicy } from '../../wire/follow';
 import type { AgentLogsPort } from './agent-port';
 import type { JobStreamOutput } from './output';
-import { DEFAULT_PREFIX, DEFAULT_PREFIX_MULTI_TASK, sourceKey, type JobLogsParams } from './params';
+import { sourceKey } from '../../wire/job-frames';
+import { DEFAULT_PREFIX, DEFAULT_PREFIX_MULTI_TASK, type JobLogsParams } from './params';
 import { Source } from './source';
 
 export interface JobStreamOptions {
@@ -93,6 +94,7 @@ export const runJobStream = async (o: JobStreamOptions): Promise<void> => {
           nodeId: a.NodeID,
           task,
           prefix: template === undefined ? '' : renderPrefix(template, a, task),
+          framedPrefix: params.prefixGiven,
         },
         { skipPartialFirstLine: params.origin === 'end' && params.offset > 0 && !from },
       );

@@ -6,8 +6,10 @@ export interface SourceInfo {
   readonly allocId: string;
   readonly nodeId: string;
   readonly task: string;
-  /** Rendered line prefix (plain mode); empty for none. */
+  /** Rendered line prefix; empty for none. */
   readonly prefix: string;
+  /** Framed mode: carry `prefix` in every frame (the client asked for it explicitly). */
+  readonly framedPrefix: boolean;
 }
 
 /**
@@ -98,8 +100,7 @@ export class SourceWriter {
 
   async data(file: string, data: Buffer, endOffset: number): Promise<void> {
     if (this.out.mode === 'json') {
-      const { allocId, nodeId, task } = this.info;
-      this.out.write(encodeJobFrame({ allocId, nodeId, task, data, file, offset: endOffset }));
+      this.out.write(encodeJobFrame({ ...this.ids(), data, file, offset: endOffset }));
     } else {
       const text = this.lines(data);
       if (text) this.out.write(text);
@@ -110,20 +111,21 @@ export class SourceWriter {
   /** A file event passed through (framed only: plain output has no place for it). */
   fileEvent(file: string, event: string, offset: number): void {
     if (this.out.mode !== 'json') return;
-    const { allocId, nodeId, task } = this.info;
-    this.out.write(encodeJobFrame({ allocId, nodeId, task, file, fileEvent: event, offset }));
+    this.out.write(encodeJobFrame({ ...this.ids(), file, fileEvent: event, offset }));
   }
 
   /** An event about the source itself, in-band: a frame, or a line of its own in plain mode. */
   event(event: SourceEvent, message?: string): void {
-    const { allocId, nodeId, task, prefix } = this.info;
     if (this.out.mode === 'json') {
-      this.out.write(
-        encodeJobFrame({ allocId, nodeId, task, fileEvent: event, ...(message ? { message } : {}) }),
-      );
+      this.out.write(encodeJobFrame({ ...this.ids(), fileEvent: event, ...(message ? { message } : {}) }));
       return;
     }
-    this.out.write(`${prefix}==> ${event}${message ? `: ${message}` : ''}\n`);
+    this.out.write(`${this.info.prefix}==> ${event}${message ? `: ${message}` : ''}\n`);
+  }
+
+  private ids() {
+    const { allocId, nodeId, task, prefix, framedPrefix } = this.info;
+    return { allocId, nodeId, task, ...(framedPrefix && prefix ? { prefix } : {}) };
   }
 
   /** The source is over: an unfinished last line goes out with a newline. */

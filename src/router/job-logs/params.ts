@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { errors } from '../../errors';
+import { parseResume } from '../../wire/job-frames';
 import type { LogType, Origin, Position } from '../../wire/follow';
 import { parseGoBool, parseGoInt } from '../../wire/go-parse';
 
@@ -15,6 +16,8 @@ export interface JobLogsParams {
   readonly plain: boolean;
   /** The line prefix template; undefined = no prefix (`prefix=false`). */
   readonly prefix: string | undefined;
+  /** `prefix` was given: framed frames carry the rendered prefix too. */
+  readonly prefixGiven: boolean;
   /** Where an earlier stream got to, per `<alloc>:<task>` (a client reconnecting). */
   readonly resume: ReadonlyMap<string, Position>;
 }
@@ -30,27 +33,6 @@ const q = (req: Request, name: string): string => {
 };
 
 const GO_BOOLS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False']);
-
-export const sourceKey = (allocId: string, task: string): string => `${allocId}:${task}`;
-
-/**
- * `resume=<alloc>:<task>:<file>:<offset>,...` — the File and Offset of the last data frame of
- * each source, as a framed stream carried them. Task names and log paths contain neither `:` nor
- * `,`, so the list needs no further escaping.
- */
-export const parseResume = (raw: string): Map<string, Position> => {
-  const out = new Map<string, Position>();
-  if (raw === '') return out;
-  for (const entry of raw.split(',')) {
-    const m = /^([0-9a-fA-F-]{36}):([^:]+):(alloc\/logs\/[^:/]+):(\d+)$/.exec(entry);
-    if (!m) throw errors.badResume(entry);
-    out.set(sourceKey(m[1]!, m[2]!), { file: m[3]!, offset: Number(m[4]) });
-  }
-  return out;
-};
-
-export const formatResume = (positions: ReadonlyMap<string, Position>): string =>
-  [...positions].map(([key, p]) => `${key}:${p.file}:${p.offset}`).join(',');
 
 /** Parameters in the order the fs/logs route checks its own, each refused with a 400. */
 export const parseJobLogs = (req: Request): JobLogsParams => {
@@ -74,7 +56,12 @@ export const parseJobLogs = (req: Request): JobLogsParams => {
       : GO_BOOLS.has(rawPrefix)
         ? undefined
         : rawPrefix;
-  const resume = parseResume(q(req, 'resume'));
+  let resume: Map<string, Position>;
+  try {
+    resume = parseResume(q(req, 'resume'));
+  } catch (e) {
+    throw errors.badRequest((e as Error).message);
+  }
   if (resume.size > 0 && !follow) throw errors.resumeNeedsFollow();
   return {
     jobId,
@@ -86,6 +73,7 @@ export const parseJobLogs = (req: Request): JobLogsParams => {
     offset,
     plain,
     prefix,
+    prefixGiven: rawPrefix !== '',
     resume,
   };
 };

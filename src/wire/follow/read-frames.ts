@@ -3,9 +3,21 @@ import { FrameDecoder, type DecodedFrame } from '../frames';
 import { NetworkError, StreamError, type Via } from './errors';
 
 /** What a frame stream yields to its consumer. */
+/** A job-wide stream's frames say which source they came from (wire/job-frames.ts). */
+export interface FromSource {
+  readonly source?: DecodedFrame['source'];
+  readonly prefix?: string;
+  readonly message?: string;
+}
+
 export type StreamItem =
-  | { readonly kind: 'data'; readonly data: Buffer; readonly file: string; readonly offset: number }
-  | { readonly kind: 'event'; readonly event: string; readonly file: string }
+  | ({
+      readonly kind: 'data';
+      readonly data: Buffer;
+      readonly file: string;
+      readonly offset: number;
+    } & FromSource)
+  | ({ readonly kind: 'event'; readonly event: string; readonly file: string } & FromSource)
   | { readonly kind: 'heartbeat' };
 
 export interface ReadFramesOptions {
@@ -52,6 +64,13 @@ function* toItems(f: DecodedFrame, heartbeats: boolean): Generator<StreamItem> {
     if (heartbeats) yield { kind: 'heartbeat' };
     return;
   }
-  if (f.fileEvent) yield { kind: 'event', event: f.fileEvent, file: f.file };
-  if (f.data.length > 0) yield { kind: 'data', data: f.data, file: f.file, offset: f.offset };
+  const from: FromSource = f.source
+    ? {
+        source: f.source,
+        ...(f.prefix ? { prefix: f.prefix } : {}),
+        ...(f.message ? { message: f.message } : {}),
+      }
+    : {};
+  if (f.fileEvent) yield { kind: 'event', event: f.fileEvent, file: f.file, ...from };
+  if (f.data.length > 0) yield { kind: 'data', data: f.data, file: f.file, offset: f.offset, ...from };
 }
