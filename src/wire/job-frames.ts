@@ -53,7 +53,10 @@ export const parseResume = (raw: string): Map<string, Position> => {
   if (raw === '') return out;
   for (const entry of raw.split(',')) {
     const m = /^([0-9a-fA-F-]{36}):([^:]+):(alloc\/logs\/[^:/]+):(\d+)$/.exec(entry);
-    if (!m) throw new Error(`resume: "${entry}" is not <alloc id>:<task>:<file>:<offset>`);
+    if (!m)
+      throw Object.assign(new Error(`resume: "${entry}" is not <alloc id>:<task>:<file>:<offset>`), {
+        entry,
+      });
     out.set(sourceKey(m[1]!, m[2]!), { file: m[3]!, offset: Number(m[4]) });
   }
   return out;

@@ -60,7 +60,7 @@ export const parseJobLogs = (req: Request): JobLogsParams => {
   try {
     resume = parseResume(q(req, 'resume'));
   } catch (e) {
-    throw errors.badRequest((e as Error).message);
+    throw errors.badResume((e as { entry?: string }).entry ?? '');
   }
   if (resume.size > 0 && !follow) throw errors.resumeNeedsFollow();
   return {
