@@ -104,7 +104,18 @@ const main = async () => {
   const redisClient = new Redis(redis.url);
   const procs: Proc[] = [];
   try {
-    const agent = await startListening(process.execPath, agentArgs(fx.dataDir, ['--redis', redis.url]));
+    // The idle-follow figure holds thousands of anonymous streams on one allocation: quotas off.
+    const agent = await startListening(
+      process.execPath,
+      agentArgs(fx.dataDir, [
+        '--redis',
+        redis.url,
+        '--max-followers-total',
+        '0',
+        '--max-followers-per-alloc',
+        '0',
+      ]),
+    );
     procs.push(agent);
     const gateway = await startListening(process.execPath, [
       CLI,
@@ -113,6 +124,10 @@ const main = async () => {
       '127.0.0.1:0',
       '--redis',
       redis.url,
+      '--max-streams-anonymous',
+      '0',
+      '--max-streams-total',
+      '0',
     ]);
     procs.push(gateway);
     const hop = await startListening(process.execPath, ['-e', BARE_HOP, agent.url]);
