@@ -96,7 +96,16 @@ export class NumberWriter {
     return path.join(this.logsDir, `${this.task}.stdout.${this.idx}`);
   }
   start(everyMs = 3, perTick = 2): void {
-    this.timer = setInterval(() => this.burst(perTick), everyMs);
+    this.timer = setInterval(() => {
+      try {
+        this.burst(perTick);
+      } catch (err) {
+        // A failed test's clean-up removed the directory under a still-running writer: stop
+        // instead of throwing from a timer, which would crash the jest worker and hide the failure.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        this.stop();
+      }
+    }, everyMs);
   }
   /** Write `k` lines now. */
   burst(k: number): void {
