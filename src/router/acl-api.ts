@@ -96,7 +96,7 @@ const ttlMs = (ttl: string | number | null | undefined): number | undefined => {
 
 export const createAclApi = (deps: AclApiDeps): express.Router => {
   const { registry, authenticator } = deps;
-  const router = express.Router();
+  const router = express.Router({ strict: true, caseSensitive: true });
 
   const identify = (req: Request): Promise<Identity> =>
     authenticator.authenticate(tokenFromHeaders(req.headers));

@@ -23,7 +23,7 @@ const ALLOCS: readonly IndexTable[] = ['nodes', 'allocs'];
  * show only what the token can read. Every read is a Nomad blocking query (blocking.ts).
  */
 export const readApi = (deps: GatewayDeps): Router => {
-  const r = Router();
+  const r = Router({ strict: true, caseSensitive: true });
   const watch = indexWatchFor(deps.registry);
   const who = (req: Request): Promise<Identity> =>
     deps.authenticator.authenticate(tokenFromHeaders(req.headers));

@@ -232,6 +232,24 @@ describe('gateway app against a real upstream', () => {
     srv.close();
   });
 
+  test('read, ACL and job-logs APIs route exactly: upper case and a trailing slash are other paths (404)', async () => {
+    for (const p of [
+      '/V1/NODES',
+      '/v1/nodes/',
+      `/v1/node/${nodeId}/`,
+      '/v1/ACL/policies',
+      '/v1/acl/policies/',
+    ]) {
+      const res = await request(app()).get(p).set('X-Nomad-Token', 'good');
+      expect({ p, status: res.status, text: res.text }).toEqual({
+        p,
+        status: 404,
+        text: 'resource not found',
+      });
+    }
+    expect((await request(app()).get('/v1/nodes').set('X-Nomad-Token', 'good')).status).toBe(200);
+  });
+
   test('read API: nodes, node detail, allocations filtered by ACL, pretty, metrics', async () => {
     const nodes = await request(app()).get('/v1/nodes').set('X-Nomad-Token', 'good');
     expect(nodes.body.map((n: { ID: string }) => n.ID).sort()).toEqual([nodeId, downId, deadId].sort());

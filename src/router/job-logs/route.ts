@@ -34,7 +34,7 @@ const DRAIN_QUIET_MS = 1_000;
  * stream quota (429). Then the stream starts and problems of single sources are reported in-band.
  */
 export const jobLogsRoute = (deps: GatewayDeps): Router => {
-  const r = Router();
+  const r = Router({ strict: true, caseSensitive: true });
   r.get(JOB_LOGS_PATH, async (req: Request, res: Response) => {
     const t = tally(res);
     const metrics = deps.metrics;
