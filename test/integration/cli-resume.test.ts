@@ -60,13 +60,21 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     agent = await startFleetgate(aArgs);
     procs.push(agent);
     const afterAgent = writer.n;
+    // 40 s: in a full parallel run the restarted agent alone has taken over 10 s to come up.
     await waitFor(
       'resumed after agent restart',
       () =>
         numbersOf(direct.stdout()).includes(afterAgent + 100) &&
         numbersOf(viaGw.stdout()).includes(afterAgent + 100),
-      20000,
-    );
+      40000,
+    ).catch((err: Error) => {
+      // Say which stream did not resume and what each CLI said, for whoever debugs a failure.
+      const tail = (c: typeof direct) =>
+        `last ${numbersOf(c.stdout()).slice(-1)[0]}; stderr: ${c.stderr().slice(-600)}`;
+      throw new Error(
+        `${err.message} (writer at ${writer.n}, needed ${afterAgent + 100})\ndirect: ${tail(direct)}\nvia gateway: ${tail(viaGw)}`,
+      );
+    });
 
     // Gateway restart: the gateway-path stream drops (the direct one need not).
     await gateway.stop('SIGKILL');
@@ -91,7 +99,7 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     expect([c1, c2]).toEqual([0, 0]);
     expect(viaGw.stderr()).toMatch(/resumed via gateway/);
     expect(direct.stderr()).toMatch(/resumed via (node|gateway)/);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('alloc fs -f resumes at the last offset after an agent restart', () => {

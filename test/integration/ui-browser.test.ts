@@ -33,6 +33,19 @@ interface Agent {
   cleanup: () => void;
 }
 
+/**
+ * Wait until `cond` holds in the page. Polled from Node with page.evaluate (a DevTools call the
+ * page's CSP does not govern): Playwright's waitForFunction re-evaluates its predicate with eval
+ * inside the page, which the UI's strict CSP (no 'unsafe-eval') refuses whenever the first check fails.
+ */
+const pollPage = async (page: Page, cond: string, timeoutMs = 10000): Promise<void> => {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate(cond))) {
+    if (Date.now() > end) throw new Error(`page condition not met within ${timeoutMs} ms: ${cond}`);
+    await page.waitForTimeout(50);
+  }
+};
+
 describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs on', () => {
   let redis: RedisServer;
   let keys: { dir: string; cleanup: () => void };
@@ -261,7 +274,7 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
     await page.click('nav.crumbs a:text-is("local")');
     await page.click('a:text-is("pixel.png")');
     const img = await page.waitForSelector('img.image-preview');
-    await page.waitForFunction("document.querySelector('img.image-preview').naturalWidth === 1");
+    await pollPage(page, "document.querySelector('img.image-preview')?.naturalWidth === 1");
     expect(await img.getAttribute('src')).toMatch(/^blob:/);
   });
 
@@ -301,7 +314,7 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
     await page.waitForSelector('.log-row:has-text("paused-19")');
     // Every paused line exactly once, in order: filter on them (all 20 fit on screen).
     await page.fill('input[type=search]', 'paused-');
-    await page.waitForFunction("document.querySelectorAll('.log-row').length === 20");
+    await pollPage(page, "document.querySelectorAll('.log-row').length === 20");
     expect(await logRows(page)).toEqual(paused);
     await page.fill('input[type=search]', '');
     await expectAccessible(page, 'logs');
