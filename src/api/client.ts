@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { Endpoint, type RequestSpec } from '../wire/follow/endpoint';
 import { NodeRouter, type Opened } from './route';
+import { routePath } from '../wire/routes';
 import type {
   AclPolicy,
   AclToken,
@@ -58,23 +59,26 @@ export class FleetgateClient {
     return this.gateway.json<AllocDetail>({ path: `/v1/allocation/${enc(allocId)}` });
   }
   stopAlloc(allocId: string): Promise<unknown> {
-    return this.gateway.json<unknown>({ method: 'POST', path: `/v1/allocation/${enc(allocId)}/stop` });
+    return this.gateway.json<unknown>({ method: 'POST', path: routePath('alloc.stop', allocId) });
   }
 
   // --- /v1/client/* addressed by node or allocation (gateway) ---
   nodeStats(nodeId: string): Promise<HostStats> {
-    return this.gateway.json<HostStats>({ path: '/v1/client/stats', query: { node_id: nodeId } });
+    return this.gateway.json<HostStats>({ path: routePath('stats.host'), query: { node_id: nodeId } });
   }
   async gcNode(nodeId: string): Promise<void> {
-    await this.gateway.text({ path: '/v1/client/gc', query: { node_id: nodeId } });
+    await this.gateway.text({ path: routePath('gc.all'), query: { node_id: nodeId } });
   }
   metaRead(nodeId: string): Promise<NodeMetaResponse> {
-    return this.gateway.json<NodeMetaResponse>({ path: '/v1/client/metadata', query: { node_id: nodeId } });
+    return this.gateway.json<NodeMetaResponse>({
+      path: routePath('metadata.read'),
+      query: { node_id: nodeId },
+    });
   }
   metaApply(nodeId: string, meta: Record<string, string | null>): Promise<NodeMetaResponse> {
     return this.gateway.json<NodeMetaResponse>({
       method: 'POST',
-      path: '/v1/client/metadata',
+      path: routePath('metadata.apply'),
       query: { node_id: nodeId },
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ NodeID: nodeId, Meta: meta }),
@@ -82,29 +86,29 @@ export class FleetgateClient {
   }
   allocStats(allocId: string, task?: string): Promise<AllocResourceUsage> {
     return this.gateway.json<AllocResourceUsage>({
-      path: `/v1/client/allocation/${enc(allocId)}/stats`,
+      path: routePath('alloc.stats', allocId),
       query: { task },
     });
   }
   async gcAlloc(allocId: string): Promise<void> {
-    await this.gateway.text({ path: `/v1/client/allocation/${enc(allocId)}/gc` });
+    await this.gateway.text({ path: routePath('alloc.gc', allocId) });
   }
 
   // --- fs and logs: direct to the node first ---
   async ls(allocId: string, path: string, signal?: AbortSignal): Promise<AllocFileInfo[]> {
     return (
       (await jsonOf<AllocFileInfo[]>(
-        this.alloc(allocId, { path: `/v1/client/fs/ls/${enc(allocId)}`, query: { path }, signal }),
+        this.alloc(allocId, { path: routePath('fs.ls', allocId), query: { path }, signal }),
       )) ?? []
     );
   }
   stat(allocId: string, path: string): Promise<AllocFileInfo> {
     return jsonOf<AllocFileInfo>(
-      this.alloc(allocId, { path: `/v1/client/fs/stat/${enc(allocId)}`, query: { path } }),
+      this.alloc(allocId, { path: routePath('fs.stat', allocId), query: { path } }),
     );
   }
   cat(allocId: string, path: string, signal?: AbortSignal): Promise<Opened> {
-    return this.alloc(allocId, { path: `/v1/client/fs/cat/${enc(allocId)}`, query: { path }, signal });
+    return this.alloc(allocId, { path: routePath('fs.cat', allocId), query: { path }, signal });
   }
   readAt(
     allocId: string,
@@ -114,14 +118,14 @@ export class FleetgateClient {
     signal?: AbortSignal,
   ): Promise<Opened> {
     return this.alloc(allocId, {
-      path: `/v1/client/fs/readat/${enc(allocId)}`,
+      path: routePath('fs.readat', allocId),
       query: { path, offset, limit },
       signal,
     });
   }
   stream(allocId: string, q: StreamQuery, signal?: AbortSignal): Promise<Opened> {
     const query = { path: q.path, follow: q.follow, origin: q.origin, offset: q.offset };
-    return this.alloc(allocId, { path: `/v1/client/fs/stream/${enc(allocId)}`, query, signal });
+    return this.alloc(allocId, { path: routePath('fs.stream', allocId), query, signal });
   }
   logs(allocId: string, q: LogsQuery, signal?: AbortSignal): Promise<Opened> {
     const query = {
@@ -132,7 +136,7 @@ export class FleetgateClient {
       offset: q.offset,
       plain: q.plain,
     };
-    return this.alloc(allocId, { path: `/v1/client/fs/logs/${enc(allocId)}`, query, signal });
+    return this.alloc(allocId, { path: routePath('fs.logs', allocId), query, signal });
   }
 
   /** `GET /v1/job/:id/logs`: every allocation of a job in one framed stream (gateway only). */

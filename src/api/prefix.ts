@@ -2,7 +2,7 @@ import { isUuid } from '../wire/ids';
 import type { FleetgateClient } from './client';
 import { PrefixError } from './errors';
 
-/** Shortest prefix accepted (brief: IDs may be unique prefixes of at least 8 characters). */
+/** Shortest prefix accepted: as in Nomad's CLI, an ID may be given as a unique prefix of at least 8 characters. */
 export const MIN_PREFIX = 8;
 
 export class ShortPrefixError extends Error {

@@ -14,7 +14,7 @@ interface NodeRoute {
 export type { Opened };
 
 /**
- * The direct-to-node decision of Nomad's api client (spec §7), shared by every fs/logs call:
+ * The direct-to-node decision of Nomad's api client, shared by every fs/logs call:
  * look the node up through the gateway, fail at once when it is down, try its agent with a short
  * connect timeout and fall back to the gateway only when that attempt never got an HTTP answer.
  * An HTTP error from the node (403, 404, ...) is final: the gateway would say the same.

@@ -13,7 +13,7 @@ export interface ClientOptions {
   address: string;
   token?: string | undefined;
   direct?: DirectMode;
-  /** Connect timeout towards node agents (spec §7: 1 s). */
+  /** Connect timeout towards node agents; Nomad's api client gives a node 1 s before it falls back. */
   nodeConnectTimeoutMs?: number;
   /** Called with one line per routing decision when the user asked for verbose output. */
   log?: (line: string) => void;

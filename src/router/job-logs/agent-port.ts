@@ -1,6 +1,7 @@
 import { isHttpError } from '../../errors';
 import type { Registry } from '../../registry/registry';
 import { asAllocId, type AllocFileInfo, type NodeRecord } from '../../wire';
+import { routePath } from '../../wire/routes';
 import {
   ApiError,
   Endpoint,
@@ -30,7 +31,7 @@ export class AgentLogsPort implements LogsPort {
   async ls(allocId: string, path: string, signal?: AbortSignal): Promise<AllocFileInfo[]> {
     const ep = await this.endpointFor(allocId);
     const res = await ep.open({
-      path: `/v1/client/fs/ls/${encodeURIComponent(allocId)}`,
+      path: routePath('fs.ls', allocId),
       query: { path },
       connectTimeoutMs: this.connectTimeoutMs,
       ...(signal ? { signal } : {}),
@@ -41,7 +42,7 @@ export class AgentLogsPort implements LogsPort {
   async logs(allocId: string, q: LogsQuery, signal?: AbortSignal): Promise<Opened> {
     const ep = await this.endpointFor(allocId);
     const res = await ep.open({
-      path: `/v1/client/fs/logs/${encodeURIComponent(allocId)}`,
+      path: routePath('fs.logs', allocId),
       query: { task: q.task, type: q.type, follow: q.follow, origin: q.origin, offset: q.offset },
       connectTimeoutMs: this.connectTimeoutMs,
       ...(signal ? { signal } : {}),
