@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { redisTarget } from '../registry/redis-url';
+import { redisTarget } from './redis-target';
 
 /** `--redis`: one server (`redis://`, `rediss://`) or Sentinel (`redis[s]-sentinel://h:p,h:p/<master>`). */
 export const redisUrlSchema = z.string().superRefine((url, ctx) => {

@@ -13,7 +13,7 @@ import {
   redisKeys,
   type RedisKeys,
 } from './redis-keys';
-import { redisTarget } from './redis-url';
+import { redisTarget } from '../config/redis-target';
 import { matchesFilter } from './status';
 
 type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { redisTarget } from '../../src/registry/redis-url';
+import { redisTarget } from '../../src/config/redis-target';
 import { RedisRegistry } from '../../src/registry/redis';
 import type { RegistryChange } from '../../src/registry/registry';
 import { asAllocId, asNodeId } from '../../src/wire';
