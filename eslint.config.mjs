@@ -1,4 +1,4 @@
-// Lint enforces design.md's dependency direction: each folder may import only what the
+// Lint enforces the layers' dependency direction: each folder may import only what the
 // architecture allows, so a wrong-way import fails CI instead of slowly eroding the layers.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -6,7 +6,12 @@ import tseslint from 'typescript-eslint';
 const ban = (...groups) => ({
   'no-restricted-imports': [
     'error',
-    { patterns: groups.map((group) => ({ group, message: 'design.md: dependency direction' })) },
+    {
+      patterns: groups.map((group) => ({
+        group,
+        message: 'dependency direction: this folder may not import that layer (see eslint.config.mjs)',
+      })),
+    },
   ],
 });
 
@@ -23,6 +28,7 @@ export default tseslint.config(
   {
     files: ['src/wire/**'],
     rules: ban([
+      '**/tls/**',
       '**/router/**',
       '**/agent/**',
       '**/registry/**',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TlsFixNames } from '../wire/tls-failure';
 import { defined, type EnvTwins } from './sources';
 
 /**
@@ -134,3 +135,19 @@ export const redisTlsFiles = (c: {
   redis_client_key?: string | undefined;
 }): RedisTlsFiles =>
   defined({ ca: c.redis_ca_cert, cert: c.redis_client_cert, key: c.redis_client_key }) as RedisTlsFiles;
+
+/**
+ * The gateway dialling an agent (forwarding, job-wide logs): a failed handshake is fixed with
+ * the gateway's own flags, which its 503 and its log name. Its certificate is both its server
+ * and its client certificate, so a missing client certificate means --tls-cert/--tls-key.
+ */
+export const GATEWAY_TLS_FIX: TlsFixNames = {
+  peer: 'agent',
+  who: 'the gateway',
+  ca: "the gateway's --tls-ca (FLEETGATE_TLS_CA)",
+  serverName: "the gateway's --tls-agent-server-name (FLEETGATE_TLS_AGENT_SERVER_NAME)",
+  clientCert: "the gateway's --tls-cert and --tls-key (FLEETGATE_TLS_CERT, FLEETGATE_TLS_KEY)",
+  clientRole: '-server',
+  plainHttp:
+    'its advertised address says https://; give the agent --tls-cert and --tls-key, or fix its --advertise',
+};

@@ -9,7 +9,10 @@ import type { NodeRecord, RouteDef } from '../wire';
 import type { Forwarder } from './forwarder';
 import { downstreamHeaders, suspectResponseFraming, upstreamHeaders } from './headers';
 import { CONNECT_TIMEOUT, IDLE_TIMEOUT, mapUpstreamError } from './upstream-errors';
-import { describeTlsError, isTlsError } from '../tls/errors';
+import { GATEWAY_TLS_FIX } from '../config/tls';
+import type { Logger } from '../log/logger';
+import { throttledByKind } from '../log/throttle';
+import { classifyTlsFailure, tlsAdvice } from '../wire/tls-failure';
 
 export interface RemoteForwarderOptions {
   connectTimeoutMs?: number;
@@ -24,6 +27,8 @@ export interface RemoteForwarderOptions {
   tls?: tls.ConnectionOptions;
   /** Name agents' certificates must carry (e.g. client.global.fleetgate); default: the advertised host. */
   agentServerName?: string | undefined;
+  /** Where a failed TLS handshake with an agent is logged (each kind once a minute, not per request). */
+  logger?: Logger;
 }
 
 const codeError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -48,8 +53,10 @@ const originalUrl = (req: IncomingMessage): string =>
 export class RemoteForwarder implements Forwarder {
   readonly agent: http.Agent;
   private httpsAgent: https.Agent;
+  private readonly logTls: ((kind: string, msg: string, fields: Record<string, unknown>) => void) | undefined;
 
   constructor(private readonly opts: RemoteForwarderOptions = {}) {
+    this.logTls = opts.logger && throttledByKind(opts.logger);
     this.agent = new http.Agent({
       keepAlive: true,
       maxFreeSockets: opts.maxFreeSockets ?? 256,
@@ -150,8 +157,16 @@ export class RemoteForwarder implements Forwarder {
 
   private fail(err: Error & { code?: string }, res: ServerResponse, node: NodeRecord): void {
     if (res.writableEnded || res.destroyed) return;
-    if (isTlsError(err))
-      err = Object.assign(new Error(`TLS: ${describeTlsError(err, 'client')}`), { code: err.code });
+    const tlsKind = classifyTlsFailure(err);
+    if (tlsKind) {
+      const advice = tlsAdvice(tlsKind, err, GATEWAY_TLS_FIX);
+      this.logTls?.(`${tlsKind}:${node.ID}`, `TLS to node ${node.ID} failed: ${advice}`, {
+        node: node.ID,
+        agent: node.AdvertiseURL,
+        code: err.code,
+      });
+      err = Object.assign(new Error(`TLS: ${advice}`), { code: err.code });
+    }
     const m = mapUpstreamError(err, `node ${node.ID}`, res.headersSent);
     if (m.kind === 'append') {
       res.end(m.text);

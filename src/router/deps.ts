@@ -1,3 +1,4 @@
+import type tls from 'node:tls';
 import type { Router } from 'express';
 import type { Authenticator } from '../acl/types';
 import type { Forwarder } from '../forward/forwarder';
@@ -20,6 +21,12 @@ export interface GatewayDeps {
   streamQuota?: StreamQuota;
   /** Job-wide log stream settings (`GET /v1/job/:id/logs`). */
   jobLogs?: { graceMs: number };
+  /**
+   * TLS towards https:// agents for requests the gateway makes itself (the job-wide stream): the
+   * same CA, client certificate and name check the forwarder uses. A function, so a SIGHUP
+   * reload reaches the next request.
+   */
+  agentTls?: () => tls.ConnectionOptions;
   /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
   aclApi?: Router;
 }

@@ -6,7 +6,8 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { ServerTlsFiles } from '../config/tls';
 import { createEdgeServer, type EdgeLimits } from '../edge/server';
-import { describeTlsError } from './errors';
+import { throttledByKind } from '../log/throttle';
+import { describeHandshakeFailure } from './errors';
 
 /** What gateway and agent listen with: plain HTTP, or HTTPS that can reload its files. */
 export interface AppServer {
@@ -55,30 +56,14 @@ const PLAIN_HTTP_REPLY =
 const TLS_HANDSHAKE = 0x16;
 const FIRST_BYTE_TIMEOUT_MS = 30_000;
 
-/**
- * Log each kind of handshake failure once per minute, with how many were swallowed: a client
- * retrying with the wrong CA must not flood the log, and the first line says what to fix.
- */
-const handshakeLogger = (logger: Logger, everyMs = 60_000) => {
-  const last = new Map<string, { at: number; suppressed: number }>();
-  return (err: Error & { code?: string }, socket: tls.TLSSocket | Socket): void => {
-    const kind = err.code ?? err.message;
-    const now = Date.now();
-    const seen = last.get(kind);
-    if (seen && now - seen.at < everyMs) {
-      seen.suppressed += 1;
-      return;
-    }
-    logger.warn(
-      {
-        remote: socket.remoteAddress,
-        code: err.code,
-        ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}),
-      },
-      describeTlsError(err, 'server'),
-    );
-    last.set(kind, { at: now, suppressed: 0 });
-  };
+/** Each kind of handshake failure once a minute: a client retrying with the wrong CA must not flood the log. */
+const handshakeLogger = (logger: Logger) => {
+  const warn = throttledByKind(logger);
+  return (err: Error & { code?: string }, socket: tls.TLSSocket | Socket): void =>
+    warn(err.code ?? err.message, describeHandshakeFailure(err), {
+      remote: socket.remoteAddress,
+      code: err.code,
+    });
 };
 
 /**

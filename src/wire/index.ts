@@ -9,3 +9,4 @@ export * from './params';
 export * from './meta';
 export * from './duration';
 export * from './log-files';
+export * from './tls-failure';

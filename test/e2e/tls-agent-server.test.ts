@@ -6,7 +6,7 @@ import type tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { startAgent, type RunningAgent } from '../../src/agent/agent';
 import { loadAgentConfig } from '../../src/config/agent';
-import { describeTlsError, isTlsError } from '../../src/tls/errors';
+import { CLI_TLS_FIX, describeTlsFailure, isTlsFailure } from '../../src/wire/tls-failure';
 import { createCa, EKU } from '../../src/tls/pki';
 import { expiredOptions, TestPki, type PairFiles } from '../helpers/pki';
 import { tmpDir } from '../helpers/tmp';
@@ -80,8 +80,8 @@ describe('agent over HTTPS (certificates made by fleetgate tls)', () => {
     for (const opts of [{}, { ca: other.certPem }]) {
       const { err } = await get(agent.url, opts);
       expect(err).toBeDefined();
-      expect(isTlsError(err!)).toBe(true);
-      expect(describeTlsError(err!, 'client')).toMatch(/not signed by a CA you trust.*--ca-cert/);
+      expect(isTlsFailure(err!)).toBe(true);
+      expect(describeTlsFailure(err!, CLI_TLS_FIX)).toMatch(/not signed by a CA you trust.*--ca-cert/);
     }
   });
 
@@ -89,7 +89,7 @@ describe('agent over HTTPS (certificates made by fleetgate tls)', () => {
     agent = await boot();
     const { err } = await get(agent.url, { ca, servername: 'server.global.fleetgate' });
     expect(err?.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
-    expect(describeTlsError(err!, 'client')).toMatch(/--tls-server-name/);
+    expect(describeTlsFailure(err!, CLI_TLS_FIX)).toMatch(/--tls-server-name/);
   });
 
   it('an expired server certificate is refused as expired', async () => {
@@ -98,7 +98,7 @@ describe('agent over HTTPS (certificates made by fleetgate tls)', () => {
       agent = await boot();
       const { err } = await get(agent.url, { ca });
       expect(err?.code).toBe('CERT_HAS_EXPIRED');
-      expect(describeTlsError(err!, 'client')).toMatch(/expired/);
+      expect(describeTlsFailure(err!, CLI_TLS_FIX)).toMatch(/expired/);
     } finally {
       agentCert = await pki.role('client');
     }
@@ -110,8 +110,8 @@ describe('agent over HTTPS (certificates made by fleetgate tls)', () => {
       agent = await boot();
       const { err } = await get(agent.url, { ca });
       expect(err).toBeDefined();
-      expect(isTlsError(err!)).toBe(true);
-      expect(describeTlsError(err!, 'client')).toMatch(/wrong key usage/);
+      expect(isTlsFailure(err!)).toBe(true);
+      expect(describeTlsFailure(err!, CLI_TLS_FIX)).toMatch(/wrong key usage/);
     } finally {
       agentCert = await pki.role('client');
     }
@@ -138,7 +138,7 @@ describe('agent over HTTPS (certificates made by fleetgate tls)', () => {
       agent = await boot({ tlsVerifyClient: true });
       const { err } = await get(agent.url, { ca });
       expect(err).toBeDefined();
-      expect(describeTlsError(err!, 'client')).toMatch(/client certificate/);
+      expect(describeTlsFailure(err!, CLI_TLS_FIX)).toMatch(/client certificate/);
     });
 
     it('serves a client certificate from the cluster CA (cli)', async () => {
@@ -156,7 +156,7 @@ describe('agent over HTTPS (certificates made by fleetgate tls)', () => {
       for (const c of [foreign, expired, serverOnly]) {
         const { err, status } = await get(agent.url, { ca, cert: file(c.cert), key: file(c.key) });
         expect(status).toBeUndefined();
-        expect(isTlsError(err!) || err!.code === 'ECONNRESET').toBe(true);
+        expect(isTlsFailure(err!) || err!.code === 'ECONNRESET').toBe(true);
       }
     });
   });

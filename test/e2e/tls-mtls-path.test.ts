@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
+import pino from 'pino';
 import { aclDisabled } from '../../src/acl/disabled';
 import { startAgent, type RunningAgent } from '../../src/agent/agent';
 import { FleetgateClient, TlsError } from '../../src/api';
@@ -10,7 +12,7 @@ import { RemoteForwarder } from '../../src/forward/remote';
 import { silentLogger } from '../../src/log/logger';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createGatewayApp } from '../../src/router/app';
-import { clientTlsOptions } from '../../src/tls/client';
+import { clientTlsOptions, type ClientTlsFiles } from '../../src/tls/client';
 import { TestPki, type PairFiles } from '../helpers/pki';
 import { seedAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
@@ -31,12 +33,20 @@ describe('mutual TLS: client -> gateway -> agent', () => {
   let allocId: string;
   const registry = new MemoryRegistry();
 
-  const startGateway = async (agentServerName?: string) => {
-    const forwarder = new RemoteForwarder({
-      tls: clientTlsOptions({ ca: pki.caFile, cert: server.cert, key: server.key }),
-      agentServerName,
+  const startGateway = async (
+    agentServerName?: string,
+    agentTlsFiles: ClientTlsFiles = { ca: pki.caFile, cert: server.cert, key: server.key },
+    logger = silentLogger(),
+  ) => {
+    const agentTls = clientTlsOptions(agentTlsFiles);
+    const forwarder = new RemoteForwarder({ tls: agentTls, agentServerName, logger });
+    const app = createGatewayApp({
+      registry,
+      forwarder,
+      authenticator: aclDisabled,
+      logger,
+      agentTls: () => ({ ...agentTls, ...(agentServerName ? { servername: agentServerName } : {}) }),
     });
-    const app = createGatewayApp({ registry, forwarder, authenticator: aclDisabled, logger: silentLogger() });
     const g = await listen(app, '127.0.0.1:0', {
       tls: { cert: server.cert, key: server.key, ca: pki.caFile, verifyClient: false },
     });
@@ -144,7 +154,10 @@ describe('mutual TLS: client -> gateway -> agent', () => {
     try {
       const tls = clientTlsOptions({ ca: pki.caFile });
       const bad = new FleetgateClient({ address: wrong.url, direct: 'never', tls });
-      await expect(cat(bad)).rejects.toThrow(/503.*No path to node.*TLS: .*does not name/);
+      // The 503 names the gateway's flag, not the CLI's --tls-server-name.
+      await expect(cat(bad)).rejects.toThrow(
+        /503.*No path to node.*TLS: the agent's certificate does not name .*the gateway's --tls-agent-server-name/,
+      );
       const good = new FleetgateClient({ address: right.url, direct: 'never', tls });
       expect((await cat(good)).text).toBe('hello over TLS\n');
     } finally {
@@ -152,4 +165,48 @@ describe('mutual TLS: client -> gateway -> agent', () => {
       right.close();
     }
   });
+
+  it("the gateway's 503 names the gateway flag to fix (CA, client certificate), and logs it once", async () => {
+    const lines: Array<{ msg: string; suppressed?: number }> = [];
+    const sink = pino({ level: 'warn' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const noCa = await startGateway(undefined, { cert: server.cert, key: server.key }, sink);
+    const noCert = await startGateway(undefined, { ca: pki.caFile });
+    try {
+      const tls = clientTlsOptions({ ca: pki.caFile });
+      const viaNoCa = new FleetgateClient({ address: noCa.url, direct: 'never', tls });
+      for (let i = 0; i < 3; i++)
+        await expect(cat(viaNoCa)).rejects.toThrow(
+          /503.*TLS: the agent's certificate is not signed by a CA the gateway trusts: pass the cluster CA with the gateway's --tls-ca/,
+        );
+      const tlsLines = lines.filter((l) => /^TLS to node/.test(l.msg));
+      expect(tlsLines).toHaveLength(1);
+      expect(tlsLines[0]!.msg).toMatch(/the gateway's --tls-ca/);
+
+      const viaNoCert = new FleetgateClient({ address: noCert.url, direct: 'never', tls });
+      await expect(cat(viaNoCert)).rejects.toThrow(
+        /503.*TLS: the agent requires a client certificate \(mutual TLS\): pass the gateway's --tls-cert and --tls-key/,
+      );
+    } finally {
+      noCa.close();
+      noCert.close();
+    }
+  });
+
+  it('the job-wide log stream reaches the agent with the gateway certificate', async () => {
+    const res = await fetchTls(`${gatewayUrl}/v1/job/web/logs?plain=true&prefix=false`, pki.caFile);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatch(/^hello over TLS\n/);
+  });
 });
+
+/** GET over HTTPS trusting `caFile`; the whole body. */
+const fetchTls = (url: string, caFile: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    https
+      .get(url, { ca: fs.readFileSync(caFile), agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
+  });

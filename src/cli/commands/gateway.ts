@@ -47,10 +47,11 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   await liveness.start();
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
   // The gateway's own certificate is its client certificate towards agents (mutual TLS).
-  const agentTls = () => clientTlsOptions({ ca: config.tls_ca, cert: config.tls_cert, key: config.tls_key });
+  let agentTls = clientTlsOptions({ ca: config.tls_ca, cert: config.tls_cert, key: config.tls_key });
   const forwarder = new RemoteForwarder({
-    tls: agentTls(),
+    tls: agentTls,
     agentServerName: config.tls_agent_server_name,
+    logger: logger.child({ component: 'forward' }),
     connectTimeoutMs: config.connect_timeout_ms,
     idleTimeoutMs: config.idle_timeout_ms,
   });
@@ -73,6 +74,10 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     aclApi,
     streamQuota,
     jobLogs: { graceMs: config.job_logs_grace_ms },
+    agentTls: () => ({
+      ...agentTls,
+      ...(config.tls_agent_server_name ? { servername: config.tls_agent_server_name } : {}),
+    }),
   });
   const { server, url, reload } = await listen(app, config.http_addr, {
     tls: serverTlsFiles(config),
@@ -89,7 +94,16 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  reloadTlsOnSighup([reload, () => forwarder.setTls(agentTls())], logger);
+  reloadTlsOnSighup(
+    [
+      reload,
+      () => {
+        agentTls = clientTlsOptions({ ca: config.tls_ca, cert: config.tls_cert, key: config.tls_key });
+        forwarder.setTls(agentTls);
+      },
+    ],
+    logger,
+  );
 };
 
 /** `fleetgate gateway --http-addr H:P --redis URL [--acl --acl-key FILE] [--config FILE]`. */

@@ -1,3 +1,5 @@
+import type tls from 'node:tls';
+import { GATEWAY_TLS_FIX } from '../../config/tls';
 import { isHttpError } from '../../errors';
 import type { Registry } from '../../registry/registry';
 import { asAllocId, type AllocFileInfo, type NodeRecord } from '../../wire';
@@ -26,6 +28,8 @@ export class AgentLogsPort implements LogsPort {
     private readonly registry: Registry,
     private readonly token: string | undefined,
     private readonly connectTimeoutMs: number,
+    /** CA, the gateway's client certificate and the agent name to check, for https:// agents. */
+    private readonly tls: tls.ConnectionOptions = {},
   ) {}
 
   async ls(allocId: string, path: string, signal?: AbortSignal): Promise<AllocFileInfo[]> {
@@ -72,7 +76,7 @@ export class AgentLogsPort implements LogsPort {
       throw new ApiError(503, `No path to node: node ${node.ID} has no advertised address`, '', 'gateway');
     let ep = this.endpoints.get(node.AdvertiseURL);
     if (!ep) {
-      ep = new Endpoint(node.AdvertiseURL, 'node', this.token);
+      ep = new Endpoint(node.AdvertiseURL, 'node', this.token, this.tls, GATEWAY_TLS_FIX);
       this.endpoints.set(node.AdvertiseURL, ep);
     }
     return ep;

@@ -71,7 +71,7 @@ export const jobLogsRoute = (deps: GatewayDeps): Router => {
     try {
       await runJobStream({
         registry: deps.registry,
-        port: new AgentLogsPort(deps.registry, token, DEFAULTS.connectTimeoutMs),
+        port: new AgentLogsPort(deps.registry, token, DEFAULTS.connectTimeoutMs, deps.agentTls?.() ?? {}),
         params,
         output,
         initial,

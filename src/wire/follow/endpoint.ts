@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type tls from 'node:tls';
-import { describeTlsError, isTlsError } from '../../tls/errors';
+import { CLI_TLS_FIX, describeTlsFailure, type TlsFixNames } from '../tls-failure';
 import { ApiError, NetworkError, TlsError, type Via } from './errors';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -44,6 +44,8 @@ export class Endpoint {
     private readonly token: string | undefined,
     /** CA, client certificate, server name: used for https:// bases. */
     private readonly tls: tls.ConnectionOptions = {},
+    /** The flags a TLS failure's message tells to fix: the CLI's, or the gateway's when it dials agents. */
+    private readonly tlsFix: TlsFixNames = CLI_TLS_FIX,
   ) {
     this.base = normalizeBase(base);
   }
@@ -102,9 +104,10 @@ export class Endpoint {
           reject(err);
           return;
         }
-        if (isTlsError(err)) {
+        const advice = describeTlsFailure(err, this.tlsFix);
+        if (advice) {
           if (connectTimer) clearTimeout(connectTimer);
-          reject(new TlsError(this.base, err.code ?? 'TLS', describeTlsError(err, 'client'), this.via));
+          reject(new TlsError(this.base, err.code ?? 'TLS', advice, this.via));
           return;
         }
         fail(err.code ?? 'ERR', err.message);
