@@ -8,13 +8,13 @@
  * 1,000 extra idle processes on the host: a request must cost the same with them.
  * Run: npm run build && npm run bench:agent. Loopback only; every loop is bounded.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedAlloc } from '../test/helpers/seed-alloc';
 import { procCpuMs } from './cpu';
-import { CLI, agentArgs, fmt, startListening, type Proc } from './harness';
+import { CLI, agentArgs, fmt, startListening, wrk, type Proc } from './harness';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const IDLE_PROCS = Number(process.env['BENCH_IDLE_PROCS'] ?? 1000);
@@ -25,10 +25,10 @@ interface Rate {
 }
 
 /** wrk against one URL while measuring the server's CPU. */
-const measure = (server: Proc, url: string): Rate => {
+const measure = async (server: Proc, url: string): Promise<Rate> => {
   const pid = server.proc.pid!;
   const before = procCpuMs(pid);
-  const r = spawnSync('wrk', ['-t1', '-c20', `-d${SECONDS}s`, url], { encoding: 'utf8' });
+  const r = await wrk(['-t1', '-c20', `-d${SECONDS}s`, url]);
   const cpu = procCpuMs(pid) - before;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
   const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
@@ -125,20 +125,20 @@ const main = async (): Promise<void> => {
       ['fs/ls (10 entries)', fsq('ls', 'alloc/logs'), fsq('ls', 'alloc/logs')],
       ['small cat (1 KB)', fsq('cat', 'alloc/data/small.txt'), fsq('cat', 'alloc/data/small.txt')],
     ];
-    const health = measure(agent, `${agent.url}/v1/agent/health`);
-    row('health', health, measure(bare, `${bare.url}/v1/agent/health`), 'bare');
+    const health = await measure(agent, `${agent.url}/v1/agent/health`);
+    row('health', health, await measure(bare, `${bare.url}/v1/agent/health`), 'bare');
     row(
       'health vs Express 5 alone',
       health,
-      measure(expressOnly, `${expressOnly.url}/v1/agent/health`),
+      await measure(expressOnly, `${expressOnly.url}/v1/agent/health`),
       'expr',
       '≥ 0.6',
     );
     const results = new Map<string, Rate>();
     for (const [name, a, b, goal] of cases) {
-      const r = measure(agent, agent.url + a);
+      const r = await measure(agent, agent.url + a);
       results.set(name, r);
-      row(name, r, measure(bare, bare.url + b), 'bare', goal);
+      row(name, r, await measure(bare, bare.url + b), 'bare', goal);
     }
 
     const before = processCount();
@@ -148,7 +148,7 @@ const main = async (): Promise<void> => {
     for (let i = 0; i < 600 && processCount() < before + IDLE_PROCS; i++)
       await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1500)); // a sampler tick with them present
-    const crowded = measure(agent, statsUrl);
+    const crowded = await measure(agent, statsUrl);
     const quiet = results.get('alloc stats (running task)')!;
     console.log(
       `alloc stats with ${processCount() - before} extra idle processes (${processCount()} in all): ` +

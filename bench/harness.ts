@@ -103,3 +103,19 @@ export const agentArgs = (dataDir: string, extra: string[] = [], cli = CLI): str
   'bench',
   ...extra,
 ];
+
+/**
+ * Runs wrk to completion without blocking this process: the servers under test log to pipes
+ * this process drains, and a blocked reader (spawnSync) fills those pipes, so the server's logger
+ * would stall or buffer instead of writing its lines as it does in production.
+ */
+export const wrk = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const p = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', () => resolve({ stdout, stderr }));
+  });

@@ -3,7 +3,6 @@ import type http from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { aclDisabled } from '../acl/disabled';
 import type { Authenticator } from '../acl/types';
@@ -14,7 +13,7 @@ import { silentLogger } from '../log/logger';
 import { createAppServer, serverContextOptions } from '../tls/server';
 import type { Registry } from '../registry/registry';
 import type { AllocId } from '../wire';
-import { createAgentApp } from './app';
+import { createAgentApp, type AgentApp } from './app';
 import type { AgentAppDeps, NodeIdentity } from './deps';
 import { GarbageCollector } from './gc/collector';
 import { ManifestStore, manifestsDir } from './manifests/store';
@@ -48,7 +47,7 @@ export interface RunningAgent {
   /** `http(s)://host:port` actually listened on. */
   readonly url: string;
   readonly nodeId: string;
-  readonly app: Express;
+  readonly app: AgentApp;
   readonly server: http.Server | https.Server;
   /** Read the TLS certificate files again (SIGHUP); throws, keeping the old ones, when they are bad. */
   reloadTls(): void;

@@ -1,8 +1,9 @@
-import express, { type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../errors';
 import { createKernel } from '../http/kernel';
-import { errorResponder, notFoundResponder } from '../http/respond-error';
-import { httpLogger } from '../log/http';
+import { sendError } from '../http/respond-error';
+import { targetOf } from '../http/target';
+import { logRequest } from '../log/http';
 import { createMetrics, type Metrics } from '../log/metrics';
 import type { AllocManifest, RouteId } from '../wire';
 import { toLocalAlloc } from './context';
@@ -29,72 +30,103 @@ interface LocalScope {
   readonly manifest: AllocManifest;
 }
 
+/** The agent's request listener: a plain node:http `(req, res)` function. */
+export type AgentApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+const ALLOW = 'GET, HEAD';
+const sendAllow = (res: ServerResponse): void => {
+  res.writeHead(200, {
+    Allow: ALLOW,
+    'Content-Length': ALLOW.length,
+    'Content-Type': 'text/plain',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(ALLOW);
+};
+
+type OwnEndpoint = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
 /**
  * The node agent's HTTP app: the request kernel with this node's manifests as its resolve step
  * and the row's handler as its terminal step, then the agent's own endpoints, one 404 and one
  * error responder. Operators and the CLI may call an agent directly, so it checks tokens and
  * audits exactly as the gateway does.
+ *
+ * It runs on plain node:http, not Express: the kernel does its own exact routing over the route
+ * table, and the three own endpoints are a map lookup, so Express only added its per-request
+ * cost (its router, request/response prototypes, query parsing), which profiles showed to be a
+ * large part of a small request (docs/performance.md). The gateway mounts the same kernel as
+ * Express middleware.
  */
-export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): Express => {
+export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): AgentApp => {
   const metrics = opts.metrics ?? defaultMetrics();
   deps.followers?.observe(metrics.quota);
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('case sensitive routing', true);
-  app.set('strict routing', true);
-  app.set('query parser', 'simple');
-  app.use(httpLogger(deps.logger));
-  app.use((req, _res, next) => {
-    req.log.setBindings({ node: deps.node.id });
-    next();
-  });
-
   const handlers = buildHandlers(deps);
-  app.use(
-    createKernel<LocalScope>({
-      authenticator: deps.authenticator,
-      logger: deps.logger,
-      metrics,
-      findAlloc: async (id) => {
-        const manifest = deps.manifests.get(id);
-        return manifest && { ID: manifest.ID, Namespace: manifest.Namespace, NodeID: deps.node.id, manifest };
-      },
-      defaultNode: () => deps.node.id,
-      async terminal({ id, row, req, res, params, body, alloc, nodeId }) {
-        // A node row naming another node: an agent cannot reach it (the gateway does that).
-        if (row.target === 'node' && nodeId !== deps.node.id.toLowerCase()) throw errors.unknownNode(nodeId);
-        const ac = new AbortController();
-        res.once('close', () => {
-          if (!res.writableFinished) ac.abort();
-        });
-        const call = {
-          params,
-          body: body?.value,
-          alloc: alloc && toLocalAlloc(deps.dataDir, alloc.manifest),
-          signal: ac.signal,
-          holdFollower: () => {
-            if (alloc) deps.followers?.admit(alloc.ID, res);
-          },
-        } as AgentCall<RouteId>;
-        await (handlers[id] as AgentHandler<RouteId>)(req, res, call);
-      },
-    }),
-  );
-
-  app.get('/v1/agent/self', agentSelf(deps));
-  app.get('/v1/agent/health', agentHealth);
-  // Like the gateway's: Prometheus text whatever `format` says (`?format=prometheus` is what
-  // scrapers send). Labels are route ids and statuses only, never alloc or node ids.
-  app.get('/v1/metrics', async (req, res) => {
-    await requireNodeRead(deps, req);
-    res
-      .status(200)
-      .set('Content-Type', metrics.contentType)
-      .send(await metrics.text());
+  const kernel = createKernel<LocalScope>({
+    authenticator: deps.authenticator,
+    logger: deps.logger,
+    metrics,
+    findAlloc: async (id) => {
+      const manifest = deps.manifests.get(id);
+      return manifest && { ID: manifest.ID, Namespace: manifest.Namespace, NodeID: deps.node.id, manifest };
+    },
+    defaultNode: () => deps.node.id,
+    async terminal({ id, row, req, res, params, body, alloc, nodeId }) {
+      // A node row naming another node: an agent cannot reach it (the gateway does that).
+      if (row.target === 'node' && nodeId !== deps.node.id.toLowerCase()) throw errors.unknownNode(nodeId);
+      const ac = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      const call = {
+        params,
+        body: body?.value,
+        alloc: alloc && toLocalAlloc(deps.dataDir, alloc.manifest),
+        signal: ac.signal,
+        holdFollower: () => {
+          if (alloc) deps.followers?.admit(alloc.ID, res);
+        },
+      } as AgentCall<RouteId>;
+      await (handlers[id] as AgentHandler<RouteId>)(req, res, call);
+    },
   });
 
-  app.use(notFoundResponder);
-  app.use(errorResponder(deps.logger));
-  return app;
+  // GET (and HEAD, whose body Node drops) only; any other method is the 404 of an unknown path.
+  const own = new Map<string, OwnEndpoint>([
+    ['/v1/agent/self', agentSelf(deps)],
+    ['/v1/agent/health', agentHealth],
+    // Like the gateway's: Prometheus text whatever `format` says (`?format=prometheus` is what
+    // scrapers send). Labels are route ids and statuses only, never alloc or node ids.
+    [
+      '/v1/metrics',
+      async (req, res) => {
+        await requireNodeRead(deps, req);
+        const text = await metrics.text();
+        res.writeHead(200, {
+          'Content-Type': metrics.contentType,
+          'Content-Length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      },
+    ],
+  ]);
+  const nodeField = { node: deps.node.id };
+
+  return (req, res) => {
+    logRequest(deps.logger, req, res, nodeField);
+    const fail = (err: unknown): void => sendError(res, err, deps.logger, req);
+    kernel(req, res, (err) => {
+      if (err !== undefined) return fail(err);
+      const endpoint = own.get(targetOf(req).path);
+      // OPTIONS lists the methods, as the Express router the agent ran on before answered it.
+      if (endpoint && req.method === 'OPTIONS') return sendAllow(res);
+      if (!endpoint || (req.method !== 'GET' && req.method !== 'HEAD')) return fail(errors.notFound());
+      try {
+        const done = endpoint(req, res);
+        if (done) done.catch(fail);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  };
 };

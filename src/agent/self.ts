@@ -1,9 +1,10 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import { authorize } from '../acl/authorize';
 import { tokenFromHeaders } from '../acl/token-header';
 import type { RouteCapability } from '../wire';
 import type { AgentAppDeps } from './deps';
 import { sendJson } from '../http/json';
+import { bindRequestLog } from '../log/http';
 
 const NODE_READ: RouteCapability = { kind: 'node', level: 'read' };
 
@@ -15,7 +16,7 @@ const NODE_READ: RouteCapability = { kind: 'node', level: 'read' };
 export const requireNodeRead = async (deps: AgentAppDeps, req: Request): Promise<void> => {
   if (!deps.authenticator.enabled) return;
   const identity = await deps.authenticator.authenticate(tokenFromHeaders(req.headers));
-  req.log?.setBindings({ accessor: identity.accessorId });
+  bindRequestLog(req, { accessor: identity.accessorId });
   authorize(identity, NODE_READ);
 };
 

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import type { AllocManifest, AllocRouteId, BodyOf, ParamsOf, RouteId } from '../wire';
 
 /** An allocation this agent hosts, as the fs/logs/stats handlers see it. */

@@ -1,10 +1,11 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../acl/authorize';
 import { tokenFromHeaders } from '../acl/token-header';
 import type { Authenticator, Identity } from '../acl/types';
 import { readBody } from '../edge/body';
 import { checkBodyAllowed } from '../edge/framing';
 import { errors } from '../errors';
+import { bindRequestLog } from '../log/http';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
 import { isUuid, ROUTES, UNKNOWN_UNDER, type RouteDef, type RouteId } from '../wire';
@@ -12,6 +13,7 @@ import { authorizeAudited } from './audit';
 import { tally } from './count';
 import { createMatcher, decodeAllocId, type Matched } from './match';
 import { queryOf } from './query';
+import { targetOf } from './target';
 
 /**
  * The request kernel: the one pipeline both roles run for every row of the route table, so the
@@ -46,8 +48,8 @@ export interface AllocScope {
 export interface Call<A extends AllocScope> {
   readonly id: RouteId;
   readonly row: RouteDef;
-  readonly req: Request;
-  readonly res: Response;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
   /** The row's parsed parameters (`ParamsOf<id>`). */
   readonly params: unknown;
   /** The body as read and as parsed, on rows that take one. */
@@ -73,12 +75,18 @@ export interface RoleSteps<A extends AllocScope> {
 
 const matcher = createMatcher(ROUTES, UNKNOWN_UNDER);
 
-/** The kernel as Express middleware: rows it owns are answered; other paths go on (`next()`). */
-export const createKernel = <A extends AllocScope>(steps: RoleSteps<A>): RequestHandler => {
-  return (req: Request, res: Response, next: NextFunction) => {
+/**
+ * The kernel as a `(req, res, next)` function on plain node:http types: the agent calls it from
+ * its node:http listener, the gateway mounts it as Express middleware. Rows it owns are
+ * answered; other paths go on (`next()`), errors go to `next(err)`.
+ */
+export type Kernel = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+export const createKernel = <A extends AllocScope>(steps: RoleSteps<A>): Kernel => {
+  return (req, res, next) => {
     let m: Matched | undefined;
     try {
-      m = matcher.match(req.method, req.path);
+      m = matcher.match(req.method ?? 'GET', targetOf(req).path);
     } catch (e) {
       return next(e);
     }
@@ -90,8 +98,8 @@ export const createKernel = <A extends AllocScope>(steps: RoleSteps<A>): Request
 const run = async <A extends AllocScope>(
   steps: RoleSteps<A>,
   m: Matched,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
 ): Promise<void> => {
   // 1. metrics, log bindings, one byte count read by metrics and audit at close.
   const { id, row } = m;
@@ -104,7 +112,7 @@ const run = async <A extends AllocScope>(
       done(o.status);
     });
   }
-  req.log?.setBindings({ route: id });
+  bindRequestLog(req, { route: id });
 
   checkBodyAllowed(req, res, row);
 
@@ -116,7 +124,7 @@ const run = async <A extends AllocScope>(
 
   // 3. the token.
   const identity = await steps.authenticator.authenticate(tokenFromHeaders(req.headers));
-  req.log?.setBindings({ accessor: identity.accessorId });
+  bindRequestLog(req, { accessor: identity.accessorId });
 
   // 4. resolve the allocation.
   let alloc: A | undefined;
@@ -124,7 +132,7 @@ const run = async <A extends AllocScope>(
     if (!isUuid(allocId)) throw errors.badAllocIdShape(allocId);
     alloc = await steps.findAlloc(allocId.toLowerCase());
     if (!alloc) throw errors.unknownAlloc(allocId);
-    req.log?.setBindings({ alloc: alloc.ID, node: alloc.NodeID });
+    bindRequestLog(req, { alloc: alloc.ID, node: alloc.NodeID });
   }
 
   // 5. authorize (acl/ decides, purely) and audit.
@@ -136,7 +144,7 @@ const run = async <A extends AllocScope>(
       identity,
       {
         capability: row.capability,
-        path: req.path,
+        path: targetOf(req).path,
         ...(node !== '' ? { nodeId: node } : {}),
         ...(alloc ? { namespace: alloc.Namespace, allocId: alloc.ID } : {}),
         ...(file !== '' ? { file } : {}),
@@ -157,7 +165,7 @@ const run = async <A extends AllocScope>(
     const asked = q.get('node_id') || bodyNodeId(body?.value);
     if (asked !== '' && !isUuid(asked)) throw errors.badNodeIdShape();
     nodeId = asked === '' ? steps.defaultNode() : asked.toLowerCase();
-    req.log?.setBindings({ node: nodeId });
+    bindRequestLog(req, { node: nodeId });
   }
 
   // 7. the role's terminal step.

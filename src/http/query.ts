@@ -1,5 +1,6 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Query } from '../wire';
+import { targetOf } from './target';
 
 /** First value of a parsed query parameter ('' when absent), as Go's `Query().Get`. */
 export const firstValue = (v: unknown): string => {
@@ -8,7 +9,7 @@ export const firstValue = (v: unknown): string => {
 };
 
 /** The request's query as the row parsers read it. */
-export const queryOf = (req: Request): Query => {
-  const raw = req.query as Record<string, unknown>;
+export const queryOf = (req: IncomingMessage): Query => {
+  const raw = targetOf(req).query;
   return { get: (name) => firstValue(raw[name]) };
 };

@@ -1,29 +1,69 @@
-import { pinoHttp } from 'pino-http';
-import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 
 /**
- * One log line per request (design.md: every request logs node, alloc and the caller's
- * accessor ID; handlers add them with `req.log.setBindings`). 5xx and handler errors log at
- * `error`, everything else at `info`, so `--log-level warn` keeps only what needs attention.
+ * One log line per request, written when its response closes: method, url (secrets redacted),
+ * status, duration in ms and what the pipeline learned on the way (route id, node, alloc, the
+ * caller's accessor ID, added with `bindRequestLog`). 5xx log at `error`, everything else at
+ * `info`, so `--log-level warn` keeps only what needs attention.
+ *
+ * This replaced pino-http, whose per-request child logger re-serialized its bindings on every
+ * `setBindings` and ran the standard request/response serializers: about a tenth of a trivial
+ * request's CPU in a profile (docs/performance.md). Here the fields are a plain object until the
+ * one line is written, and nothing is done at all when the line's level is off. The line keeps
+ * pino-http's shape (`req.{id,method,url}`, `res.statusCode`, `responseTime`, `msg`).
  */
-export const httpLogger = (logger: Logger) =>
-  pinoHttp({
-    logger,
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-      err || res.statusCode >= 500 ? 'error' : 'info',
-    serializers: {
-      req: (req: { method: string; url: string; id: unknown }) => ({
-        id: req.id,
-        method: req.method,
-        // The query string is kept, but fleetgate never takes tokens from it, so a caller who put
-        // one there by mistake must not find it in the logs.
-        url: redactSecrets(req.url),
-      }),
-      // The status is what an operator reads; response headers cost serialization per request.
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
+const FIELDS = Symbol('fleetgate.requestLog');
+type Logged = IncomingMessage & { [FIELDS]?: Record<string, unknown> };
+
+let lastId = 0;
+
+export const logRequest = (
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  fields: Record<string, unknown> = {},
+): void => {
+  if (!logger.isLevelEnabled('error')) return;
+  const bound: Record<string, unknown> = { ...fields };
+  (req as Logged)[FIELDS] = bound;
+  const id = ++lastId;
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  const method = req.method;
+  const start = performance.now();
+  res.once('close', () => {
+    const status = res.statusCode;
+    const level = status >= 500 ? 'error' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
+      {
+        req: { id, method, url: redactSecrets(url) },
+        ...bound,
+        res: { statusCode: status },
+        responseTime: Math.round(performance.now() - start),
+      },
+      res.writableFinished ? 'request completed' : 'request aborted',
+    );
   });
+};
+
+/** Adds fields to the request's log line (no-op when the request is not logged). */
+export const bindRequestLog = (req: IncomingMessage, fields: Record<string, unknown>): void => {
+  const bound = (req as Logged)[FIELDS];
+  if (bound) Object.assign(bound, fields);
+};
+
+/** The fields bound so far, for other lines about the same request (a 5xx's cause). */
+export const requestLogFields = (req: IncomingMessage): Readonly<Record<string, unknown>> =>
+  (req as Logged)[FIELDS] ?? {};
+
+/** Express middleware form, for the gateway's app. */
+export const httpLogger =
+  (logger: Logger, fields?: Record<string, unknown>) =>
+  (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    logRequest(logger, req, res, fields);
+    next();
+  };
 
 /** Query parameters whose name says they carry a credential (`token`, `X-Nomad-Token`, `secret_id`). */
 const SECRET_PARAM = /([?&][^=&]*(?:token|secret)[^=&]*=)[^&]*/gi;

@@ -70,6 +70,12 @@ export const createMetrics = (opts: MetricsOptions) => {
     registers: [register],
   });
 
+  /** Route ids and status codes are bounded sets, so this map is too. */
+  const perRoute = new Map<
+    string,
+    { latency: Histogram.Internal<'route'>; byStatus: Map<number, Counter.Internal> }
+  >();
+
   return {
     register,
     /** Feeds the quota gauges: `held` after each change, `rejected` per refusal. */
@@ -78,13 +84,22 @@ export const createMetrics = (opts: MetricsOptions) => {
       rejected: (limit: string) => quotaRejections.inc({ limit }),
       limit: (name: string, max: number) => quotaLimits.set({ limit: name }, max),
     },
-    /** Call when a request starts; the returned function records its end. */
+    /**
+     * Call when a request starts; the returned function records its end. The labelled series of
+     * a route (and of each status it answered) are looked up once and kept, so a request costs
+     * two increments and one observation, not label hashing.
+     */
     startRequest(route: string, streaming: boolean): (status: number) => void {
-      const end = latency.startTimer({ route });
+      let series = perRoute.get(route);
+      if (!series) perRoute.set(route, (series = { latency: latency.labels(route), byStatus: new Map() }));
+      const s = series;
+      const t0 = performance.now();
       if (streaming) openStreams.inc();
       return (status) => {
-        end();
-        requests.inc({ route, status: String(status) });
+        s.latency.observe((performance.now() - t0) / 1000);
+        let count = s.byStatus.get(status);
+        if (!count) s.byStatus.set(status, (count = requests.labels(route, String(status))));
+        count.inc();
         if (streaming) openStreams.dec();
       };
     },

@@ -9,6 +9,7 @@ import { errors } from '../errors';
 import { sendEmpty, sendJson } from '../http/json';
 import { sendError } from '../http/respond-error';
 import type { PolicyRecord, Registry } from '../registry/registry';
+import type { Logger } from '../log/logger';
 import { DEFAULTS } from '../config/defaults';
 import { readBody } from '../edge/body';
 import { isUuid } from '../wire';
@@ -43,6 +44,8 @@ export interface AclApiDeps {
   signer?: TokenSigner;
   /** Allow client tokens without ExpirationTTL (agents must be configured alike). */
   allowNonExpiring?: boolean;
+  /** Where a 5xx of this API is logged with its cause (the request's own line is written anyway). */
+  logger?: Logger;
 }
 
 const tokenBody = z.object({
@@ -291,7 +294,7 @@ export const createAclApi = (deps: AclApiDeps): express.Router => {
 
   // Scoped here too, so the API answers alike when mounted on its own (tests, other apps).
   router.use('/v1/acl', (err: unknown, req: Request, res: Response, _next: NextFunction) =>
-    sendError(res, err, req.log),
+    sendError(res, err, deps.logger, req),
   );
 
   return router;

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import { Framer, type FramerOptions } from './framer';
 import { ResponseSink } from './sink';
 
@@ -15,7 +15,8 @@ export const streamFramed = async (
   mode: FramerOptions['mode'],
   produce: (framer: Framer) => Promise<unknown>,
 ): Promise<void> => {
-  res.status(200).setHeader('Content-Type', contentType);
+  res.statusCode = 200;
+  res.setHeader('Content-Type', contentType);
   res.flushHeaders();
   const sink = new ResponseSink(res, signal);
   const framer = new Framer(sink, { mode });

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 
 /**
  * The response as a byte sink with backpressure: writers call `write` and then await

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import { errors } from '../../errors';
 import { displayRel, openInAlloc } from '../allocdir';
 import { ResponseSink } from '../framer';
@@ -86,7 +86,7 @@ export const sendRaw = async (
       return { chunk: buf.subarray(0, bytesRead), last: bytesRead < want || remaining <= 0 };
     };
     let { chunk, last } = await read();
-    res.status(200);
+    res.statusCode = 200;
     if (chunk.length === 0) {
       res.setHeader('Content-Type', EMPTY_CONTENT_TYPE);
       res.end();

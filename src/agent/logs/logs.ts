@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import { errors } from '../../errors';
 import type { LogsParams } from '../../wire';
 import { allocRoot, isCode } from '../allocdir';

@@ -103,7 +103,12 @@ const run = async (flags: DevFlags): Promise<void> => {
   const agent = await startAgent(agentConfig, { logger, registry, ...(keys ? { authenticator } : {}) });
   const local = new LocalForwarder(agent.app);
   const metrics = createMetrics({ role: 'gateway' });
-  const aclApi = createAclApi({ registry, authenticator, ...(keys ? { signer: createSigner(keys) } : {}) });
+  const aclApi = createAclApi({
+    registry,
+    authenticator,
+    logger,
+    ...(keys ? { signer: createSigner(keys) } : {}),
+  });
   const streamQuota = new StreamQuota({
     perToken: DEFAULTS.maxStreamsPerToken,
     anonymous: DEFAULTS.maxStreamsAnonymous,

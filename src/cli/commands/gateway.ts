@@ -58,6 +58,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   const aclApi = createAclApi({
     registry,
     authenticator,
+    logger,
     ...(keys && canSign(keys) ? { signer: createSigner(keys) } : {}),
   });
   const streamQuota = new StreamQuota({

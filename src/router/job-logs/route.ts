@@ -5,6 +5,7 @@ import { DEFAULTS } from '../../config/defaults';
 import { errors } from '../../errors';
 import { authorizeAudited } from '../../http/audit';
 import { tally } from '../../http/count';
+import { bindRequestLog } from '../../log/http';
 import type { RouteCapability } from '../../wire';
 import type { RetryPolicy } from '../../wire/follow';
 import type { GatewayDeps } from '../deps';
@@ -45,11 +46,11 @@ export const jobLogsRoute = (deps: GatewayDeps): Router => {
         done(o.status);
       });
     }
-    req.log?.setBindings({ route: 'job.logs' });
+    bindRequestLog(req, { route: 'job.logs' });
     const params = parseJobLogs(req);
     const token = tokenFromHeaders(req.headers);
     const identity = await deps.authenticator.authenticate(token);
-    req.log?.setBindings({ accessor: identity.accessorId, job: params.jobId });
+    bindRequestLog(req, { accessor: identity.accessorId, job: params.jobId });
     if (deps.authenticator.enabled)
       authorizeAudited(
         deps.logger,

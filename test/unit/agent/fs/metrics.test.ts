@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import pino from 'pino';
 import request from 'supertest';
 import { createAgentApp, type AgentAppDeps } from '../../../../src/agent/app';
@@ -37,7 +37,7 @@ const app = () => {
     manifests: { get: (id: string) => (id === ALLOC ? manifest : undefined) },
     handlerOverrides: {
       'fs.stream': async (_req: Request, res: Response) => {
-        res.status(200);
+        res.statusCode = 200;
         res.write(Buffer.alloc(1000, 'a'));
         res.end('{}');
       },
