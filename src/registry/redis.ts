@@ -1,25 +1,31 @@
 import type tls from 'node:tls';
-import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULTS } from '../config/defaults';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
 import type { AllocFilter, PolicyRecord, Registry, RegistryChange, RegistryIndex } from './registry';
+import { createConnections, type RedisClient } from './redis-client';
 import {
+  BUCKETS,
+  bucketOf,
+  DELETE_POLICY_LUA,
   HEARTBEAT_LUA,
   MARK_DOWN_LUA,
   PUT_ALLOC_LUA,
   PUT_NODE_LUA,
   PUT_POLICY_LUA,
   REMOVE_ALLOC_LUA,
+  REVOKE_LUA,
   redisKeys,
   type RedisKeys,
 } from './redis-keys';
-import { redisTarget } from '../config/redis-target';
 import { matchesFilter } from './status';
 
 type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
 
 export interface RedisRegistryOptions {
-  /** `redis://…` for one server, `redis-sentinel://h:p,h:p/<master>` for Sentinel (redis-url.ts). */
+  /**
+   * `redis://…` for one server, `redis-sentinel://h:p,h:p/<master>` for Sentinel,
+   * `redis-cluster://h:p,h:p` for Redis Cluster (config/redis-target.ts).
+   */
   url: string;
   prefix?: string;
   /** Per-command deadline: a request waits at most this long on a sick Redis. */
@@ -27,40 +33,26 @@ export interface RedisRegistryOptions {
   /** How long `connect` waits for the first connection before returning anyway. */
   startupWaitMs?: number;
   onError?: (err: Error) => void;
-  /** CA, client certificate: used with `rediss://` and `rediss-sentinel://` URLs only. */
+  /** CA, client certificate: used with the `rediss…` URL forms only. */
   tls?: tls.ConnectionOptions;
 }
 
-/** TLS for the URL's scheme: the server for rediss://, sentinels and master for rediss-sentinel://. */
-const tlsOptions = (o: RedisRegistryOptions): RedisOptions => {
-  const t = o.tls ?? {};
-  if (o.url.startsWith('rediss://')) return { tls: t };
-  if (o.url.startsWith('rediss-sentinel://'))
-    return { tls: t, sentinelTLS: t, enableTLSForSentinelMode: true };
-  return {};
-};
-
-/**
- * Bounded, fail-fast client settings: no offline queue, one retry, a command
- * timeout, and reconnects with capped exponential backoff forever, so the process heals by
- * itself when Redis returns.
- */
-const clientOptions = (o: RedisRegistryOptions, offlineQueue: boolean): RedisOptions => ({
-  maxRetriesPerRequest: 1,
-  enableOfflineQueue: offlineQueue,
-  commandTimeout: o.commandTimeoutMs ?? 1000,
-  connectTimeout: 2000,
-  retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-  lazyConnect: true,
-});
-
 const parseJson = <T>(s: string | null | undefined): T | undefined => (s ? (JSON.parse(s) as T) : undefined);
 
+/** The buckets a list of allocations must read: one when the ID prefix names it, else all. */
+const allocBuckets = (prefix: string | undefined): string[] =>
+  prefix && BUCKETS.includes(prefix.charAt(0).toLowerCase())
+    ? [prefix.charAt(0).toLowerCase()]
+    : [...BUCKETS];
+
 /**
- * The cluster registry on Redis. Layout in redis-keys.ts. Writes that must land together go
- * through MULTI or a Lua script, and each publishes its RegistryChange on `<prefix>changes`,
- * read on a second (subscriber) connection. A node's status comes from a heartbeat key with a
- * PX expiry, so a lapsed node reads `down` the moment the key expires.
+ * The cluster registry on Redis: one server, Sentinel or Redis Cluster, one key layout
+ * (redis-keys.ts). Writes that must land together go through a Lua script or MULTI on the keys
+ * of one bucket (one slot), and each publishes its RegistryChange on the bucket's channel, read on
+ * a second (subscriber) connection: plain pub/sub on one server, sharded pub/sub on a cluster
+ * (a message goes only to the subscribers connected to the bucket's shard, instead of being
+ * broadcast over the cluster bus to every node). A node's status comes from a heartbeat key with
+ * a PX expiry, so a lapsed node reads `down` the moment the key expires.
  *
  * It keeps no state of its callers: nothing it once wrote is written again behind their back
  * (that brought deleted policies back after a reconnect). Owners re-assert their own records —
@@ -72,45 +64,52 @@ export class RedisRegistry implements Registry {
   private readonly listeners = new Set<(c: RegistryChange) => void>();
   private subEverReady = false;
   private closed = false;
+  /** PUBLISH, or SPUBLISH on a cluster (the scripts take it as their first argument). */
+  private readonly pub: string;
 
   private constructor(
-    readonly client: Redis,
-    private readonly sub: Redis,
+    readonly client: RedisClient,
+    private readonly sub: RedisClient,
+    readonly cluster: boolean,
     prefix: string,
     private readonly onError: (err: Error) => void,
   ) {
     this.keys = redisKeys(prefix);
+    this.pub = cluster ? 'SPUBLISH' : 'PUBLISH';
     client.on('error', (e: Error) => this.onError(e));
     sub.on('error', (e: Error) => this.onError(e));
-    sub.on('ready', () => {
+    const resynced = () => {
       // Messages published while we were away are lost: tell caches to resynchronise.
       if (this.subEverReady) this.deliver({ kind: 'resync' });
       this.subEverReady = true;
-    });
-    sub.on('message', (_channel: string, message: string) => {
+    };
+    const onMessage = (_channel: string, message: string) => {
       const change = parseJson<RegistryChange>(message);
       if (change) this.deliver(change);
-    });
+    };
+    if (cluster) {
+      // ioredis re-subscribes every shard after the slot map changed (a failover) and then
+      // says so once; the first time is the initial subscription.
+      sub.on('subscribersReady', resynced);
+      sub.on('smessage', onMessage);
+    } else {
+      sub.on('ready', resynced);
+      sub.on('message', onMessage);
+    }
   }
 
   /** Connects both connections; returns after `startupWaitMs` even if Redis is not up yet. */
   static async connect(opts: RedisRegistryOptions): Promise<RedisRegistry> {
-    const target = redisTarget(opts.url);
-    const make = (o: RedisOptions) =>
-      target.url
-        ? new Redis(target.url, { ...target.options, ...tlsOptions(opts), ...o })
-        : new Redis({ ...target.options, ...tlsOptions(opts), ...o });
-    const client = make(clientOptions(opts, false));
-    // The subscriber queues SUBSCRIBE until connected; ioredis re-subscribes after reconnects.
-    const sub = make({ ...clientOptions(opts, true), maxRetriesPerRequest: null, commandTimeout: undefined });
+    const { client, sub, cluster } = createConnections(opts);
     const reg = new RedisRegistry(
       client,
       sub,
+      cluster,
       opts.prefix ?? DEFAULTS.registryPrefix,
       opts.onError ?? (() => undefined),
     );
     const wait = opts.startupWaitMs ?? 5000;
-    const ready = (r: Redis) =>
+    const ready = (r: RedisClient) =>
       new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
         r.once('ready', () => {
@@ -119,8 +118,22 @@ export class RedisRegistry implements Registry {
         });
         r.connect().catch(() => undefined);
       });
-    void sub.subscribe(reg.keys.channel).catch(() => undefined);
-    await Promise.all([ready(client), ready(sub)]);
+    sub.connect().catch(() => undefined);
+    const channels = reg.keys.channels();
+    // SSUBSCRIBE takes channels of one slot per call: one call per bucket channel.
+    const subscribed = cluster
+      ? Promise.all(channels.map((ch) => sub.ssubscribe(ch)))
+      : sub.subscribe(...channels);
+    // Changes published before the subscriptions hold would be missed: wait for them too.
+    const settled = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, wait);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      subscribed.then(done, done);
+    });
+    await Promise.all([ready(client), settled]);
     return reg;
   }
 
@@ -128,72 +141,96 @@ export class RedisRegistry implements Registry {
     for (const l of this.listeners) l(change);
   }
 
-  private publishArgs(change: RegistryChange): [string, string] {
-    return [this.keys.channel, JSON.stringify(change)];
+  /** The script arguments that publish `change` on `channel`: command, channel, message. */
+  private pubArgs(channel: string, change: RegistryChange): [string, string, string] {
+    return [this.pub, channel, JSON.stringify(change)];
   }
 
   async putNode(node: NodeInput, ttlMs: number): Promise<void> {
     const k = this.keys;
+    const b = bucketOf(node.ID);
+    const [pub, channel, change] = this.pubArgs(k.nodeChannel(b), { kind: 'node', id: node.ID, ttlMs });
     await this.client.eval(
       PUT_NODE_LUA,
-      4,
+      5,
       k.node(node.ID),
-      k.nodes,
+      k.nodes(b),
       k.heartbeat(node.ID),
-      k.modifyIndex,
+      k.nodeIndex(b),
+      k.deadlines(b),
+      pub,
       JSON.stringify(node),
       node.ID,
       String(Date.now()),
       String(ttlMs),
-      ...this.publishArgs({ kind: 'node', id: node.ID, ttlMs }),
+      channel,
+      change,
     );
   }
 
   async heartbeat(id: NodeId, ttlMs: number): Promise<boolean> {
+    const k = this.keys;
+    const b = bucketOf(id);
     const now = Date.now();
-    const change: RegistryChange = { kind: 'heartbeat', id, at: now, ttlMs };
+    const [pub, channel, change] = this.pubArgs(k.nodeChannel(b), { kind: 'heartbeat', id, at: now, ttlMs });
     const ok = await this.client.eval(
       HEARTBEAT_LUA,
-      3,
-      this.keys.node(id),
-      this.keys.heartbeat(id),
-      this.keys.modifyIndex,
+      4,
+      k.node(id),
+      k.heartbeat(id),
+      k.nodeIndex(b),
+      k.deadlines(b),
+      pub,
       String(now),
       String(ttlMs),
-      ...this.publishArgs(change),
+      channel,
+      change,
+      id,
     );
     return ok === 1;
   }
 
-  private toNode(h: Record<string, string>, pttl: number): NodeRecord | undefined {
-    const node = parseJson<NodeInput>(h['json']);
+  private toNode(h: Record<string, string> | undefined, pttl: number): NodeRecord | undefined {
+    const node = parseJson<NodeInput>(h?.['json']);
     if (!node) return undefined;
-    const last = Number(h['lastHeartbeat'] ?? 0);
+    const last = Number(h!['lastHeartbeat'] ?? 0);
     return {
       ...node,
       Status: pttl > 0 ? 'ready' : 'down',
       LastHeartbeat: last,
-      StatusUpdatedAt: Number(h['statusAt'] ?? last),
+      StatusUpdatedAt: Number(h!['statusAt'] ?? last),
     };
   }
 
   async markDown(id: NodeId): Promise<boolean> {
     const k = this.keys;
+    const b = bucketOf(id);
+    const [pub, channel, change] = this.pubArgs(k.nodeChannel(b), { kind: 'node', id });
     const done = await this.client.eval(
       MARK_DOWN_LUA,
-      3,
+      4,
       k.node(id),
       k.heartbeat(id),
-      k.modifyIndex,
+      k.nodeIndex(b),
+      k.deadlines(b),
+      pub,
       String(Date.now()),
-      ...this.publishArgs({ kind: 'node', id }),
+      channel,
+      change,
+      id,
     );
     return done === 1;
   }
 
+  /** Each table's index is the highest its buckets were stamped with (redis-keys.ts). */
   async modifyIndex(): Promise<RegistryIndex> {
-    const [nodes, allocs] = await this.client.hmget(this.keys.modifyIndex, 'nodes', 'allocs');
-    return { nodes: Number(nodes ?? 0), allocs: Number(allocs ?? 0) };
+    const k = this.keys;
+    const [nodes, allocs] = await Promise.all([
+      Promise.all([...BUCKETS].map((b) => this.client.hget(k.nodeIndex(b), 'nodes'))),
+      Promise.all([...BUCKETS].map((b) => this.client.hget(k.allocIndex(b), 'allocs'))),
+    ]);
+    const max = (vs: (string | null)[]) => Math.max(0, ...vs.map((v) => Number(v ?? 0)));
+    return { nodes: max(nodes), allocs: max(allocs) };
   }
 
   async getNode(id: NodeId): Promise<NodeRecord | undefined> {
@@ -203,7 +240,13 @@ export class RedisRegistry implements Registry {
   }
 
   async listNodes(): Promise<NodeRecord[]> {
-    const ids = (await this.client.smembers(this.keys.nodes)).sort();
+    const perBucket = await Promise.all([...BUCKETS].map((b) => this.listNodeBucket(b)));
+    return perBucket.flat().sort((x, y) => x.ID.localeCompare(y.ID));
+  }
+
+  /** One bucket's nodes: its member set, then one MULTI over its records (one slot). */
+  private async listNodeBucket(b: string): Promise<NodeRecord[]> {
+    const ids = await this.client.smembers(this.keys.nodes(b));
     if (ids.length === 0) return [];
     const m = this.client.multi();
     for (const id of ids) m.hgetall(this.keys.node(id)).pttl(this.keys.heartbeat(id));
@@ -218,33 +261,39 @@ export class RedisRegistry implements Registry {
 
   async putAlloc(alloc: AllocRecord): Promise<void> {
     const k = this.keys;
+    const b = bucketOf(alloc.ID);
+    const [pub, channel, change] = this.pubArgs(k.allocChannel(b), { kind: 'alloc', id: alloc.ID });
     await this.client.eval(
       PUT_ALLOC_LUA,
       4,
       k.alloc(alloc.ID),
-      k.allocs,
-      k.nodeAllocs(alloc.NodeID),
-      k.modifyIndex,
+      k.allocs(b),
+      k.nodeAllocs(b, alloc.NodeID),
+      k.allocIndex(b),
+      pub,
       JSON.stringify(alloc),
       alloc.ID,
-      k.nodeAllocsPrefix,
-      ...this.publishArgs({ kind: 'alloc', id: alloc.ID }),
-      String(Date.now()),
+      k.nodeAllocs(b, ''),
+      channel,
+      change,
     );
   }
 
   async removeAlloc(id: AllocId): Promise<void> {
     const k = this.keys;
+    const b = bucketOf(id);
+    const [pub, channel, change] = this.pubArgs(k.allocChannel(b), { kind: 'alloc', id });
     await this.client.eval(
       REMOVE_ALLOC_LUA,
       3,
       k.alloc(id),
-      k.allocs,
-      k.modifyIndex,
+      k.allocs(b),
+      k.allocIndex(b),
+      pub,
       id,
-      k.nodeAllocsPrefix,
-      ...this.publishArgs({ kind: 'alloc', id }),
-      String(Date.now()),
+      k.nodeAllocs(b, ''),
+      channel,
+      change,
     );
   }
 
@@ -253,13 +302,24 @@ export class RedisRegistry implements Registry {
   }
 
   async listAllocs(filter?: AllocFilter): Promise<AllocRecord[]> {
-    const set = filter?.nodeId ? this.keys.nodeAllocs(filter.nodeId) : this.keys.allocs;
-    const ids = (await this.client.smembers(set))
-      .filter((id) => !filter?.prefix || id.startsWith(filter.prefix))
-      .sort();
+    const perBucket = await Promise.all(
+      allocBuckets(filter?.prefix).map((b) => this.listAllocBucket(b, filter)),
+    );
+    return perBucket
+      .flat()
+      .sort((x, y) => x.ID.localeCompare(y.ID))
+      .filter((a) => matchesFilter(a, filter));
+  }
+
+  /** One bucket's allocations (of one node, with `nodeId`): a set, then one MGET (one slot). */
+  private async listAllocBucket(b: string, filter?: AllocFilter): Promise<AllocRecord[]> {
+    const set = filter?.nodeId ? this.keys.nodeAllocs(b, filter.nodeId) : this.keys.allocs(b);
+    const ids = (await this.client.smembers(set)).filter(
+      (id) => !filter?.prefix || id.startsWith(filter.prefix),
+    );
     if (ids.length === 0) return [];
     const values = await this.client.mget(ids.map((id) => this.keys.alloc(id)));
-    return values.flatMap((v) => parseJson<AllocRecord>(v) ?? []).filter((a) => matchesFilter(a, filter));
+    return values.flatMap((v) => parseJson<AllocRecord>(v) ?? []);
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {
@@ -271,9 +331,10 @@ export class RedisRegistry implements Registry {
       k.policy(policy.Name),
       k.policies,
       k.policyIndex,
+      this.pub,
       policy.Name,
       JSON.stringify(body),
-      ...this.publishArgs({ kind: 'policy', name: policy.Name }),
+      ...this.pubArgs(k.aclChannel, { kind: 'policy', name: policy.Name }).slice(1),
     );
   }
 
@@ -289,12 +350,9 @@ export class RedisRegistry implements Registry {
   }
 
   async deletePolicy(name: string): Promise<void> {
-    await this.client
-      .multi()
-      .del(this.keys.policy(name))
-      .srem(this.keys.policies, name)
-      .publish(...this.publishArgs({ kind: 'policy', name }))
-      .exec();
+    const k = this.keys;
+    const [pub, channel, change] = this.pubArgs(k.aclChannel, { kind: 'policy', name });
+    await this.client.eval(DELETE_POLICY_LUA, 2, k.policy(name), k.policies, pub, name, channel, change);
   }
 
   async recordIssued(jti: string, expiresAtMs: number): Promise<void> {
@@ -314,11 +372,21 @@ export class RedisRegistry implements Registry {
   }
 
   async revokeToken(jti: string, expiresAtMs: number): Promise<void> {
-    const m = this.client.multi();
+    const k = this.keys;
     // The entry lives as long as the token could: expiry 0 means a token that never expires.
-    if (expiresAtMs > 0) m.set(this.keys.revoked(jti), '1', 'PXAT', Math.max(expiresAtMs, Date.now() + 1));
-    else m.set(this.keys.revoked(jti), '1');
-    await m.publish(...this.publishArgs({ kind: 'revoked', jti })).exec();
+    const [pub, channel, change] = this.pubArgs(k.aclChannel, { kind: 'revoked', jti });
+    await this.client.eval(
+      REVOKE_LUA,
+      2,
+      k.revoked(jti),
+      k.revocations,
+      pub,
+      jti,
+      String(expiresAtMs),
+      String(Date.now()),
+      channel,
+      change,
+    );
   }
 
   async isRevoked(jti: string): Promise<boolean> {

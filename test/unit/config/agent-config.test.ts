@@ -14,7 +14,7 @@ describe('agent config', () => {
     [
       { dataDir: '/d', redis: 'http://x' },
       {},
-      'config: redis: expected a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL',
+      'config: redis: expected a redis://, rediss://, redis-sentinel://, rediss-sentinel://, redis-cluster:// or rediss-cluster:// URL',
     ],
     [{ dataDir: '/d', acl: true }, {}, 'config: acl_key: acl is on but acl_key is not set'],
     [
