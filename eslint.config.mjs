@@ -1,22 +1,60 @@
-// Lint enforces the layers' dependency direction: each folder may import only what the
-// architecture allows, so a wrong-way import fails CI instead of slowly eroding the layers.
+// Lint enforces the dependency direction between src/ folders (lint/layers.mjs): each folder
+// names what it may import, so a wrong-way import fails CI instead of slowly eroding the layers,
+// and because the table below has no cycle, neither can the folders. test/unit/lint checks that
+// every rule here reports on a fixture that breaks it.
 import js from '@eslint/js';
+import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
+import local from './lint/layers.mjs';
 
-const ban = (...groups) => ({
-  'no-restricted-imports': [
-    'error',
-    {
-      patterns: groups.map((group) => ({
-        group,
-        message: 'dependency direction: this folder may not import that layer (see eslint.config.mjs)',
-      })),
-    },
-  ],
-});
+const SRC = fileURLToPath(new URL('./src/', import.meta.url));
+
+/**
+ * The layers, bottom up: each src/ folder and the folders it may import (files directly in src/,
+ * such as errors.ts, are open to all). Only the routers, the agent, the kernel and the CLI may
+ * use Express.
+ */
+const NO_EXPRESS = ['express'];
+export const LAYERS = {
+  // Data and pure functions: the wire format, the log-file rules, stream quotas, logging setup.
+  wire: { may: [], notPackages: NO_EXPRESS },
+  quota: { may: [], notPackages: NO_EXPRESS },
+  log: { may: [], notPackages: NO_EXPRESS },
+  config: { may: ['wire'], notPackages: NO_EXPRESS },
+  // The HTTP edge both roles share (framing, server limits, body reading) and the registry.
+  edge: { may: ['config', 'wire', 'log'], notPackages: NO_EXPRESS },
+  registry: { may: ['config', 'wire', 'log'], notPackages: NO_EXPRESS },
+  tls: { may: ['config', 'edge', 'wire', 'log'], notPackages: NO_EXPRESS },
+  // ACL evaluation stays pure: no HTTP, no audit logging (that is the kernel's).
+  acl: { may: ['config', 'log', 'registry', 'wire'], notPackages: NO_EXPRESS },
+  // The request kernel both roles run; it is handed the role's steps, it does not import roles.
+  http: { may: ['acl', 'config', 'edge', 'log', 'wire'] },
+  forward: { may: ['config', 'edge', 'log', 'tls', 'wire'], notPackages: NO_EXPRESS },
+  // The typed client speaks the wire format only.
+  api: { may: ['wire'], notPackages: NO_EXPRESS },
+  agent: { may: ['acl', 'config', 'edge', 'http', 'log', 'quota', 'registry', 'tls', 'wire'] },
+  router: { may: ['acl', 'config', 'edge', 'forward', 'http', 'log', 'quota', 'registry', 'tls', 'wire'] },
+  cli: {
+    may: [
+      'acl',
+      'agent',
+      'api',
+      'config',
+      'edge',
+      'forward',
+      'http',
+      'log',
+      'quota',
+      'registry',
+      'router',
+      'tls',
+      'wire',
+    ],
+  },
+};
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -26,70 +64,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/wire/**'],
-    rules: ban([
-      '**/tls/**',
-      '**/router/**',
-      '**/agent/**',
-      '**/registry/**',
-      '**/acl/**',
-      '**/forward/**',
-      '**/api/**',
-      '**/cli/**',
-      '**/config/**',
-      'express',
-    ]),
-  },
-  { files: ['src/agent/**'], rules: ban(['**/router/**', '**/forward/**', '**/api/**', '**/cli/**']) },
-  {
-    files: ['src/registry/**'],
-    rules: ban([
-      '**/acl/**',
-      '**/router/**',
-      '**/agent/**',
-      '**/forward/**',
-      '**/api/**',
-      '**/cli/**',
-      'express',
-    ]),
-  },
-  {
-    files: ['src/acl/**'],
-    rules: ban(['express', '**/router/**', '**/agent/**', '**/forward/**', '**/api/**', '**/cli/**']),
-  },
-  {
-    // The HTTP edge both roles share: framing, server limits, body reading. Below every role.
-    files: ['src/edge/**'],
-    rules: ban([
-      '**/router/**',
-      '**/agent/**',
-      '**/forward/**',
-      '**/registry/**',
-      '**/acl/**',
-      '**/api/**',
-      '**/cli/**',
-      'express',
-    ]),
-  },
-  {
-    files: ['src/quota/**'],
-    rules: ban([
-      '**/router/**',
-      '**/agent/**',
-      '**/registry/**',
-      '**/acl/**',
-      '**/forward/**',
-      '**/api/**',
-      '**/cli/**',
-      '**/config/**',
-      'express',
-    ]),
-  },
-  { files: ['src/forward/**'], rules: ban(['**/agent/**', '**/router/**', '**/api/**', '**/cli/**']) },
-  { files: ['src/router/**'], rules: ban(['**/agent/**', '**/api/**', '**/cli/**']) },
-  {
-    files: ['src/api/**'],
-    rules: ban(['**/agent/**', '**/router/**', '**/forward/**', '**/registry/**', '**/cli/**', 'express']),
+    files: ['src/**/*.ts'],
+    plugins: { fleetgate: local },
+    rules: {
+      'fleetgate/layers': ['error', { srcRoot: SRC, table: LAYERS }],
+      'fleetgate/no-outside-citations': 'error',
+    },
   },
   // The web UI runs in a browser: from the server's sources it may share only the modules that
   // are plain data and pure functions (route table, capability names, the ACL evaluator, the log
@@ -112,19 +92,6 @@ export default tseslint.config(
     },
   },
   { files: ['ui/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
-  {
-    files: ['src/tls/**'],
-    rules: ban([
-      '**/router/**',
-      '**/agent/**',
-      '**/registry/**',
-      '**/acl/**',
-      '**/forward/**',
-      '**/api/**',
-      '**/cli/**',
-      'express',
-    ]),
-  },
   { files: ['test/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
   // Baseline servers the benchmarks start as plain `node` processes: CommonJS, no framework.
   {

@@ -3,7 +3,7 @@ import type { Policy } from './policy';
 import type { Acl } from './types';
 
 /**
- * The pure evaluator (spec §3.4–3.5): compile a token's policies once, then answer each
+ * The pure evaluator of Nomad's ACL rules: compile a token's policies once, then answer each
  * request's question with map lookups. No I/O here, so gateway and agent decide identically.
  */
 
@@ -37,7 +37,7 @@ const mergeNamespaceRules = (policies: readonly Policy[]): Map<string, Set<Capab
 
 const NODE_RANK: Record<NodePolicy, number> = { deny: 0, read: 1, write: 2 };
 
-/** Node level: the maximum privilege, except `deny` in any policy wins (spec §3.3). */
+/** Node level: the maximum privilege, except `deny` in any policy wins (Nomad's rule). */
 export const mergeNodePolicies = (levels: readonly (NodePolicy | undefined)[]): NodePolicy | undefined => {
   let result: NodePolicy | undefined;
   for (const level of levels) {
@@ -53,7 +53,7 @@ const globRegExp = (name: string): RegExp => new RegExp(`^${name.split('*').join
 
 /**
  * Closest glob by Nomad's score `len(ns) − len(glob) + count('*')` (lower is closer). Nomad's tie
- * order is unspecified (spec §3.5 step 3); we break ties by name so the answer is at least stable.
+ * order is unspecified in Nomad; we break ties by name so the answer is at least stable.
  */
 const closestGlob = (globs: readonly Glob[], ns: string): Glob | undefined => {
   let best: Glob | undefined;
@@ -96,7 +96,7 @@ export const compileAcl = (policies: readonly Policy[]): Acl => {
   return {
     management: false,
     allowNamespaceOp: (ns, op) => {
-      // Spec §3.5 step 4: `*` asks "is it allowed in any namespace?".
+      // As in Nomad, `*` asks "is it allowed in any namespace?".
       if (ns === '*') {
         for (const caps of exact.values()) if (allowedIn(caps, op)) return true;
         return globs.some((g) => allowedIn(g.caps, op));

@@ -12,7 +12,7 @@ import type { TokenOptions, TokenVerifier, VerifiedToken } from './token';
 import type { Acl, Authenticator, Identity } from './types';
 
 /**
- * Token → Identity with ACLs on (spec §3.2). Tokens are self-contained JWTs; only the `jti` is
+ * Token → Identity with ACLs on. Tokens are self-contained JWTs; only the `jti` is
  * looked up (revocation list), and policies are resolved from the registry at request time so a
  * changed policy applies to live tokens. Everything looked up is cached, and dropped on registry
  * change events so revocations and policy edits apply within 1 s everywhere.
@@ -100,7 +100,7 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
     return v;
   };
 
-  /** Policies that don't exist are silently skipped (spec §3.2). */
+  /** Policies that don't exist are silently skipped, as Nomad does. */
   const aclFor = async (names: readonly string[], inline: Policy | undefined, jti: string): Promise<Acl> => {
     const unique = [...new Set(names)].sort();
     const sources = await Promise.all(unique.map(async (n) => (await fetchOrFail(policies, n)).policy));

@@ -9,7 +9,7 @@ const ALLOW_ALL: Acl = {
 
 const IDENTITY: Identity = { accessorId: 'acl-disabled', type: 'management', acl: ALLOW_ALL };
 
-/** ACLs off (spec §3.1): every check passes and any token, even garbage, is ignored. */
+/** ACLs off, as in Nomad: every check passes and any token, even garbage, is ignored. */
 export const aclDisabled: Authenticator = {
   enabled: false,
   authenticate: async () => IDENTITY,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 
 /**
- * Key material decides the algorithm (anchors §2.3): an EC P-256 PEM means ES256 only, anything
+ * Key material decides the algorithm, never the token (the classic JWT confusion attack): an EC P-256 PEM means ES256 only, anything
  * else is an HS256 secret and means HS256 only. The token's own `alg` header never chooses.
  */
 export type KeyMaterial =

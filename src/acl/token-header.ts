@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * The request's token (spec §2.2): `X-Nomad-Token` (trimmed) wins; else `Authorization: Bearer`
+ * The request's token (docs/wire.md, "Tokens"): `X-Nomad-Token` (trimmed) wins; else `Authorization: Bearer`
  * (scheme case-insensitive, first word of the value). Anything else is no token (anonymous).
  */
 export const tokenFromHeaders = (headers: IncomingHttpHeaders): string | undefined => {

@@ -8,7 +8,7 @@ import { policyDocumentSchema, policyFromDocument } from './policy';
 import type { Policy, PolicyDocument } from './policy';
 
 /**
- * JWT tokens (design.md "Tokens"). Pitfalls handled here (anchors §2.3): the algorithm list comes
+ * JWT tokens. Pitfalls handled here: the algorithm list comes
  * from the key material only; jsonwebtoken 9 does not require `exp`, so its presence is checked
  * here; one key per verifier, never a key function that could mix HMAC secrets and public keys.
  */

@@ -1,6 +1,6 @@
 import type { Capability } from '../wire';
 
-/** A compiled policy set: pure answers, no I/O (spec §3). */
+/** A compiled policy set: pure answers, no I/O. */
 export interface Acl {
   readonly management: boolean;
   allowNamespaceOp(namespace: string, capability: Capability): boolean;

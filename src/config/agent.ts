@@ -16,7 +16,7 @@ import {
 } from './sources';
 
 /**
- * `fleetgate agent` configuration (design.md "Command line"): flags win over `FLEETGATE_*`
+ * `fleetgate agent` configuration: flags win over `FLEETGATE_*`
  * env twins, which win over the JSON config file (`--config FILE`, snake_case keys), which
  * wins over defaults. Every source is validated by one zod schema so a bad value in any of
  * them produces the same one-line error naming the key.

@@ -1,4 +1,4 @@
-/** Every default in one place (design.md: "config/: one place for defaults"). */
+/** Every default in one place, so a default is changed once and read the same by every role. */
 export const DEFAULTS = {
   httpAddr: '127.0.0.1:4646',
   datacenter: 'dc1',
@@ -18,7 +18,7 @@ export const DEFAULTS = {
   keepAliveTimeoutMs: 65000,
   /** `fs/ls` answers at most this many entries (400 beyond): one request cannot make an agent stat a million files. */
   lsMaxEntries: 10000,
-  /** Manifest directory scan period: manifests are adopted within 1 s (design.md). */
+  /** Manifest directory scan period: a manifest written by another program is adopted within 1 s. */
   manifestScanMs: 500,
   jwtIssuer: 'fleetgate',
   jwtAudience: 'fleetgate',

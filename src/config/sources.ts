@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * What every role's configuration shares: the sources (JSON file < FLEETGATE_* env < flags), their
  * string-to-value coercion, and one validation step. A bad value in any source gives the same
- * one line naming the key (design.md), which the CLI prints before exiting 2.
+ * one line naming the key, which the CLI prints before exiting 2.
  */
 
 /** A config problem: the CLI prints `fleetgate: config: <message>` and exits 2. */

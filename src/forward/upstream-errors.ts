@@ -1,8 +1,8 @@
 /**
- * The one mapping from a failure talking to a node's agent to the wire policy (design.md):
+ * The one mapping from a failure talking to a node's agent to the wire (docs/wire.md, "Errors"):
  * before the first byte reached the client, 503 `No path to node: <reason>`, answered at once;
  * after bytes were sent the status is gone, so the text is appended and the response ended,
- * as Nomad does for errors inside a stream (spec §6.10). Pure, table-tested.
+ * as Nomad does for errors inside a stream. Pure, table-tested.
  */
 export interface UpstreamFailure {
   code?: string;

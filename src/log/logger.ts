@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 export type { Logger };
 
-/** Token headers never reach a log line (design.md "Logging"). */
+/** Token headers never reach a log line: a log is read by more people than may hold the token. */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-nomad-token"]',

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { errors } from '../errors';
 import { createKernel } from '../http/kernel';
 import { asAllocId, type AllocRecord } from '../wire';
-import { forwarderFor, type GatewayDeps } from './deps';
+import type { GatewayDeps } from './deps';
 import { lookupNode, reachableNode } from './resolve';
 
 /**
@@ -23,6 +23,6 @@ export const clientRoutes = (deps: GatewayDeps): RequestHandler =>
     async terminal(call) {
       const node = reachableNode(await lookupNode(deps.registry, call.nodeId));
       if (call.row.streaming) deps.streamQuota?.admit(call.identity, call.res);
-      await forwarderFor(deps, node).forward(call.req, call.res, node, call.row, call.body?.raw);
+      await deps.forwarder.forward(call.req, call.res, node, call.row, call.body?.raw);
     },
   });

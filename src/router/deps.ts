@@ -5,15 +5,17 @@ import type { Forwarder } from '../forward/forwarder';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../log/metrics';
 import type { Registry } from '../registry/registry';
-import type { NodeRecord } from '../wire';
 import type { StreamQuota } from './stream-quota';
 
 /** Everything the gateway app needs; cli builds and hands these in (dependency direction). */
 export interface GatewayDeps {
   /** Usually a CachedRegistry over Redis (or a MemoryRegistry in `fleetgate dev`). */
   registry: Registry;
-  /** One forwarder for all nodes, or a choice per node (dev: the embedded node is local). */
-  forwarder: Forwarder | ((node: NodeRecord) => Forwarder);
+  /**
+   * How requests reach every node: `fleetgate gateway` passes a RemoteForwarder (HTTP to the
+   * node's advertised address), `fleetgate dev` a LocalForwarder into its embedded agent's app.
+   */
+  forwarder: Forwarder;
   authenticator: Authenticator;
   logger: Logger;
   metrics?: Metrics;
@@ -30,6 +32,3 @@ export interface GatewayDeps {
   /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
   aclApi?: Router;
 }
-
-export const forwarderFor = (deps: GatewayDeps, node: NodeRecord): Forwarder =>
-  typeof deps.forwarder === 'function' ? deps.forwarder(node) : deps.forwarder;

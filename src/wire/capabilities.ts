@@ -1,4 +1,4 @@
-/** Capability and policy names exactly as Nomad spells them (spec §3.3–3.4). */
+/** Capability and policy names exactly as Nomad spells them (policies written for Nomad work unchanged). */
 export const NAMESPACE_CAPABILITIES = [
   'deny',
   'list-jobs',

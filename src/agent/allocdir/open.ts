@@ -16,7 +16,7 @@ export interface OpenedFile extends ResolvedPath {
 }
 
 /**
- * Open a file for reading with every check of spec §4.2, closing the race between check and
+ * Open a file for reading with every check of docs/wire.md "Allocation files", closing the race between check and
  * open (Nomad PR #28468): after open, the fd's real path (`/proc/self/fd/N`) is checked again,
  * so a symlink swapped in between realpath and open cannot leak a file outside the alloc dir
  * or inside secrets. Directories are refused (`file "<path>" is a directory`).

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { errors } from '../../errors';
 
 /**
- * Lexical half of the escape check (spec §4.2 a): the requested path is joined onto the alloc
+ * Lexical half of the escape check (docs/wire.md, "Allocation files"): the requested path is joined onto the alloc
  * dir (a leading `/` is harmless), normalised, and refused if any `..` climbs above the root.
  * Express has already percent-decoded the query, so `%2e%2e%2f` arrives here as `../` and is
  * judged like any other `..`. Returns the clean relative path ('' for the alloc dir itself).

@@ -18,7 +18,7 @@ export interface ResolvedPath {
   readonly realRel: string | undefined;
 }
 
-/** The alloc-relative name used in error messages: never the host path (design.md). */
+/** The alloc-relative name used in error messages: never the host path (the host layout is not the caller's business). */
 export const displayRel = (rel: string): string => (rel === '' ? '/' : rel);
 
 /**
@@ -36,7 +36,7 @@ export const allocRoot = async (alloc: LocalAlloc): Promise<string> => {
 };
 
 /**
- * Escape check for list/stat/read (spec §4.2): lexical first, then symlinks resolved with
+ * Escape check for list/stat/read (docs/wire.md, "Allocation files"): lexical first, then symlinks resolved with
  * realpath must stay inside the real alloc dir. A path that does not exist passes (after the
  * prefix and dangling-link checks below); the operation that follows reports it as not found.
  */

@@ -1,5 +1,5 @@
 /**
- * Secret/private check (spec §4.2): content under any task's `<task>/secrets` or
+ * Secret/private check (docs/wire.md, "Allocation files"): content under any task's `<task>/secrets` or
  * `<task>/private` must never be read (ls and stat of those dirs stay allowed). Judged on the
  * alloc-relative path both as requested and after symlink resolution, so a link from the task
  * dir into `secrets/` is refused too.

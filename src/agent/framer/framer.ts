@@ -24,7 +24,7 @@ export interface FramerOptions {
 }
 
 /**
- * Batches file bytes into Nomad stream frames (design.md wire policy): Offset is the file offset
+ * Batches file bytes into Nomad stream frames (docs/wire.md, "Stream frames"): Offset is the file offset
  * at the end of the frame's data, at most MAX_FRAME_DATA bytes per frame, events are sent once
  * as their own frames, and no data-less frame is sent except heartbeats (`{}`) and events.
  * Readers call `flush()` when they reach EOF, so following adds no batching delay; the

@@ -6,7 +6,7 @@ import { ResponseSink } from './sink';
  * The one way a streaming route answers once its checks passed: headers go out at once (so a
  * follower on an idle file knows the stream is open), `produce` feeds a framer bound to the
  * response, and an error after that point is appended as text after the last frame, as Nomad
- * does (spec §6.10), before the response ends.
+ * does (clients report it), before the response ends.
  */
 export const streamFramed = async (
   res: Response,

@@ -3,7 +3,7 @@ import type { AllocFileInfo } from '../../wire';
 import { goFileMode } from './filemode';
 import { formatModTime } from './modtime';
 
-/** AllocFileInfo (spec §4.3) with keys in the wire's alphabetical order; ContentType only if given. */
+/** AllocFileInfo with keys in the wire's alphabetical order; ContentType only if given. */
 export const toFileInfo = (name: string, st: BigIntStats, contentType?: string): AllocFileInfo => {
   const base = {
     FileMode: goFileMode(Number(st.mode)),

@@ -7,7 +7,7 @@ const S_ISGID = 0o2000;
 const S_ISVTX = 0o1000;
 
 /**
- * Go's `FileMode.String()` for a POSIX st_mode (spec §4.3): type/flag letters in Go's bit
+ * Go's `FileMode.String()` for a POSIX st_mode: type/flag letters in Go's bit
  * order (`d`, `L`, `D`, `p`, `S`, `u`, `g`, `c`, `t`), or `-` when none, then `rwxrwxrwx`.
  * Go maps S_IFCHR to Device|CharDevice, hence `Dc`. Not `ls -l` format: clients compare it.
  */

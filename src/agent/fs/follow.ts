@@ -12,7 +12,7 @@ import { watchPath } from './watch-registry';
  */
 export const BULK_READ = 512 * 1024;
 
-/** Fired by the logs walker once a higher-index log file exists (spec §6.7 step 4). */
+/** Fired by the logs walker once a higher-index log file exists (the reader then drains and stops). */
 export interface StopSignal {
   readonly fired: boolean;
   onFire(cb: () => void): void;
@@ -32,7 +32,7 @@ export interface StreamFileOptions {
 export type StreamEnd = 'eof' | 'deleted' | 'aborted';
 
 /**
- * Read one file into the framer (spec §6.4), optionally following it. Positional reads on the
+ * Read one file into the framer, optionally following it. Positional reads on the
  * opened fd: a truncation is simply "size < our offset" (event, re-read from 0), and bytes
  * written before a deletion are still drained from the unlinked inode before `file deleted`
  * is sent, so a follower never loses them. Deletion/replacement is judged by dev+ino of the

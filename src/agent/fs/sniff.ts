@@ -1,7 +1,7 @@
 /**
  * Content sniffing in the shape of Go's `http.DetectContentType` (the WHATWG MIME sniffing
- * algorithm), which Nomad uses for stat's ContentType and cat/readat's Content-Type (spec §2.7,
- * §4.3). Looks at no more than the first 512 bytes.
+ * algorithm), which Nomad uses for stat's ContentType and cat/readat's Content-Type
+ * (docs/wire.md, "Allocation files"). Looks at no more than the first 512 bytes.
  */
 export const SNIFF_LEN = 512;
 

@@ -2,7 +2,7 @@ import type { ServerResponse as Response } from 'node:http';
 import { detectContentType } from './sniff';
 
 /**
- * Headers of Nomad's untrusted-content writer (spec §2.7), set only when there is content:
+ * Headers of Nomad's untrusted-content writer (docs/wire.md, "Allocation files"), set only when there is content:
  * a sandboxing CSP, nosniff, and the sniffed type with any HTML flavour downgraded to exactly
  * `text/plain` so a browser never renders task output as a page.
  */

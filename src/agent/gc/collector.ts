@@ -5,11 +5,11 @@ import type { AllocId } from '../../wire';
 import { allocDirOf, isTerminal } from '../context';
 import type { ManifestStore } from '../manifests/store';
 
-/** Nomad's `gc_parallel_destroys` default (spec §5.12). */
+/** Nomad's `gc_parallel_destroys` default: at most this many directories deleted at once. */
 export const GC_PARALLEL_DESTROYS = 2;
 
 /**
- * Garbage collection (spec §9, design.md): only terminal allocations are eligible; collecting
+ * Garbage collection, as Nomad's client does it: only terminal allocations are eligible; collecting
  * deletes `alloc/<id>/` and then the manifest, after which the id is unknown (404). The dir goes
  * first so a crash in between leaves a terminal manifest that can simply be collected again.
  */

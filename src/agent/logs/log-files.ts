@@ -4,7 +4,7 @@ import { errors, withCause } from '../../errors';
 import { LOGS_DIR, logFilePrefix, parseLogName } from '../../wire';
 import { isCode, osError } from '../allocdir';
 
-/** A rotated log file `<task>.<type>.<index>` in `alloc/logs` (spec §6.7). */
+/** A rotated log file `<task>.<type>.<index>` in `alloc/logs`. */
 export interface LogFile {
   readonly name: string;
   readonly index: number;
@@ -53,7 +53,7 @@ export interface Position {
 }
 
 /**
- * Nomad's findClosest (spec §6.7): the first file with index >= desired (else the newest), then
+ * Nomad's findClosest: the first file with index >= desired (else the newest), then
  * walk `off` across neighbours using listed sizes: negative off counts back from that file's end
  * spilling into older files (clamped to byte 0 of the oldest), positive off counts forward
  * spilling into newer files (clamped to the newest file's end).
@@ -85,7 +85,7 @@ export const findClosest = (
 };
 
 /**
- * Where a logs request starts. Wire policy (design.md): `origin=end&offset=0` is the END of the
+ * Where a logs request starts. Deliberately unlike Nomad (docs/wire.md, "Logs"): `origin=end&offset=0` is the END of the
  * newest file (Nomad starts at its beginning); everything else is Nomad's findClosest.
  */
 export const startPosition = (

@@ -8,9 +8,10 @@ import { listLogFiles } from './log-files';
 import { walkLogs } from './walk';
 
 /**
- * /fs/logs after parameter validation and alloc resolution (spec §5.10): task checks and the
+ * /fs/logs after parameter validation and alloc resolution: task checks and the
  * "no log files" 404 happen before any byte; then `text/plain` raw bytes (`plain=true`) or
- * `application/json` frames. An error once streaming has started is appended as text (§6.10).
+ * `application/json` frames. An error once streaming has started is appended as text
+ * (docs/wire.md, "Stream frames").
  */
 export const streamLogs = async (
   res: Response,

@@ -9,7 +9,7 @@ export interface NextFileWatch extends StopSignal {
 }
 
 /**
- * Fires once any log file of this task/type with an index above `idx` exists (spec §6.7 step 4,
+ * Fires once any log file of this task/type with an index above `idx` exists (Nomad's walk does the same,
  * gaps allowed). Shares the directory watcher with every other follower of this alloc's logs;
  * only name changes (`rename`) and poll changes trigger a directory read, not every append.
  */

@@ -20,7 +20,7 @@ export interface WalkOptions {
 }
 
 /**
- * The /fs/logs walk across rotated files (spec §6.7). Each step re-lists the directory, picks
+ * The /fs/logs walk across rotated files (docs/wire.md, "Logs"). Each step re-lists the directory, picks
  * the file, reads it (following until a higher index appears, then draining it to EOF) and
  * moves on to the next index. Non-follow ends after the highest index present. A file that
  * vanished before it could be opened is skipped by re-listing without advancing. Throws on

@@ -7,7 +7,7 @@ import { asAllocId, isUuid, type AllocManifest } from '../../wire';
  */
 const unixNs = z.number().nonnegative().refine(Number.isInteger, 'must be an integer (Unix nanoseconds)');
 
-/** `client/allocs/<id>.json` (design.md). Any program may write one, so it is validated. */
+/** `client/allocs/<id>.json`, the agent's input from whatever runs the tasks. Any program may write one, so it is validated. */
 export const ManifestSchema = z.object({
   ID: z.string().refine(isUuid, 'must be a UUID'),
   Namespace: z.string().min(1),

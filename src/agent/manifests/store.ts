@@ -13,7 +13,7 @@ export type ManifestEvent = { kind: 'upsert'; manifest: AllocManifest } | { kind
 export const manifestsDir = (dataDir: string): string => path.join(clientDir(dataDir), 'allocs');
 
 /**
- * The allocations this node hosts, mirrored from `client/allocs/*.json` (design.md): new or
+ * The allocations this node hosts, mirrored from `client/allocs/*.json`: new or
  * changed manifests written by any program are adopted within 1 s (fs.watch for speed, a
  * periodic scan because inotify can miss events), removed ones are forgotten. A bad manifest
  * is logged once and skipped; it never crashes the agent.

@@ -1,4 +1,4 @@
-/** Nomad's default Envoy version for connect images (client adds these when absent, spec §8). */
+/** Nomad's default Envoy version for connect images (Nomad's client adds these when absent). */
 const ENVOY_IMAGE = 'docker.io/envoyproxy/envoy:v${NOMAD_envoy_version}';
 
 const CONNECT_DEFAULTS: Readonly<Record<string, string>> = {

@@ -10,7 +10,7 @@ const MetaFile = z.object({ Dynamic: z.record(z.string(), z.string().nullable())
 type Dynamic = Record<string, string | null>;
 
 /**
- * Node metadata (spec §8): Static from config, Dynamic from POSTs persisted in
+ * Node metadata, as Nomad keeps it: Static from config, Dynamic from POSTs persisted in
  * `client/meta.json`, Meta = Static overlaid with Dynamic (a `null` removes the key).
  */
 export class MetaStore {

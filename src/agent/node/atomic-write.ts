@@ -6,7 +6,7 @@ import path from 'node:path';
 export const isTempName = (name: string): boolean => name.startsWith('.') || name.endsWith('.tmp');
 
 /**
- * Write a file so that readers see the old or the new content, never a torn one (design.md):
+ * Write a file so that readers see the old or the new content, never a torn one:
  * temp file in the same directory, fsync, rename over the target, fsync the directory. A
  * kill -9 at any point leaves at most a stray temp file, which no reader ever reads as state.
  * Not the write-file-atomic package: it does not fsync the directory, so after a power loss the

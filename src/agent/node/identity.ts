@@ -8,7 +8,7 @@ import { writeFileAtomic } from './atomic-write';
 export const clientDir = (dataDir: string): string => path.join(dataDir, 'client');
 
 /**
- * The node's UUID (design.md): made on first start in `client/node-id`, kept forever. A file that
+ * The node's UUID: made on first start in `client/node-id`, kept forever. A file that
  * exists but does not hold a UUID is an error, not something to overwrite silently: replacing it
  * would turn this node into a different one in the registry.
  */

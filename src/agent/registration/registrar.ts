@@ -18,13 +18,13 @@ export interface RegistrarOptions {
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 10_000;
-/** Changes are pushed this soon after they happen (meta within 1 s, design.md). */
+/** Changes are pushed this soon after they happen (a meta change must reach the registry within 1 s). */
 const PUSH_DELAY_MS = 50;
 /** A full re-put every this many heartbeats heals state a registry lost without telling us. */
 const FULL_SYNC_EVERY = 12;
 
 /**
- * Keeps the registry in step with this node (brief item 9): node record on start and on meta
+ * Keeps the registry in step with this node: node record on start and on meta
  * change, a heartbeat every interval with TTL = 3 intervals, an alloc record per manifest. The
  * registry being down never affects local serving: failures switch to "re-put everything" and
  * retry with exponential backoff until it answers again.

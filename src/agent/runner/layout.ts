@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Nomad's allocation directory layout (spec §4.1): shared `alloc/{logs,data,tmp}` and per task
+ * Nomad's allocation directory layout: shared `alloc/{logs,data,tmp}` and per task
  * `local`, `secrets`, `tmp`. Modes as Nomad sets them (umask-independent, hence chmod).
  */
 export const createAllocLayout = async (allocDir: string, tasks: readonly string[]): Promise<void> => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Near the size limit, cut at a newline if one lies within this many bytes of it (spec §6.8). */
+/** Near the size limit, cut at a newline if one lies within this many bytes of it, so lines are not split (as Nomad's rotator does). */
 export const NEWLINE_WINDOW = 32 * 1024;
 
 export interface RotatorOptions {
@@ -21,7 +21,7 @@ export const listIndexes = (dir: string, base: string): number[] =>
     .sort((a, b) => a - b);
 
 /**
- * Nomad-compatible log files (spec §6.8): `<base>.<N>` counting up, continuing at the highest
+ * Nomad-compatible log files (docs/wire.md, "Logs"): `<base>.<N>` counting up, continuing at the highest
  * existing index, cutting near the limit at a newline, keeping at most `maxFiles` (lowest
  * deleted). Writes go straight to the file (no user-space buffer) so followers see a line as
  * soon as the task writes it: the design's follow latency is ≤ 20 ms, Nomad's 100 ms batching

@@ -33,7 +33,7 @@ export const totalComputeMhz = (): number => {
 };
 
 /**
- * Percentages over the interval between two /proc/stat samples (spec §10.1). With no previous
+ * Percentages over the interval between two /proc/stat samples, as Nomad's HostStats reports them. With no previous
  * sample the interval is "since boot". NaN/Inf/negative → Idle 100, the rest 0.
  */
 export const cpuPercentages = (

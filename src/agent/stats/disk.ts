@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { DiskStats } from '../../wire';
 
-/** spec §10.1 DiskStats arithmetic from statfs; NaN (no inodes, empty fs) becomes 0. */
+/** Nomad's DiskStats arithmetic from statfs; NaN (no inodes, empty fs) becomes 0. */
 export const diskStatsOf = async (target: string, device: string, mountpoint: string): Promise<DiskStats> => {
   const s = await fs.statfs(target);
   // Node's statfs gives f_bsize, which Linux reports equal to f_frsize for these filesystems.

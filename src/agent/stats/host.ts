@@ -4,11 +4,11 @@ import { cpuPercentages, totalComputeMhz } from './cpu';
 import { diskStatsOf, ZERO_DISK } from './disk';
 import { readCpuTimes, readMeminfo, readPhysicalMounts, readUptime, type CpuTimes } from './procfs';
 
-/** Nomad's `collection_interval` (spec §10.1). */
+/** Nomad's default `collection_interval`: host stats are at most this old. */
 export const HOST_STATS_INTERVAL_MS = 1000;
 
 /**
- * Host statistics (spec §10.1), collected in the background every second; the endpoint returns
+ * Host statistics in Nomad's HostStats shape (field names of Nomad 1.6 and later), collected in the background every second; the endpoint returns
  * the latest snapshot, collecting once synchronously if there is none yet.
  */
 export class HostStatsCollector {
@@ -75,7 +75,7 @@ export class HostStatsCollector {
     return stats;
   }
 
-  /** Unreadable partitions are skipped (spec §10.1). */
+  /** Unreadable partitions are skipped, as Nomad does, rather than failing the whole answer. */
   private async disks(): Promise<DiskStats[]> {
     const mounts = await readPhysicalMounts();
     const all = await Promise.all(

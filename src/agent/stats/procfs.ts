@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 
-/** Per-CPU jiffy counters from one `/proc/stat` line (spec §10.1 field names). */
+/** Per-CPU jiffy counters from one `/proc/stat` line (named as Nomad's CPU stats name them). */
 export interface CpuTimes {
   name: string;
   user: number;

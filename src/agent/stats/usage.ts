@@ -30,7 +30,7 @@ export const zeroUsage = (): ResourceUsage => ({
 
 const union = (a: string[], b: string[]): string[] => [...a, ...b.filter((x) => !a.includes(x))];
 
-/** Field-wise sum; Measured lists unioned in order of first appearance (spec §10.2). */
+/** Field-wise sum; Measured lists unioned in order of first appearance (Nomad's AllocResourceUsage sums tasks this way). */
 export const addUsage = (a: ResourceUsage, b: ResourceUsage): ResourceUsage => {
   const c = a.CpuStats;
   const d = b.CpuStats;

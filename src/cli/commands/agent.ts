@@ -25,7 +25,7 @@ const buildAuthenticator = (
     ? createAuthenticator({ keyMaterial: loadAclKey(config.acl_key!), registry, logger })
     : undefined;
 
-/** Config problems throw ConfigError: main.ts prints its one line and exits 2 (design.md). */
+/** Config problems throw ConfigError: main.ts prints its one line and exits 2 (usage error). */
 const run = async (flags: AgentFlags): Promise<void> => {
   const config = loadAgentConfig(flags, process.env);
   const logger = createLogger({ level: config.log_level, name: 'agent' });
@@ -70,7 +70,7 @@ const run = async (flags: AgentFlags): Promise<void> => {
   reloadTlsOnSighup([agent.reloadTls], logger);
 };
 
-/** `fleetgate agent …` (design.md "Command line"): every flag also has a FLEETGATE_* twin and a config key. */
+/** `fleetgate agent …`: every flag also has a FLEETGATE_* twin and a config key. */
 export const register = (program: Command): void => {
   const cmd = program
     .command('agent')

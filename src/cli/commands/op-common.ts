@@ -7,7 +7,7 @@ import { describe, usage } from '../output/errors';
 import { exitQuietlyOnEpipe } from '../output/write';
 import { parseGoDuration } from '../../wire/duration';
 
-/** Options every operator command takes (design.md "Command line"). */
+/** Options every operator command takes (named as the `nomad` CLI names them). */
 export interface CommonOptions {
   address?: string;
   token?: string;
@@ -69,7 +69,11 @@ export const normalizeNomadFlags = (
   return argv;
 };
 
-/** Operator commands register through this, so the argv rewrite happens once before parsing. */
+/**
+ * Each operator command's module calls prepareArgv when it registers, before commander parses,
+ * so Nomad's single-dash flags work whichever command runs. Several modules may call it (help
+ * loads them all); that is harmless because the rewrite is idempotent: `--x` never matches again.
+ */
 export const OPERATOR_COMMANDS = new Set(['alloc', 'job', 'node', 'operator', 'acl']);
 export const prepareArgv = (argv: string[] = process.argv): void => {
   if (OPERATOR_COMMANDS.has(argv[2] ?? '')) normalizeNomadFlags(argv);
