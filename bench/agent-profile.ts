@@ -24,6 +24,14 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** The profile without its first `skipMs` (start-up: module loading, schema building). */
+const after = (p: CpuProfile, skipMs: number): CpuProfile => {
+  let t = 0;
+  let first = 0;
+  while (first < p.samples.length && t < skipMs * 1000) t += p.timeDeltas[first++] ?? 0;
+  return { ...p, samples: p.samples.slice(first), timeDeltas: p.timeDeltas.slice(first) };
+};
+
 /** Self time per function (name + file + line), in microseconds, largest first. */
 export const selfTimes = (p: CpuProfile): Array<{ fn: string; us: number }> => {
   const byNode = new Map(p.nodes.map((n) => [n.id, n]));
@@ -84,6 +92,7 @@ const main = async (): Promise<void> => {
       const url = endpoints[name];
       if (!url) throw new Error(`unknown endpoint ${name}: one of ${Object.keys(endpoints).join(', ')}`);
       fs.rmSync(profDir, { recursive: true, force: true });
+      const spawnedAt = performance.now();
       const agent = await startListening(
         process.execPath,
         [
@@ -102,17 +111,22 @@ const main = async (): Promise<void> => {
             JSON.parse(fs.readFileSync(path.join(allocsDir, f), 'utf8')) as { ID: string; JobID: string },
         )
         .find((m) => m.JobID === 'web')!.ID;
+      const loadFrom = performance.now() - spawnedAt;
       const r = await wrk(['-t1', '-c20', `-d${SECONDS}s`, agent.url + url(running)]);
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? '?';
       const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? 0);
       await agent.stop();
       const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error(`no profile written in ${profDir}`);
-      const prof = JSON.parse(fs.readFileSync(path.join(profDir, file), 'utf8')) as CpuProfile;
+      // Start-up is left out (less a margin: the process starts a little after the spawn call).
+      const prof = after(
+        JSON.parse(fs.readFileSync(path.join(profDir, file), 'utf8')) as CpuProfile,
+        loadFrom - 150,
+      );
       const busy = selfTimes(prof).filter((t) => !/^\(idle\)|^\(program\)/.test(t.fn));
       const busyUs = busy.reduce((s, t) => s + t.us, 0);
       console.log(
-        `\n== ${name}: ${rps} req/s, ${total} requests, ${fmt(busyUs / Math.max(1, total), 1)} µs of sampled JS+GC per request`,
+        `\n== ${name}: ${rps} req/s, ${total} requests, ${fmt(busyUs / Math.max(1, total), 1)} µs of sampled JS+GC per request (start-up left out)`,
       );
       console.log('by area (self time, % of non-idle):');
       for (const a of byArea(prof)

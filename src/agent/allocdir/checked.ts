@@ -1,5 +1,4 @@
-import type fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import { errors } from '../../errors';
 import type { LocalAlloc } from '../types';
 import { osError } from './os-error';
@@ -38,30 +37,48 @@ export const openChecked = async (
   op: 'open' | 'stat',
 ): Promise<CheckedPath> => {
   const r = await resolveInAlloc(alloc, requested);
-  let handle: fsp.FileHandle;
+  let fd: number;
   try {
-    handle = await fsp.open(r.abs, O_PATH);
+    fd = await openFd(r.abs, O_PATH);
   } catch (e) {
     if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile(op, displayRel(r.rel));
     if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
     throw osError(op, displayRel(r.rel), e);
   }
   try {
-    const real = await fdPath(handle.fd);
+    const real = fdPath(fd);
     if (real !== undefined && !isInside(r.root, real)) throw errors.pathEscapes();
-    const stats = await handle.stat({ bigint: true });
-    const pinned = real === undefined ? r.abs : `/proc/self/fd/${handle.fd}`;
-    return { ...r, stats, pinned, close: () => handle.close().catch(() => undefined) };
+    const stats = fs.fstatSync(fd, { bigint: true });
+    const pinned = real === undefined ? r.abs : `/proc/self/fd/${fd}`;
+    return { ...r, stats, pinned, close: async () => closeQuietly(fd) };
   } catch (e) {
-    await handle.close().catch(() => undefined);
+    closeQuietly(fd);
     throw osError(op, displayRel(r.rel), e);
   }
 };
 
-/** The path the kernel has for an open fd (Linux); undefined where /proc is unavailable. */
-export const fdPath = async (fd: number): Promise<string | undefined> => {
+/** `open(2)` without a FileHandle (this descriptor never reads, so it needs none). */
+const openFd = (file: string, flags: number): Promise<number> =>
+  new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
+
+const closeQuietly = (fd: number): void => {
   try {
-    return await fsp.readlink(`/proc/self/fd/${fd}`);
+    fs.closeSync(fd);
+  } catch {
+    // already closed: nothing to release
+  }
+};
+
+/**
+ * The path the kernel has for an open fd (Linux); undefined where /proc is unavailable.
+ *
+ * Synchronous on purpose, like the fstat and close of a pinned descriptor: these act on an open
+ * descriptor and on procfs, never wait for a disk, and a thread-pool round trip for each cost
+ * more than the call itself (docs/performance.md).
+ */
+export const fdPath = (fd: number): string | undefined => {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
     return undefined;
   }

@@ -35,12 +35,12 @@ export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise
     throw osError('open', displayRel(r.rel), e);
   }
   try {
-    const real = await fdPath(handle.fd);
+    const real = fdPath(handle.fd);
     if (real !== undefined) {
       if (!isInside(r.root, real)) throw errors.pathEscapes();
       assertReadable(alloc, relUnder(r.root, real), requested);
     }
-    const st = await handle.stat({ bigint: true });
+    const st = fs.fstatSync(handle.fd, { bigint: true });
     if (st.isDirectory()) throw errors.isDirectory(requested);
     // FIFOs, sockets and devices have no content to serve; reading a FIFO could block forever.
     if (!st.isFile()) throw errors.notRegularFile(requested);

@@ -42,6 +42,13 @@ export const allocRoot = async (alloc: LocalAlloc): Promise<string> => {
  */
 export const resolveInAlloc = async (alloc: LocalAlloc, requested: string): Promise<ResolvedPath> => {
   const rel = lexicalRelPath(requested);
+  // Usually one realpath is enough: a real path has no symlink in it, so when the path's real
+  // path lies textually under `alloc.dir`, `alloc.dir` is itself a real directory and is the root.
+  // Anything else (missing path, a symlinked alloc dir, an escape) takes the full check below.
+  const direct = rel === '' ? alloc.dir : path.join(alloc.dir, rel);
+  const first = await realpathOrMissing(alloc.dir, direct);
+  if (first !== undefined && isInside(alloc.dir, first))
+    return { root: alloc.dir, abs: direct, rel, realRel: relUnder(alloc.dir, first) };
   const root = await allocRoot(alloc);
   const abs = rel === '' ? root : path.join(root, rel);
   const real = await realpathOrMissing(root, abs);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AllocFileInfo } from '../../wire';
 import { openChecked } from '../allocdir';
@@ -28,16 +27,29 @@ export const statPath = async (alloc: LocalAlloc, requested: string): Promise<Al
 
 /** Reopens the pinned file (the same inode, through its descriptor) to read its first bytes. */
 const sniffFile = async (pinned: string): Promise<string> => {
-  let fh: fsp.FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    fh = await fsp.open(pinned, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const buf = Buffer.alloc(SNIFF_LEN);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_LEN, 0);
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(pinned, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (err, n) =>
+        err ? reject(err) : resolve(n),
+      ),
+    );
+    const opened = fd;
+    const buf = Buffer.allocUnsafe(SNIFF_LEN);
+    const bytesRead = await new Promise<number>((resolve, reject) =>
+      fs.read(opened, buf, 0, SNIFF_LEN, 0, (err, n) => (err ? reject(err) : resolve(n))),
+    );
     return bytesRead === 0 ? OCTET : detectContentType(buf.subarray(0, bytesRead));
   } catch {
     // Unreadable (permissions, vanished): stat still answers, like Go's sniff on a failed read.
     return OCTET;
   } finally {
-    await fh?.close().catch(() => undefined);
+    // A read-only descriptor: closing it flushes nothing, so no thread-pool trip for it.
+    if (fd !== undefined)
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already gone: nothing to release
+      }
   }
 };
