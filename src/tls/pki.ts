@@ -20,7 +20,8 @@ type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
 type EcdsaParams = webcrypto.EcdsaParams;
 
 export type KeyType = 'ec' | 'rsa';
-export type CertRole = 'server' | 'client' | 'cli';
+import type { CertRole } from './names';
+export type { CertRole };
 
 export interface Pem {
   certPem: string;
@@ -194,17 +195,4 @@ export const roleProfile = (
   };
 };
 
-/** File names, as Nomad's (`nomad-agent-ca.pem`, `global-server-nomad.pem`, ...) with our domain. */
-export const caFileNames = (domain: string): { cert: string; key: string } => ({
-  cert: `${domain}-agent-ca.pem`,
-  key: `${domain}-agent-ca-key.pem`,
-});
-
-export const leafFileNames = (
-  role: CertRole,
-  region: string,
-  domain: string,
-): { cert: string; key: string } => ({
-  cert: `${region}-${role}-${domain}.pem`,
-  key: `${region}-${role}-${domain}-key.pem`,
-});
+export { caFileNames, leafFileNames } from './names';

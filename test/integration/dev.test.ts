@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import fs from 'node:fs';
+import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { tmpDir } from '../helpers/tmp';
 
 /**
@@ -24,7 +25,7 @@ const readBanner = async (p: FleetgateProcess): Promise<Banner> => {
   const field = (re: RegExp) => re.exec(out)?.[1] ?? '';
   const token = field(/^export NOMAD_TOKEN=(\S+)$/m);
   return {
-    url: field(/listening on (http:\/\/\S+)/),
+    url: field(/listening on (https?:\/\/\S+)/),
     nodeId: field(/^node id\s+([0-9a-f-]{36})$/m),
     allocId: field(/^alloc id\s+([0-9a-f-]{36})$/m),
     curls: out.split('\n').filter((l) => l.startsWith('curl ')),
@@ -83,28 +84,33 @@ const stopDev = async (p: FleetgateProcess | undefined): Promise<void> => {
 
 const stdoutLines = (body: string) => body.split('\n').filter((l) => l.startsWith('hello from stdout'));
 
-/** Asserts what each of the three printed lines answers; `token` is sent by the pre-count fetch. */
-const checkPrintedLines = async (banner: Banner, token?: string): Promise<void> => {
-  const [stats, ls, follow] = banner.curls;
+/**
+ * Asserts what each printed line answers: stats, the log directory (through the gateway, and
+ * with --tls straight from the agent too), and a follow.
+ */
+const checkPrintedLines = async (banner: Banner): Promise<void> => {
+  const stats = banner.curls.find((l) => l.includes('/stats'))!;
+  const follow = banner.curls.find((l) => l.includes('follow=true'))!;
+  const lists = banner.curls.filter((l) => l.includes('/fs/ls/'));
+  expect(lists.length).toBeGreaterThanOrEqual(1);
   expect(stats).toContain(`/v1/client/allocation/${banner.allocId}/stats`);
-  const s = await runCurl(stats!);
+  const s = await runCurl(stats);
   expect(s.status).toBe(200);
   expect(JSON.parse(s.body)).toHaveProperty('ResourceUsage');
 
-  const l = await runCurl(ls!);
-  expect(l.status).toBe(200);
-  const names = (JSON.parse(l.body) as Array<{ Name: string }>).map((f) => f.Name);
-  expect(names).toEqual(expect.arrayContaining(['web.stdout.0', 'web.stderr.0']));
+  for (const ls of lists) {
+    const l = await runCurl(ls);
+    expect(l.status).toBe(200);
+    const names = (JSON.parse(l.body) as Array<{ Name: string }>).map((f) => f.Name);
+    expect(names).toEqual(expect.arrayContaining(['web.stdout.0', 'web.stderr.0']));
+  }
 
-  // Lines already written, then a 3 s follow: it must bring at least two more (one a second).
-  const before = await fetch(
-    `${banner.url}/v1/client/fs/logs/${banner.allocId}?task=web&type=stdout&plain=true`,
-    {
-      headers: token ? { 'X-Nomad-Token': token } : {},
-    },
-  );
-  const already = stdoutLines(await before.text()).length;
-  const f = await runCurl(follow!, 3000);
+  // Lines already written (the same line without follow), then a 3 s follow: it must bring at
+  // least two more (one a second).
+  const before = await runCurl(follow.replace('follow=true&', ''));
+  expect(before.status).toBe(200);
+  const already = stdoutLines(before.body).length;
+  const f = await runCurl(follow, 3000);
   expect(f.status).toBe(0); // still streaming when cut off
   const got = stdoutLines(f.body);
   expect(got.length).toBeGreaterThanOrEqual(already + 2);
@@ -207,6 +213,74 @@ describe('fleetgate dev --acl: bootstrapped, the printed token works and no toke
   });
 
   it('with the printed token: stats, ls and a 3 s follow answer as expected', async () => {
-    await checkPrintedLines(dev!.banner, dev!.banner.token);
+    await checkPrintedLines(dev!.banner);
   }, 20_000);
+});
+
+/** The same line without `--cert FILE --key FILE` (the CA stays). */
+const withoutClientCert = (w: string[]): string[] =>
+  w.filter((x, i) => !['--cert', '--key'].includes(x) && !['--cert', '--key'].includes(w[i - 1]!));
+
+/** The same line without `--cacert FILE`. */
+const withoutCa = (w: string[]): string[] => w.filter((x, i) => x !== '--cacert' && w[i - 1] !== '--cacert');
+
+/** `export A=x B=y` lines of the banner, as the environment a shell would get from pasting them. */
+const exported = (out: string): Record<string, string> =>
+  Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('export '))
+      .flatMap((l) => shellWords(l.slice('export '.length)))
+      .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+  );
+
+describe('fleetgate dev --tls --acl: HTTPS, mutual TLS at the agent, lines that work when pasted', () => {
+  let dev: { p: FleetgateProcess; banner: Banner; cleanup: () => void } | undefined;
+  beforeAll(async () => {
+    dev = await startDev(['--tls', '--acl']);
+  }, 30_000);
+  afterAll(async () => {
+    await stopDev(dev?.p);
+    dev?.cleanup();
+  });
+
+  it('serves HTTPS and prints curl lines with the CA and the cli certificate, and the NOMAD_* exports', () => {
+    const b = dev!.banner;
+    expect(b.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(b.curls).toHaveLength(4);
+    for (const line of b.curls)
+      expect(line).toMatch(/^curl --cacert \S+-agent-ca\.pem --cert \S+ --key \S+ -H/);
+    const env = exported(dev!.p.output());
+    expect(env).toMatchObject({ FLEETGATE_ADDR: b.url, NOMAD_ADDR: b.url });
+    for (const k of ['NOMAD_CACERT', 'NOMAD_CLIENT_CERT', 'NOMAD_CLIENT_KEY'])
+      expect(fs.existsSync(env[k]!)).toBe(true);
+  });
+
+  it('with the printed files: stats, ls via the gateway and straight from the agent, a 3 s follow', async () => {
+    await checkPrintedLines(dev!.banner);
+  }, 30_000);
+
+  it('without a client certificate the agent refuses the handshake, the gateway still serves', async () => {
+    const agentLine = dev!.banner.curls.find((l) => !l.includes(`'${dev!.banner.url}/`))!;
+    expect(agentLine).toBeDefined();
+    expect((await runCurl(agentLine, 5000, withoutClientCert)).status).toBe(0);
+    for (const line of dev!.banner.curls.filter((l) => l !== agentLine && !l.includes('follow=true')))
+      expect((await runCurl(line, 5000, withoutClientCert)).status).toBe(200);
+    // Without the CA, curl does not trust the gateway either.
+    expect((await runCurl(dev!.banner.curls[0]!, 5000, withoutCa)).status).toBe(0);
+  }, 30_000);
+
+  it('the exported NOMAD_* variables take the fleetgate CLI straight to the agent', async () => {
+    const b = dev!.banner;
+    const env = { ...process.env, ...exported(dev!.p.output()) };
+    const out = await new Promise<string>((resolve) =>
+      execFile(
+        process.execPath,
+        [CLI, 'alloc', 'fs', '--direct', 'always', b.allocId, 'alloc/logs'],
+        { env, timeout: 15_000 },
+        (_e, stdout, stderr) => resolve(stdout + stderr),
+      ),
+    );
+    expect(out).toMatch(/web\.stdout\.0/);
+  }, 30_000);
 });

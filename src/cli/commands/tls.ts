@@ -2,15 +2,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import { DEFAULT_DOMAIN, DEFAULT_REGION } from '../../tls/names';
+import { PemExistsError, writePemPair } from '../../tls/pem-files';
 import type { CertRole, KeyType, Pem } from '../../tls/pki';
 import { usage } from '../output/errors';
 import { normalizeNomadFlags, parseCount } from './op-common';
 
 /** Loaded on use: the X.509 library is only needed by these two commands, not by every CLI start. */
 const pki = () => import('../../tls/pki');
-
-export const DEFAULT_DOMAIN = 'fleetgate';
-export const DEFAULT_REGION = 'global';
 
 /** Nomad spells these with one dash (`-server`, `-additional-dnsname`); both spellings work. */
 const TLS_FLAGS = new Set([
@@ -34,18 +33,12 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** Certificate first, key 0600; an existing file is never replaced unless asked. */
 const writePair = (outDir: string, names: { cert: string; key: string }, pem: Pem, force: boolean) => {
-  fs.mkdirSync(outDir, { recursive: true });
-  const cert = path.join(outDir, names.cert);
-  const key = path.join(outDir, names.key);
-  const flag = force ? 'w' : 'wx';
-  for (const p of [cert, key]) {
-    if (!force && fs.existsSync(p))
-      throw usage(`${p} already exists; remove it or pass -force to replace it`);
+  try {
+    return writePemPair(outDir, names, pem, force);
+  } catch (e) {
+    if (e instanceof PemExistsError) throw usage(e.message);
+    throw e;
   }
-  fs.writeFileSync(cert, pem.certPem, { mode: 0o644, flag });
-  fs.writeFileSync(key, pem.keyPem, { mode: 0o600, flag });
-  fs.chmodSync(key, 0o600); // `w` keeps an existing file's mode
-  return { cert, key };
 };
 
 const days = (v: string | undefined, dflt: number): number => {
