@@ -6,6 +6,7 @@ import { RedisRegistry } from '../../src/registry/redis';
 import { createAclApi } from '../../src/router/acl-api';
 import { startRedis } from '../helpers/redis';
 import type { RedisServer } from '../helpers/redis';
+import { eventually } from '../helpers/eventually';
 
 /**
  * Gateway and agent share one Redis: a policy edit or a revocation made through the gateway's
@@ -13,15 +14,6 @@ import type { RedisServer } from '../helpers/redis';
  * so only the invalidation message can explain a change).
  */
 const pair = generateEs256KeyPair();
-
-const until = async (cond: () => Promise<boolean>, ms: number): Promise<number> => {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - start;
-};
 
 describe('ACL invalidation across processes via Redis pub/sub', () => {
   let redis: RedisServer;
@@ -85,7 +77,7 @@ describe('ACL invalidation across processes via Redis pub/sub', () => {
     expect(await agentFs()).toBe(false); // now cached at the agent
 
     await put({ namespace: { default: { policy: 'write' } } });
-    expect(await until(agentFs, 1000)).toBeLessThan(1000);
+    expect(await eventually(agentFs, 1000)).toBeLessThan(1000);
 
     await request(app).delete(`/v1/acl/token/${token.AccessorID}`).set('X-Nomad-Token', mgmt).expect(200);
     const revoked = async () =>
@@ -93,6 +85,6 @@ describe('ACL invalidation across processes via Redis pub/sub', () => {
         () => false,
         (e: { message: string }) => e.message === 'ACL token not found',
       );
-    expect(await until(revoked, 1000)).toBeLessThan(1000);
+    expect(await eventually(revoked, 1000)).toBeLessThan(1000);
   });
 });

@@ -11,6 +11,7 @@ import { loadAgentConfig } from '../../src/config/agent';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { asNodeId, type AllocId } from '../../src/wire';
 import { tmpDir } from '../helpers/tmp';
+import { eventually, sleep } from '../helpers/eventually';
 
 const km = parseKeyMaterial('an-hs256-secret-for-agent-tests');
 const signer = createSigner(km);
@@ -40,15 +41,6 @@ const writeManifestExternally = (dataDir: string, m: object): void => {
   ]);
 };
 
-const until = async (fn: () => Promise<boolean> | boolean, ms = 2000): Promise<number> => {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return Date.now() - t0;
-};
-
 describe('agent allocation, stats and GC endpoints', () => {
   let t: ReturnType<typeof tmpDir>;
   let agent: RunningAgent;
@@ -74,21 +66,21 @@ describe('agent allocation, stats and GC endpoints', () => {
   it('a manifest written by another program is adopted within 1 s and registered; removal forgets it', async () => {
     const id = randomUUID();
     writeManifestExternally(dataDir, manifestFor(id, 'running'));
-    const ms = await until(
+    const ms = await eventually(
       async () =>
         (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt()))
           .status === 200,
     );
     expect(ms).toBeLessThan(1000);
-    await until(async () => (await registry.getAlloc(id as AllocId))?.NodeID === agent.nodeId);
+    await eventually(async () => (await registry.getAlloc(id as AllocId))?.NodeID === agent.nodeId);
     fs.rmSync(path.join(dataDir, 'client/allocs', `${id}.json`));
-    await until(
+    await eventually(
       async () =>
         (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).set('X-Nomad-Token', mgmt()))
           .status === 404,
       1000,
     );
-    await until(async () => (await registry.getAlloc(id as AllocId)) === undefined);
+    await eventually(async () => (await registry.getAlloc(id as AllocId)) === undefined);
   });
 
   it('an invalid manifest is skipped without harming the agent', async () => {
@@ -97,7 +89,7 @@ describe('agent allocation, stats and GC endpoints', () => {
       path.join(dataDir, 'client/allocs', `${randomUUID()}.json`),
       JSON.stringify({ ...manifestFor('x', 'running') }),
     );
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     expect(agent.services.manifests.list()).toEqual([]);
     await request(agent.app).get('/v1/client/metadata').set('X-Nomad-Token', mgmt()).expect(200);
   });
@@ -105,7 +97,7 @@ describe('agent allocation, stats and GC endpoints', () => {
   it('alloc stats of an adopted task with no process are zeros with empty Measured; ?task filters', async () => {
     const id = randomUUID();
     writeManifestExternally(dataDir, manifestFor(id, 'running', ['web', 'db']));
-    await until(() => agent.services.manifests.get(id) !== undefined);
+    await eventually(() => agent.services.manifests.get(id) !== undefined);
     const r = await request(agent.app)
       .get(`/v1/client/allocation/${id}/stats`)
       .set('X-Nomad-Token', mgmt())
@@ -141,7 +133,7 @@ describe('agent allocation, stats and GC endpoints', () => {
   it('alloc stats and GC check the namespace capability (spec §13 #63, #64)', async () => {
     const id = randomUUID();
     writeManifestExternally(dataDir, manifestFor(id, 'running'));
-    await until(() => agent.services.manifests.get(id) !== undefined);
+    await eventually(() => agent.services.manifests.get(id) !== undefined);
     const deny = await request(agent.app).get(`/v1/client/allocation/${id}/stats`).expect(403);
     expect(deny.text).toBe('Permission denied');
     await request(agent.app)
@@ -165,7 +157,7 @@ describe('agent allocation, stats and GC endpoints', () => {
     const id = randomUUID();
     fs.mkdirSync(path.join(dataDir, 'alloc', id, 'alloc/logs'), { recursive: true });
     writeManifestExternally(dataDir, manifestFor(id, 'complete'));
-    await until(async () => (await registry.getAlloc(id as AllocId)) !== undefined);
+    await eventually(async () => (await registry.getAlloc(id as AllocId)) !== undefined);
     const r = await request(agent.app)
       .post(`/v1/client/allocation/${id}/gc`)
       .set('X-Nomad-Token', mgmt())
@@ -175,7 +167,7 @@ describe('agent allocation, stats and GC endpoints', () => {
     expect(fs.existsSync(path.join(dataDir, 'alloc', id))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'client/allocs', `${id}.json`))).toBe(false);
     await request(agent.app).get(`/v1/client/allocation/${id}/gc`).set('X-Nomad-Token', mgmt()).expect(404);
-    await until(async () => (await registry.getAlloc(id as AllocId)) === undefined);
+    await eventually(async () => (await registry.getAlloc(id as AllocId)) === undefined);
   });
 
   it('GC all collects every terminal alloc in the background and leaves running ones (spec §13 #61)', async () => {
@@ -184,7 +176,7 @@ describe('agent allocation, stats and GC endpoints', () => {
     for (const id of terminal)
       writeManifestExternally(dataDir, manifestFor(id, id === terminal[0] ? 'failed' : 'complete'));
     writeManifestExternally(dataDir, manifestFor(running, 'running'));
-    await until(() => agent.services.manifests.list().length === 4);
+    await eventually(() => agent.services.manifests.list().length === 4);
     await request(agent.app).get('/v1/client/gc').expect(403);
     await request(agent.app)
       .get('/v1/client/gc')
@@ -253,7 +245,7 @@ describe('agent allocation, stats and GC endpoints', () => {
       .set('X-Nomad-Token', write)
       .send({ Meta: { foo: 'bar' } })
       .expect(200);
-    const ms = await until(
+    const ms = await eventually(
       async () => (await registry.getNode(asNodeId(agent.nodeId)))?.Meta['foo'] === 'bar',
     );
     expect(ms).toBeLessThan(1000);

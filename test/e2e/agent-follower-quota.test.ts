@@ -7,6 +7,7 @@ import { validate } from '../../src/config/sources';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { seedAlloc, type SeededAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
+import { eventually } from '../helpers/eventually';
 
 /** A real agent (in-process, real port, real files) with follower limits 2 per allocation, 3 in total. */
 describe('agent follower quota: per allocation and in total, open streams never cut', () => {
@@ -30,8 +31,7 @@ describe('agent follower quota: per allocation and in total, open streams never 
     });
     agent = await startAgent(config, { registry: new MemoryRegistry() });
     // Manifests are adopted within a second.
-    for (let i = 0; i < 50 && !agent.services.manifests.get(b.id); i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => agent.services.manifests.get(b.id) !== undefined, 2500);
   });
   afterAll(async () => {
     for (const r of open) r.destroy();
@@ -83,8 +83,7 @@ describe('agent follower quota: per allocation and in total, open streams never 
     expect(await metricsText()).toMatch(/fleetgate_agent_quota_streams 3/);
     open.shift()!.destroy();
     // The slot is free as soon as the agent has seen the connection close.
-    for (let i = 0; i < 100 && !/quota_streams 2/.test(await metricsText()); i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await eventually(async () => /quota_streams 2/.test(await metricsText()), 1000);
     expect((await follow(b.id)).status).toBe(200);
     const metrics = await metricsText();
     expect(metrics).toMatch(/fleetgate_agent_quota_streams 3/);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { ALLOC_ID, put, startAgent, type Agent } from '../unit/agent/fs/harness';
+import { sleep } from '../helpers/eventually';
 
 /**
  * The check-then-open race (Nomad PR #28468): another process flips a symlink between a file
@@ -30,7 +31,7 @@ beforeAll(async () => {
       fs.renameSync(tmp, d + '/swap');
     }`;
   swapper = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
 });
 afterAll(async () => {
   swapper.kill();
@@ -87,7 +88,7 @@ describe('ls and stat under a flipping symlink', () => {
         i++;
       }`;
     flipper = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   });
   afterAll(() => {
     flipper.kill();

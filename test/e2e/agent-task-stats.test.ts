@@ -6,8 +6,7 @@ import { loadAgentConfig } from '../../src/config/agent';
 import type { AllocResourceUsage, HostStats } from '../../src/wire';
 import { psChildren } from '../helpers/processes';
 import { tmpDir } from '../helpers/tmp';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/eventually';
 
 describe('agent allocation and host stats come from the background sampler', () => {
   let t: ReturnType<typeof tmpDir>;

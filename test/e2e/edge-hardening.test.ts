@@ -24,6 +24,7 @@ import { asAllocId, asNodeId } from '../../src/wire';
 import { rawExchange } from '../helpers/raw-http';
 import { seedAlloc, type SeededAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
+import { sleep } from '../helpers/eventually';
 
 /**
  * The rest of the edge: bounded request times at both roles (streams unaffected), no body read
@@ -121,7 +122,7 @@ beforeAll(async () => {
   ({ server: gateway } = await listen(app, '127.0.0.1:0', { limits: LIMITS }));
   gwPort = (gateway.address() as AddressInfo).port;
   for (let i = 0; i < 100 && !agent.services.manifests.get(asAllocId(alloc.id)); i++) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }, 30_000);
 

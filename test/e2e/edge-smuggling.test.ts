@@ -16,6 +16,7 @@ import { asAllocId, asNodeId } from '../../src/wire';
 import { chunked, rawExchange } from '../helpers/raw-http';
 import { seedAlloc, type SeededAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
+import { sleep } from '../helpers/eventually';
 
 /**
  * Request smuggling through the gateway and straight at an agent: every malformed or
@@ -115,7 +116,7 @@ beforeAll(async () => {
   gwPort = (gateway.address() as AddressInfo).port;
   // The agent adopts seeded manifests within a second.
   for (let i = 0; i < 100 && agent.services.manifests.get(asAllocId(other.id)) === undefined; i++) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }, 30_000);
 

@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log/logger';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createGatewayApp } from '../../src/router/app';
 import { asAllocId, asNodeId } from '../../src/wire';
+import { eventually, sleep } from '../helpers/eventually';
 
 /** A tiny real upstream standing in for an agent: echoes what it got, or streams on demand. */
 const startUpstream = async () => {
@@ -104,7 +105,7 @@ describe('gateway app against a real upstream', () => {
     };
     await reg.putAlloc({ ...a, ID: allocId, NodeID: nodeId });
     await reg.putAlloc({ ...a, ID: deadAlloc, NodeID: deadId });
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   });
   afterAll(async () => {
     fwd.close();
@@ -203,8 +204,7 @@ describe('gateway app against a real upstream', () => {
     expect(first).toBe('first line\n');
     expect(up.open.size).toBe(1);
     req.destroy();
-    const end = Date.now() + 2000;
-    while (up.open.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => up.open.size === 0, 2000);
     expect(up.open.size).toBe(0);
     srv.close();
   });

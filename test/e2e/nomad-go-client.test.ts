@@ -18,6 +18,7 @@ import { asAllocId, asNodeId, FrameDecoder, type ClientStatus } from '../../src/
 import * as api from '../helpers/nomad-api';
 import { seedAlloc, type SeededAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
+import { eventually } from '../helpers/eventually';
 
 /*
  * Golden requests: each call of Nomad's Go `api` client that fleetgate serves, as that client
@@ -132,8 +133,7 @@ describe("Nomad's Go api client against fleetgate: golden requests, Go-struct de
       loadAgentConfig({ dataDir: t.dir, httpAddr: '127.0.0.1:0', nodeName: 'golden', meta: ['rack=r1'] }, {}),
       { registry: reg },
     );
-    for (let i = 0; i < 200 && !(await reg.getAlloc(asAllocId(gcVictim.id))); i++)
-      await new Promise((r) => setTimeout(r, 25));
+    await eventually(async () => Boolean(await reg.getAlloc(asAllocId(gcVictim.id))), 5000);
     gateway = http.createServer(
       createGatewayApp({ registry: reg, forwarder: fwd, authenticator: aclDisabled, logger: silentLogger() }),
     );

@@ -11,6 +11,7 @@ import { MemoryRegistry } from '../../src/registry/memory';
 import { createGatewayApp } from '../../src/router/app';
 import { parseBlocking } from '../../src/router/blocking';
 import { asAllocId, asNodeId, type AllocRecord } from '../../src/wire';
+import { eventually, sleep } from '../helpers/eventually';
 
 /** Token "good" may do anything; any other token (or none) nothing. */
 const auth: Authenticator = {
@@ -138,7 +139,7 @@ describe('registry reads are Nomad blocking queries', () => {
     const held = await Promise.all(READS.map(async (p) => ({ p, index: (await get(p)).index })));
     const answers = held.map(({ p, index }) => get(`${p}${p.includes('?') ? '&' : '?'}index=${index}`));
     // The allocation change moves the allocation reads; a node change moves the node reads.
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const changedAt = Date.now();
     await reg.putAlloc({ ...alloc, ModifyTime: alloc.ModifyTime + 1e9 });
     await reg.putNode({ ...nodeInput, Meta: { rack: 'r9' } }, 60_000);
@@ -195,10 +196,10 @@ describe('registry reads are Nomad blocking queries', () => {
     const held = aborts.map((a) =>
       get(`/v1/nodes?index=${index}`, { signal: a.signal }).catch(() => 'aborted'),
     );
-    for (let i = 0; i < 100 && watch.holding < 20; i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => watch.holding >= 20, 1000);
     expect(watch.holding).toBe(20);
     for (const a of aborts) a.abort();
-    for (let i = 0; i < 100 && watch.holding > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await eventually(() => watch.holding === 0, 1000);
     expect(watch.holding).toBe(0);
     expect(await Promise.all(held)).toEqual(aborts.map(() => 'aborted'));
   });

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { sleep } from './eventually';
 
 export interface RawReply {
   /** Everything the server sent, as latin1 text. */
@@ -54,7 +55,7 @@ export const rawExchange = (
     sock.on('error', () => finish());
     sock.once('connect', async () => {
       for (const [i, p] of parts.entries()) {
-        if (i > 0 && gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+        if (i > 0 && gapMs > 0) await sleep(gapMs);
         if (sock.destroyed) return;
         sock.write(p);
       }

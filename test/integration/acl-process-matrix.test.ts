@@ -8,6 +8,7 @@ import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
+import { sleep } from '../helpers/eventually';
 
 /**
  * The ACL matrix through real processes: Redis, one `fleetgate agent --acl` (public key), one
@@ -16,7 +17,6 @@ import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
  * gateway denies must never reach the agent (the agent logs every request at debug level, so a
  * `fgprobe=<marker>` query parameter shows up in its log iff the request got there).
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DENIED = 'Permission denied';
 const LOG_LINE = 'hello from the web task\n';
 const LOG_TEXT = LOG_LINE.repeat(50);

@@ -7,6 +7,7 @@ import { CachedRegistry } from '../../src/registry/cached';
 import { RedisRegistry } from '../../src/registry/redis';
 import { createAclApi } from '../../src/router/acl-api';
 import { startRedis, type RedisServer } from '../helpers/redis';
+import { eventually, sleep } from '../helpers/eventually';
 
 /**
  * ACL state shared by gateways through Redis stays consistent when connections blip or a
@@ -14,14 +15,6 @@ import { startRedis, type RedisServer } from '../helpers/redis';
  * arrived still applies within the configured maximum cache age.
  */
 const pair = generateEs256KeyPair();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (cond: () => Promise<boolean>, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(25);
-  }
-};
 
 interface Gateway {
   app: express.Express;
@@ -102,7 +95,7 @@ describe('ACL state across gateways', () => {
 
       // Written behind the gateway's back, with no change message: as if the invalidation was lost.
       await gw.redis.client.set(`${prefix}revoked:${tok.body.AccessorID as string}`, '1');
-      await until(
+      await eventually(
         async () => {
           try {
             await gw.auth.authenticate(alice);
@@ -124,7 +117,7 @@ describe('ACL state across gateways', () => {
         (await gw.auth.authenticate(bob.body.SecretID as string)).acl.allowNamespaceOp('default', 'read-job');
       expect(await bobReads()).toBe(true);
       await gw.redis.client.del(`${prefix}policy:readers`);
-      await until(async () => !(await bobReads()), 400 + 100 + 2000);
+      await eventually(async () => !(await bobReads()), 400 + 100 + 2000);
     } finally {
       await gw.close();
     }

@@ -4,6 +4,7 @@ import { reapOrphanTasks } from '../../src/agent/runner/pidfiles';
 import type { AllocResourceUsage, NodeMetaResponse } from '../../src/wire';
 import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { tmpDir } from '../helpers/tmp';
+import { eventually } from '../helpers/eventually';
 
 const LIMIT = Math.floor(0.1 * 1024 * 1024);
 const LINES = 6000;
@@ -15,18 +16,9 @@ for (let i = 0; i < ${LINES}; i++) out += String(i).padStart(10, '0') + ' ' + pa
 process.stdout.write(out, () => { process.stderr.write('done\\n'); setInterval(() => {}, 1000); });
 `;
 
-const waitFor = async <T>(
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10000,
-): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+/** The task's pid file, once the agent has written it. */
+const readPid = (pidFile: string): { pid: number } | undefined =>
+  fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined;
 
 describe('fleetgate agent process', () => {
   let t: ReturnType<typeof tmpDir>;
@@ -94,7 +86,7 @@ describe('fleetgate agent process', () => {
   it('prints the listening line with the real port, then the node id', async () => {
     agent = await start();
     expect(agent.url).toMatch(/^http:\/\/127\.0\.0\.1:(?!0$)\d+$/);
-    await waitFor(() => (/node id [0-9a-f-]{36}/.test(agent!.output()) ? true : undefined));
+    await eventually(() => /node id [0-9a-f-]{36}/.test(agent!.output()), 10000);
     const res = await fetch(`${agent.url}/v1/client/metadata`);
     expect(((await res.json()) as { Static: Record<string, string> }).Static.rack).toBe('r1');
   });
@@ -103,10 +95,10 @@ describe('fleetgate agent process', () => {
     agent = await start();
     const id = allocId();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    await waitFor(() => {
+    await eventually(() => {
       const f = path.join(logsDir(id), 'web.stderr.0');
-      return fs.existsSync(f) && fs.readFileSync(f, 'utf8') === 'done\n' ? true : undefined;
-    });
+      return fs.existsSync(f) && fs.readFileSync(f, 'utf8') === 'done\n';
+    }, 10000);
     expect(manifest(id).ClientStatus).toBe('running');
     for (const d of ['alloc/data', 'alloc/tmp', 'web/local', 'web/secrets', 'web/tmp']) {
       expect(fs.statSync(path.join(t.dir, 'data/alloc', id, d)).isDirectory()).toBe(true);
@@ -142,7 +134,7 @@ describe('fleetgate agent process', () => {
 
     const stop = await fetch(`${agent.url}/v1/allocation/${id}/stop`, { method: 'POST' });
     expect(stop.status).toBe(200);
-    await waitFor(() => (manifest(id).ClientStatus === 'complete' ? true : undefined));
+    await eventually(() => manifest(id).ClientStatus === 'complete', 10000);
 
     gc = await fetch(`${agent.url}/v1/client/allocation/${id}/gc`);
     expect(gc.status).toBe(200);
@@ -157,18 +149,21 @@ describe('fleetgate agent process', () => {
   it('keeps the allocation id across restarts and continues logging at the highest index', async () => {
     agent = await start();
     const id = allocId();
-    await waitFor(() =>
-      stdoutFiles(id).includes('web.stdout.5') && manifest(id).ClientStatus === 'running' ? true : undefined,
+    await eventually(
+      () => stdoutFiles(id).includes('web.stdout.5') && manifest(id).ClientStatus === 'running',
+      10000,
     );
-    await waitFor(() =>
-      fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\n' ? true : undefined,
+    await eventually(
+      () => fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\n',
+      10000,
     );
     await agent.stop('SIGTERM');
     expect(manifest(id).ClientStatus).toBe('complete');
     agent = await start();
     expect(allocId()).toBe(id);
-    await waitFor(() =>
-      fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\ndone\n' ? true : undefined,
+    await eventually(
+      () => fs.readFileSync(path.join(logsDir(id), 'web.stderr.0'), 'utf8') === 'done\ndone\n',
+      10000,
     );
     expect(manifest(id).ClientStatus).toBe('running');
     // Resumed at index 5 (not 0): the first file written after the restart continues the series.
@@ -194,16 +189,14 @@ describe('fleetgate agent process', () => {
     agent = await start();
     const id = allocId();
     const pidFile = path.join(t.dir, 'data/client/tasks', `${id}.web.pid`);
-    const { pid } = await waitFor(() =>
-      fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined,
-    );
+    await eventually(() => readPid(pidFile) !== undefined, 10000);
+    const { pid } = readPid(pidFile)!;
     await agent.stop('SIGKILL');
     expect(alive(pid)).toBe(true);
     agent = await start();
-    await waitFor(() => (alive(pid) ? undefined : true));
-    const next = await waitFor(() =>
-      fs.existsSync(pidFile) ? (JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { pid: number }) : undefined,
-    );
+    await eventually(() => !alive(pid), 10000);
+    await eventually(() => readPid(pidFile) !== undefined, 10000);
+    const next = readPid(pidFile)!;
     expect(next.pid).not.toBe(pid);
     expect(alive(next.pid)).toBe(true);
   });

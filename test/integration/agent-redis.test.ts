@@ -4,14 +4,7 @@ import { asNodeId } from '../../src/wire';
 import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
-
-const until = async (fn: () => Promise<boolean>, ms = 8000): Promise<void> => {
-  const t0 = Date.now();
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { eventually } from '../helpers/eventually';
 
 describe('fleetgate agent with Redis', () => {
   let redis: RedisServer;
@@ -46,9 +39,9 @@ describe('fleetgate agent with Redis', () => {
       '--meta',
       'rack=r1',
     ]);
-    await until(async () => /node id [0-9a-f-]{36}/.test(agent!.output()));
+    await eventually(async () => /node id [0-9a-f-]{36}/.test(agent!.output()), 8000);
     const nodeId = asNodeId(/node id ([0-9a-f-]{36})/.exec(agent.output())![1]!);
-    await until(async () => (await reader.getNode(nodeId))?.Status === 'ready');
+    await eventually(async () => (await reader.getNode(nodeId))?.Status === 'ready', 8000);
     const node = (await reader.getNode(nodeId))!;
     expect(node).toMatchObject({ Name: 'n1', HTTPAddr: new URL(agent.url).host, AdvertiseURL: agent.url });
     expect(node.Meta['rack']).toBe('r1');
@@ -62,11 +55,11 @@ describe('fleetgate agent with Redis', () => {
     expect((await fetch(`${agent.url}/v1/client/stats`)).status).toBe(200);
 
     await redis.restart(); // empty: everything must be put again
-    await until(async () => (await reader.getNode(nodeId))?.Meta['foo'] === 'bar', 15000);
+    await eventually(async () => (await reader.getNode(nodeId))?.Meta['foo'] === 'bar', 15000);
     expect((await reader.getNode(nodeId))?.Status).toBe('ready');
 
     await agent.stop('SIGTERM');
     agent = undefined;
-    await until(async () => (await reader.getNode(nodeId))?.Status === 'down', 2000);
+    await eventually(async () => (await reader.getNode(nodeId))?.Status === 'down', 2000);
   });
 });

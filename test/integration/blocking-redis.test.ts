@@ -6,10 +6,10 @@ import { RedisRegistry } from '../../src/registry/redis';
 import { asAllocId, asNodeId, type AllocRecord } from '../../src/wire';
 import { fdCount, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { startRedis, type RedisServer } from '../helpers/redis';
+import { sleep } from '../helpers/eventually';
 
 const WATCHERS = 1000;
 const WAKE_SLACK_MS = 150;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Total calls per command from INFO commandstats, without INFO itself (the probe). */
 const commandCalls = async (probe: Redis): Promise<Map<string, number>> => {

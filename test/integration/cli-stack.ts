@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { eventually } from '../helpers/eventually';
 import { seedAlloc as seedAllocation, type SeededAlloc } from '../helpers/seed-alloc';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../helpers/eventually';
 
 export interface CliResult {
   code: number | null;
@@ -48,16 +49,13 @@ export const spawnCli = (args: string[], env: NodeJS.ProcessEnv = {}): LiveCli =
   return { proc, stdout: () => out, stderr: () => err, exited };
 };
 
+/** `eventually` with the description first, as the CLI tests read best. */
 export const waitFor = async (
   what: string,
   cond: () => boolean | Promise<boolean>,
   timeoutMs = 15000,
 ): Promise<void> => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  await eventually(cond, timeoutMs, what);
 };
 
 export const httpStatus = (url: string): Promise<number> =>

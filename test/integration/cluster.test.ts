@@ -5,8 +5,7 @@ import { fdCount, startFleetgate, type FleetgateProcess } from '../helpers/fleet
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/eventually';
 
 const get = (url: string): Promise<{ status: number; body: Buffer }> =>
   new Promise((resolve, reject) => {

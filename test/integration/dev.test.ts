@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { tmpDir } from '../helpers/tmp';
+import { sleep } from '../helpers/eventually';
 
 /**
  * `fleetgate dev` as a user meets it: start the real process, read what it prints, run every
  * printed curl line with curl, and check the answers — without ACLs and with `--acl`.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Banner {
   url: string;

@@ -8,6 +8,7 @@ import { asAllocId, asNodeId } from '../../src/wire';
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
+import { eventually } from '../helpers/eventually';
 
 describe('redis URLs', () => {
   it('a redis:// URL is handed to ioredis as it is', () => {
@@ -100,8 +101,7 @@ describe('the registry behind Redis Sentinel', () => {
       };
       await a.putAlloc(alloc);
       expect(await b.getAlloc(id)).toEqual(alloc);
-      for (let i = 0; i < 50 && !seen.some((c) => c.kind === 'alloc' && c.id === id); i++)
-        await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => seen.some((c) => c.kind === 'alloc' && c.id === id), 1000);
       expect(seen).toContainEqual(expect.objectContaining({ kind: 'alloc', id }));
     } finally {
       await a.close();

@@ -2,6 +2,7 @@ import { createAuthenticator } from '../../../src/acl/authenticator';
 import { generateEs256KeyPair, parseKeyMaterial } from '../../../src/acl/keys';
 import { createSigner } from '../../../src/acl/token';
 import { FakeAclRegistry, policy } from './fake-registry';
+import { sleep } from '../../helpers/eventually';
 
 const pair = generateEs256KeyPair();
 const signer = createSigner(parseKeyMaterial(pair.privateKeyPem));
@@ -75,7 +76,7 @@ describe('createAuthenticator', () => {
     const token = client(['p']);
     await auth.authenticate(token);
     const before = { ...registry.calls };
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     registry.revoked.add('acc-1'); // written without an event: the TTL must catch it
     await expect(auth.authenticate(token)).rejects.toMatchObject({ message: 'ACL token not found' });
     expect(registry.calls.isRevoked).toBeGreaterThan(before.isRevoked);
@@ -87,7 +88,7 @@ describe('createAuthenticator', () => {
     const token = client(['p']);
     await auth.authenticate(token);
     registry.failing = true;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect((await auth.authenticate(token)).acl.allowNodeRead()).toBe(true);
     await expect(auth.authenticate(client(['other'], 'acc-2'))).rejects.toMatchObject({ status: 503 });
   });

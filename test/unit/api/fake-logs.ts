@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { encodeFrame } from '../../../src/wire/frames';
 import { sendJson, tinyServer, type TinyServer } from './servers';
+import { sleep } from '../../helpers/eventually';
 
 /**
  * A log-serving node for resume tests: rotated files web.stdout.N in memory, the spec §6.7
@@ -99,7 +100,7 @@ export class FakeLogs {
         pos = 0;
         continue;
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   }
 }

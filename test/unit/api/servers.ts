@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sleep } from '../../helpers/eventually';
 
 export interface TinyServer {
   url: string;
@@ -66,7 +67,7 @@ export const synBlackhole = async (): Promise<{ port: number; close(): void }> =
     py.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
   });
   const parked = [0, 1, 2].map(() => net.connect(port, '127.0.0.1').on('error', () => undefined));
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   return {
     port,
     close: () => {

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { auditAllowed, auditDenied } from '../../../src/http/audit';
 import { tally } from '../../../src/http/count';
+import { sleep } from '../../helpers/eventually';
 
 const capture = () => {
   const lines: Record<string, unknown>[] = [];
@@ -57,7 +58,7 @@ describe('audit', () => {
       headers: { 'X-Nomad-Token': 'secret-token' },
     }).then((r) => r.text());
     expect(body).toBe('hello world');
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     server.close();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({

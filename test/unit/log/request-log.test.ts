@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { bindRequestLog, logRequest, requestLogFields } from '../../../src/log/http';
+import { eventually, sleep } from '../../helpers/eventually';
 
 /** A pino logger whose lines land in `lines`, parsed. */
 const capture = (level: string) => {
@@ -24,10 +25,6 @@ const serve = async (handler: http.RequestListener) => {
   return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
 };
 
-const until = async (cond: () => boolean): Promise<void> => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-};
-
 describe('request log line', () => {
   it('writes one line per request with what the pipeline bound, and the query secret redacted', async () => {
     const { lines, logger } = capture('info');
@@ -41,7 +38,7 @@ describe('request log line', () => {
     });
     try {
       await (await fetch(`${s.url}/v1/x?path=a&token=SECRET`)).text();
-      await until(() => lines.length > 0);
+      await eventually(() => lines.length > 0);
       expect(lines).toHaveLength(1);
       const line = lines[0]!;
       expect(line).toMatchObject({
@@ -72,8 +69,8 @@ describe('request log line', () => {
       await fetch(`${s.url}/ok`);
       status = 503;
       await fetch(`${s.url}/down`);
-      await until(() => lines.length > 0);
-      await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => lines.length > 0);
+      await sleep(50);
       expect(lines.map((l) => [l['level'], (l['req'] as { url: string }).url])).toEqual([[50, '/down']]);
     } finally {
       await s.close();
@@ -90,7 +87,7 @@ describe('request log line', () => {
     });
     try {
       await fetch(`${s.url}/`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       expect(lines).toHaveLength(0);
     } finally {
       await s.close();

@@ -4,8 +4,7 @@ import { MemoryRegistry } from '../../../src/registry/memory';
 import { RedisRegistry } from '../../../src/registry/redis';
 import { startRedis, type RedisServer } from '../../helpers/redis';
 import { alloc, node } from './contract';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../helpers/eventually';
 
 /**
  * Sum of the data commands Redis executed, from INFO commandstats (what lookups cost Redis).

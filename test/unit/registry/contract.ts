@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry, RegistryChange } from '../../../src/registry/registry';
 import { asAllocId, asNodeId, type AllocRecord, type NodeRecord } from '../../../src/wire';
+import { eventually, sleep } from '../../helpers/eventually';
 
 export interface RegistryFixture {
   reg: Registry;
@@ -8,8 +9,6 @@ export interface RegistryFixture {
   other: Registry;
   cleanup(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const node = (over: Partial<NodeRecord> = {}): Omit<NodeRecord, 'Status' | 'LastHeartbeat'> => ({
   ID: asNodeId(randomUUID()),
@@ -35,14 +34,6 @@ export const alloc = (nodeId: string, over: Partial<AllocRecord> = {}): AllocRec
   ModifyTime: 2,
   ...over,
 });
-
-const waitFor = async (pred: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-};
 
 /** One behaviour suite that every Registry implementation must pass. */
 export const registryContract = (name: string, make: () => Promise<RegistryFixture>) =>
@@ -203,7 +194,7 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       await f.reg.putNode(n, 10_000);
       const a = alloc(n.ID);
       await f.reg.putAlloc(a);
-      await waitFor(() => seen.length >= 3);
+      await eventually(() => seen.length >= 3, 2000);
       const idx = await f.other.modifyIndex();
       expect(seen.map((c) => ('index' in c ? c.index : undefined))).toEqual([
         idx.nodes,
@@ -224,7 +215,7 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       await f.reg.putAlloc(a);
       await f.reg.putPolicy({ Name: 'p', Description: '', Rules: '{}' });
       await f.reg.revokeToken('j', 0);
-      await waitFor(() => seen.length >= 5);
+      await eventually(() => seen.length >= 5, 2000);
       expect(seen.map((c) => c.kind)).toEqual(['node', 'heartbeat', 'alloc', 'policy', 'revoked']);
       expect(seen[1]).toMatchObject({ kind: 'heartbeat', id: n.ID, ttlMs: 10_000 });
       off();

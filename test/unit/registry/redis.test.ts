@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RedisRegistry } from '../../../src/registry/redis';
 import { startRedis, type RedisServer } from '../../helpers/redis';
 import { registryContract } from './contract';
+import { eventually } from '../../helpers/eventually';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -59,8 +60,7 @@ test('writes fail fast while Redis is down and work again after it returns', asy
   await expect(reg.getAlloc(randomUUID() as never)).rejects.toThrow();
   expect(Date.now() - t0).toBeLessThan(1500);
   await server.restart();
-  const end = Date.now() + 8000;
-  while (!seen.includes('resync') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => seen.includes('resync'), 8000);
   expect(seen).toContain('resync');
   expect(await reg.getAlloc(randomUUID() as never)).toBeUndefined();
   await reg.close();

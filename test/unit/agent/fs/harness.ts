@@ -124,16 +124,7 @@ export const put = (a: Agent, rel: string, content: string | Buffer): string => 
   return abs;
 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `cond` until true or the (generous) deadline passes. */
-export const eventually = async (cond: () => boolean, timeoutMs = 5000): Promise<void> => {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-};
+export { eventually, sleep } from '../../../helpers/eventually';
 
 /** A raw streaming GET: collects the body as it arrives; `abort()` closes the socket. */
 export interface Live {

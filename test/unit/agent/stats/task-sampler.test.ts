@@ -6,8 +6,7 @@ import { TaskStatsSampler, type RunningTask } from '../../../../src/agent/stats/
 import { silentLogger } from '../../../../src/log/logger';
 import { psChildren } from '../../../helpers/processes';
 import { tmpDir } from '../../../helpers/tmp';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../../helpers/eventually';
 
 const procCpuNs = (pid: number): number => {
   const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
