@@ -12,7 +12,7 @@ import { createAuthenticator, createVerifier, loadKeyMaterial } from '../src/acl
 import { MemoryRegistry } from '../src/registry/memory';
 import { startRedis } from '../test/helpers/redis';
 import { allocFixture } from './alloc-fixture';
-import { CLI, fmt, median, startListening, type Proc } from './harness';
+import { CLI, fmt, joinTokenFile, median, startListening, type Proc } from './harness';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const LOAD_MS = Number(process.env['BENCH_LOAD_MS'] ?? 3000);
@@ -67,35 +67,7 @@ const main = async () => {
     return p;
   };
   try {
-    const aclOn = ['--acl', '--acl-key'];
-    await start([
-      'agent',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--data-dir',
-      on.dataDir,
-      '--node-name',
-      'on',
-      '--redis',
-      redis,
-      '--registry-prefix',
-      'on:',
-      ...aclOn,
-      path.join(keys, 'acl-public.pem'),
-    ]);
-    await start([
-      'agent',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--data-dir',
-      off.dataDir,
-      '--node-name',
-      'off',
-      '--redis',
-      redis,
-      '--registry-prefix',
-      'off:',
-    ]);
+    const join = joinTokenFile(keys);
     const gwOn = await start([
       'gateway',
       '--http-addr',
@@ -104,8 +76,11 @@ const main = async () => {
       redis,
       '--registry-prefix',
       'on:',
-      ...aclOn,
+      '--acl',
+      '--acl-key',
       path.join(keys, 'acl-private.pem'),
+      '--node-join-token',
+      join,
     ]);
     const gwOff = await start([
       'gateway',
@@ -115,7 +90,26 @@ const main = async () => {
       redis,
       '--registry-prefix',
       'off:',
+      '--node-join-token',
+      join,
     ]);
+    const agent = (dir: string, name: string, gw: string, extra: string[] = []) =>
+      start([
+        'agent',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--data-dir',
+        dir,
+        '--node-name',
+        name,
+        '--gateway',
+        gw,
+        '--join-token',
+        join,
+        ...extra,
+      ]);
+    await agent(on.dataDir, 'on', gwOn.url, ['--acl', '--acl-key', path.join(keys, 'acl-public.pem')]);
+    await agent(off.dataDir, 'off', gwOff.url);
     await new Promise((r) => setTimeout(r, 1500)); // manifest adoption + registration
 
     const mgmt = (await post(`${gwOn.url}/v1/acl/bootstrap`, {}))['SecretID'] as string;

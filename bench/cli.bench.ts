@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startRedis } from '../test/helpers/redis';
 import { allocFixture } from './alloc-fixture';
-import { agentArgs, bigFile, CLI, curlSpeed, fmt, median, startListening } from './harness';
+import { agentArgs, bigFile, CLI, curlSpeed, fmt, joinTokenFile, median, startListening } from './harness';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -40,12 +40,15 @@ const main = async (): Promise<void> => {
     fs.copyFileSync(src, target);
   }
   const redis = await startRedis();
-  const agent = await startListening(process.execPath, agentArgs(fx.dataDir, ['--redis', redis.url]), {
-    FLEETGATE_LOG_LEVEL: 'warn',
-  });
+  const join = joinTokenFile(path.dirname(fx.dataDir));
   const gateway = await startListening(
     process.execPath,
-    [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url],
+    [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url, '--node-join-token', join],
+    { FLEETGATE_LOG_LEVEL: 'warn' },
+  );
+  const agent = await startListening(
+    process.execPath,
+    agentArgs(fx.dataDir, ['--gateway', gateway.url, '--join-token', join]),
     { FLEETGATE_LOG_LEVEL: 'warn' },
   );
   try {

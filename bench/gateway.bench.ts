@@ -11,7 +11,17 @@ import http from 'node:http';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { allocFixture } from './alloc-fixture';
-import { CLI, agentArgs, bigFile, curlSpeed, fmt, median, startListening, type Proc } from './harness';
+import {
+  CLI,
+  agentArgs,
+  bigFile,
+  curlSpeed,
+  fmt,
+  joinTokenFile,
+  median,
+  startListening,
+  type Proc,
+} from './harness';
 import { startRedis } from '../test/helpers/redis';
 import { load } from './load';
 
@@ -105,18 +115,7 @@ const main = async () => {
   const procs: Proc[] = [];
   try {
     // The idle-follow figure holds thousands of anonymous streams on one allocation: quotas off.
-    const agent = await startListening(
-      process.execPath,
-      agentArgs(fx.dataDir, [
-        '--redis',
-        redis.url,
-        '--max-followers-total',
-        '0',
-        '--max-followers-per-alloc',
-        '0',
-      ]),
-    );
-    procs.push(agent);
+    const join = joinTokenFile(path.dirname(fx.dataDir));
     const gateway = await startListening(process.execPath, [
       CLI,
       'gateway',
@@ -128,8 +127,24 @@ const main = async () => {
       '0',
       '--max-streams-total',
       '0',
+      '--node-join-token',
+      join,
     ]);
     procs.push(gateway);
+    const agent = await startListening(
+      process.execPath,
+      agentArgs(fx.dataDir, [
+        '--gateway',
+        gateway.url,
+        '--join-token',
+        join,
+        '--max-followers-total',
+        '0',
+        '--max-followers-per-alloc',
+        '0',
+      ]),
+    );
+    procs.push(agent);
     const hop = await startListening(process.execPath, ['-e', BARE_HOP, agent.url]);
     procs.push(hop);
     await new Promise((r) => setTimeout(r, 1500)); // manifest adoption + registration

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /**
  * Shared pieces for benchmarks: processes on loopback, curl timings, percentiles.
  * Benchmarks are not tests: they print figures and ratios measured side by side in one run.
@@ -119,3 +120,13 @@ export const wrk = (args: string[]): Promise<{ stdout: string; stderr: string }>
     p.on('error', reject);
     p.on('close', () => resolve({ stdout, stderr }));
   });
+
+/**
+ * A join token file for a benchmark's gateway (`--node-join-token`) and agents (`--join-token`):
+ * agents register through the gateway and hold no Redis URL.
+ */
+export const joinTokenFile = (dir: string): string => {
+  const file = path.join(dir, 'join-token');
+  fs.writeFileSync(file, `${crypto.randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  return file;
+};

@@ -161,6 +161,21 @@ const CATALOG = {
     (job: string, namespace: string) => `job ${q(job)} has no allocations in namespace ${q(namespace)}`,
   ),
 
+  /** An agent that has not heard from any gateway for longer than its limit (`--acl-max-stale-ms`). */
+  aclStateStale: entry(
+    503,
+    (reason: string) =>
+      `ACL state is stale: ${reason}; only management tokens are served until a gateway answers`,
+  ),
+
+  // ---- node API (agents through a gateway; docs/node-api.md) ----
+  /** The registry holds no secret for this node (it lost its state): register again with a join token. */
+  nodeRejoinRequired: entry(
+    410,
+    (id: string) => `node ${id} is not known to the registry: register again with a join token`,
+  ),
+  nodeIdMismatch: entry(400, () => 'Node.ID does not match the node ID in the path'),
+
   // ---- stream quotas ----
   tooManyStreams: entry(
     429,

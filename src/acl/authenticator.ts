@@ -32,6 +32,12 @@ export interface AuthenticatorOptions extends TokenOptions {
   cacheTtlMs?: number;
   /** Warns about stored policies that no longer parse (they then grant nothing). */
   logger?: Logger;
+  /**
+   * Bounded staleness (agents): the reason the ACL state cannot be trusted right now (no gateway
+   * heard from for too long), or undefined. While it says so, every token but a management
+   * token is refused with 503: rights that may have been revoked are not served.
+   */
+  staleness?: () => string | undefined;
 }
 
 export interface AclAuthenticator extends Authenticator {
@@ -150,13 +156,16 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
     verifier,
     close: unsubscribe,
     authenticate: async (token): Promise<Identity> => {
+      const stale = opts.staleness?.();
       if (token === undefined) {
+        if (stale) throw errors.aclStateStale(stale);
         const acl = await aclFor([ANONYMOUS_POLICY], undefined, ANONYMOUS_POLICY);
         return { accessorId: ANONYMOUS_POLICY, type: 'anonymous', acl, policies: [ANONYMOUS_POLICY] };
       }
       const { claims, inline } = verify(token);
       // A cached verification must still expire on time.
       if (isExpired(claims, now(), tolerance)) throw errors.tokenExpired();
+      if (stale && claims.type !== 'management') throw errors.aclStateStale(stale);
       if ((await fetchOrFail(revocations, claims.jti)).revoked) throw errors.tokenNotFound();
       const acl =
         claims.type === 'management' ? MANAGEMENT_ACL : await aclFor(claims.policies, inline, claims.jti);

@@ -11,8 +11,7 @@ import { serverTlsFiles } from '../config/tls';
 import type { EdgeLimits } from '../edge/server';
 import { silentLogger } from '../log/logger';
 import { createAppServer, serverContextOptions } from '../tls/server';
-import type { Registry } from '../registry/registry';
-import type { AllocId } from '../wire';
+import { advertiseOrigin, type AllocId, type NodeId } from '../wire';
 import { createAgentApp, type AgentApp } from './app';
 import type { AgentAppDeps, NodeIdentity } from './deps';
 import { GarbageCollector } from './gc/collector';
@@ -21,6 +20,7 @@ import { buildStaticMeta } from './meta/static';
 import { MetaStore } from './meta/store';
 import { FollowerQuota } from './quota/followers';
 import { loadOrCreateNodeId } from './node/identity';
+import type { NodeLink } from './registration/link';
 import { Registrar } from './registration/registrar';
 import { TaskRunner } from './runner/runner';
 import { AllocStatsCollector } from './stats/alloc';
@@ -31,8 +31,11 @@ import { VERSION } from '../version';
 
 export interface StartAgentDeps {
   logger?: Logger;
-  /** Absent: the agent runs standalone (no registration). */
-  registry?: Registry;
+  /**
+   * How the node registers (a gateway's node API, or in process in `fleetgate dev`); built once
+   * the node ID is known. Absent: the agent runs unregistered, serving only direct callers.
+   */
+  link?: (nodeId: NodeId) => Promise<NodeLink>;
   /** Absent: ACLs off. */
   authenticator?: Authenticator;
   /** Where task cgroups go instead of below the agent's own cgroup; `false`: none (tests). */
@@ -74,6 +77,8 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   await fs.mkdir(path.join(dataDir, 'alloc'), { recursive: true });
   const nodeId = await loadOrCreateNodeId(dataDir);
   const log = logger.child({ node: nodeId });
+  // Before listening: a node that cannot register (no join token yet) fails at once.
+  const link = deps.link ? await deps.link(nodeId) : undefined;
 
   let bound = config.http_addr;
   // Built before anything starts, so a bad certificate file stops the agent with one line.
@@ -86,7 +91,7 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
     datacenter: config.datacenter,
     version: VERSION,
     httpAddr: () => (config.advertise ? new URL(config.advertise).host : bound),
-    advertiseUrl: () => config.advertise ?? `${scheme}://${bound}`,
+    advertiseUrl: () => (config.advertise ? advertiseOrigin(config.advertise)! : `${scheme}://${bound}`),
   };
 
   const manifests = new ManifestStore(manifestsDir(dataDir), log.child({ component: 'manifests' }));
@@ -133,9 +138,9 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
   });
   bound = hostPort(host, (server.address() as AddressInfo).port);
 
-  const registrar = deps.registry
+  const registrar = link
     ? new Registrar({
-        registry: deps.registry,
+        link,
         node,
         meta,
         manifests,

@@ -5,6 +5,7 @@ import { routePath } from '../wire/routes';
 import type {
   AclPolicy,
   AclToken,
+  JoinToken,
   AclTokenRequest,
   AllocFileInfo,
   AllocResourceUsage,
@@ -170,6 +171,19 @@ export class FleetgateClient {
   }
   async aclTokenRevoke(accessorId: string): Promise<void> {
     await this.gateway.text({ method: 'DELETE', path: `/v1/acl/token/${enc(accessorId)}` });
+  }
+
+  /** A node join token (`fleetgate node join-token create`); SecretID goes in the agent's --join-token file. */
+  joinTokenCreate(t: { Name?: string; ExpirationTTL?: string }): Promise<JoinToken> {
+    return this.gateway.json<JoinToken>({
+      method: 'POST',
+      path: '/v1/acl/join-token',
+      headers: json,
+      body: JSON.stringify(t),
+    });
+  }
+  async joinTokenRevoke(accessorId: string): Promise<void> {
+    await this.gateway.text({ method: 'DELETE', path: `/v1/acl/join-token/${enc(accessorId)}` });
   }
 
   /** Any request to the gateway, any status (`operator api`). */

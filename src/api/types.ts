@@ -75,3 +75,11 @@ export interface JobLogsQuery {
   /** `formatResume` of the positions received so far (follow only). */
   resume?: string;
 }
+
+/** A node join token as the gateway issues it. */
+export interface JoinToken {
+  AccessorID: string;
+  SecretID: string;
+  Name: string;
+  ExpirationTime: string;
+}

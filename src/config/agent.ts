@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { advertiseOrigin, ADVERTISE_RULE } from '../wire/advertise';
-import { redisUrlSchema } from './redis-url';
 import { redisTlsKeys, refineTls, tlsConfigKeys, tlsFromFlags, TLS_ENV_TWINS, type TlsFlags } from './tls';
 import {
   ConfigError,
@@ -74,10 +73,28 @@ export const AgentConfigSchema = z
       .string()
       .refine((u) => advertiseOrigin(u) !== undefined, { error: ADVERTISE_RULE })
       .optional(),
-    redis: redisUrlSchema.optional(),
-    registry_prefix: z.string().default(DEFAULTS.registryPrefix),
+    /** Gateways to register with and follow ACL state from (failover in this order). */
+    gateway: z
+      .array(
+        z
+          .string()
+          .refine((u) => advertiseOrigin(u) !== undefined, { error: `each gateway ${ADVERTISE_RULE}` }),
+      )
+      .default([]),
+    /** File holding the join token (first registration only; later the node's own secret). */
+    join_token: z.string().min(1).optional(),
+    /** Refused with a pointer to the replacement: agents hold no registry credentials. */
+    redis: z
+      .never({
+        error:
+          'agents no longer talk to Redis: give gateway (--gateway URL[,URL...]) and join_token (--join-token FILE) instead',
+      })
+      .optional(),
     acl: z.boolean().default(false),
+    /** Optional with gateways (they send the ES256 public key); needed for an HS256 secret. */
     acl_key: z.string().min(1).optional(),
+    /** Longest the agent serves non-management tokens without hearing from any gateway. */
+    acl_max_stale_ms: z.number().int().min(1000).default(DEFAULTS.aclMaxStaleMs),
     heartbeat_interval_ms: z.number().int().min(100).default(DEFAULTS.heartbeatIntervalMs),
     log_level: logLevel,
     max_followers_total: z.number().int().min(0).default(DEFAULTS.maxFollowersTotal),
@@ -87,9 +104,10 @@ export const AgentConfigSchema = z
     allocations: z.array(AllocationSpecSchema).default([]),
   })
   .strict()
-  .refine((c) => !c.acl || c.acl_key !== undefined, {
-    message: 'acl is on but acl_key is not set',
-    path: ['acl_key'],
+  .refine((c) => !c.acl || c.gateway.length > 0, {
+    message:
+      'acl is on but no gateway is set: agents learn policies and revocations from the gateways (--gateway URL)',
+    path: ['gateway'],
   })
   .superRefine(refineTls);
 
@@ -115,10 +133,11 @@ export interface AgentFlags extends TlsFlags {
   datacenter?: string;
   meta?: string[];
   advertise?: string;
-  redis?: string;
-  registryPrefix?: string;
+  gateway?: string;
+  joinToken?: string;
   acl?: boolean;
   aclKey?: string;
+  aclMaxStaleMs?: string;
   heartbeatIntervalMs?: string;
   logLevel?: string;
   maxFollowersTotal?: string;
@@ -133,8 +152,7 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_NODE_NAME: 'node_name',
     FLEETGATE_DATACENTER: 'datacenter',
     FLEETGATE_ADVERTISE: 'advertise',
-    FLEETGATE_REDIS: 'redis',
-    FLEETGATE_REGISTRY_PREFIX: 'registry_prefix',
+    FLEETGATE_JOIN_TOKEN: 'join_token',
     FLEETGATE_ACL_KEY: 'acl_key',
     FLEETGATE_LOG_LEVEL: 'log_level',
   },
@@ -142,9 +160,19 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_HEARTBEAT_INTERVAL_MS: 'heartbeat_interval_ms',
     FLEETGATE_MAX_FOLLOWERS_TOTAL: 'max_followers_total',
     FLEETGATE_MAX_FOLLOWERS_PER_ALLOC: 'max_followers_per_alloc',
+    FLEETGATE_ACL_MAX_STALE_MS: 'acl_max_stale_ms',
   },
   booleans: { ...TLS_ENV_TWINS.booleans, FLEETGATE_ACL: 'acl' },
 };
+
+/** `a,b` → ['a','b'] (the gateway list in a flag or env twin); undefined stays undefined. */
+const list = (v: string | undefined): string[] | undefined =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /** Merge file < env < flags and validate. Throws ConfigError with one line naming the key. */
 export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig => {
@@ -159,10 +187,11 @@ export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): Agen
     node_name: flags.nodeName,
     datacenter: flags.datacenter,
     advertise: flags.advertise,
-    redis: flags.redis,
-    registry_prefix: flags.registryPrefix,
+    gateway: list(flags.gateway),
+    join_token: flags.joinToken,
     acl: flags.acl,
     acl_key: flags.aclKey,
+    acl_max_stale_ms: num(flags.aclMaxStaleMs),
     heartbeat_interval_ms: num(flags.heartbeatIntervalMs),
     log_level: flags.logLevel,
     max_followers_total: num(flags.maxFollowersTotal),
@@ -173,7 +202,13 @@ export const loadAgentConfig = (flags: AgentFlags, env: NodeJS.ProcessEnv): Agen
     typeof file['meta'] === 'object' && file['meta'] !== null
       ? (file['meta'] as Record<string, unknown>)
       : {};
-  const merged: Record<string, unknown> = { ...file, ...fromEnv(env, ENV_TWINS), ...fromFlags };
+  const envGateway = list(env['FLEETGATE_GATEWAY']);
+  const merged: Record<string, unknown> = {
+    ...file,
+    ...fromEnv(env, ENV_TWINS),
+    ...(envGateway ? { gateway: envGateway } : {}),
+    ...fromFlags,
+  };
   // Meta merges key by key across sources rather than one source replacing another.
   if (envMeta || flagMeta || file['meta'] !== undefined)
     merged['meta'] = { ...fileMeta, ...envMeta, ...flagMeta };

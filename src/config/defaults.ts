@@ -42,4 +42,6 @@ export const DEFAULTS = {
   maxFollowersPerAlloc: 256,
   /** A followed job stream ends this long after its last allocation ended, if no new one appears. */
   jobLogsGraceMs: 5000,
+  /** An agent that hears from no gateway this long serves management tokens only. */
+  aclMaxStaleMs: 30_000,
 } as const;

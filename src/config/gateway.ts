@@ -35,6 +35,8 @@ export const GatewayConfigSchema = z
       .default(DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor),
     /** Longest a cached policy or revocation is trusted without a change message. */
     acl_cache_max_age_ms: z.number().int().min(1).default(DEFAULTS.aclCacheMaxAgeMs),
+    /** File with a join token accepted besides those created through the API (compose). */
+    node_join_token: z.string().min(1).optional(),
     log_level: logLevel,
     max_streams_per_token: z.number().int().min(0).default(DEFAULTS.maxStreamsPerToken),
     max_streams_anonymous: z.number().int().min(0).default(DEFAULTS.maxStreamsAnonymous),
@@ -69,6 +71,7 @@ export interface GatewayFlags extends TlsFlags {
   maxStreamsAnonymous?: string;
   maxStreamsTotal?: string;
   jobLogsGraceMs?: string;
+  nodeJoinToken?: string;
 }
 
 const ENV_TWINS: EnvTwins = {
@@ -80,6 +83,7 @@ const ENV_TWINS: EnvTwins = {
     FLEETGATE_REGISTRY_PREFIX: 'registry_prefix',
     FLEETGATE_ACL_KEY: 'acl_key',
     FLEETGATE_LOG_LEVEL: 'log_level',
+    FLEETGATE_NODE_JOIN_TOKEN: 'node_join_token',
   },
   numbers: {
     FLEETGATE_CONNECT_TIMEOUT_MS: 'connect_timeout_ms',
@@ -111,6 +115,7 @@ export const loadGatewayConfig = (flags: GatewayFlags, env: NodeJS.ProcessEnv): 
     job_logs_grace_ms: num(flags.jobLogsGraceMs),
     ...tlsFromFlags(flags),
     tls_agent_server_name: flags.tlsAgentServerName,
+    node_join_token: flags.nodeJoinToken,
   });
   return validate(GatewayConfigSchema, {
     ...readConfigFile(flags.config, env),

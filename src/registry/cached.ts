@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { DEFAULTS } from '../config/defaults';
 import { errors } from '../errors';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
-import type { AllocFilter, PolicyRecord, Registry, RegistryChange } from './registry';
+import type { AllocFilter, JoinTokenRecord, PolicyRecord, Registry, RegistryChange } from './registry';
 
 export interface CacheObserver {
   hit(kind: CacheKind): void;
@@ -240,13 +240,21 @@ export class CachedRegistry implements Registry {
     this.call('put node', () => this.inner.putNode(n, ttl));
   heartbeat = (id: NodeId, ttl: number) => this.call('heartbeat', () => this.inner.heartbeat(id, ttl));
   putAlloc = (a: AllocRecord) => this.call('put alloc', () => this.inner.putAlloc(a));
-  removeAlloc = (id: AllocId) => this.call('remove alloc', () => this.inner.removeAlloc(id));
+  removeAlloc = (id: AllocId, owner?: NodeId) =>
+    this.call('remove alloc', () => this.inner.removeAlloc(id, owner));
   putPolicy = (p: PolicyRecord) => this.call('put policy', () => this.inner.putPolicy(p));
   deletePolicy = (name: string) => this.call('delete policy', () => this.inner.deletePolicy(name));
   recordIssued = (jti: string, exp: number) => this.call('issue', () => this.inner.recordIssued(jti, exp));
   issuedExpiry = (jti: string) => this.call('issued', () => this.inner.issuedExpiry(jti));
   revokeToken = (jti: string, exp: number) => this.call('revoke', () => this.inner.revokeToken(jti, exp));
   claimBootstrap = (a: string) => this.call('bootstrap', () => this.inner.claimBootstrap(a));
+  listRevoked = () => this.call('list revoked', () => this.inner.listRevoked());
+  claimNodeSecret = (id: NodeId, h: string) =>
+    this.call('node secret', () => this.inner.claimNodeSecret(id, h));
+  nodeSecret = (id: NodeId) => this.call('node secret', () => this.inner.nodeSecret(id));
+  putJoinToken = (t: JoinTokenRecord) => this.call('join token', () => this.inner.putJoinToken(t));
+  getJoinToken = (a: string) => this.call('join token', () => this.inner.getJoinToken(a));
+  deleteJoinToken = (a: string) => this.call('join token', () => this.inner.deleteJoinToken(a));
 
   onChange(listener: (change: RegistryChange) => void): () => void {
     return this.inner.onChange(listener);

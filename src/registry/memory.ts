@@ -2,10 +2,12 @@ import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
 import type {
   AllocFilter,
   IndexTable,
+  JoinTokenRecord,
   PolicyRecord,
   Registry,
   RegistryChange,
   RegistryIndex,
+  Revocation,
 } from './registry';
 import { matchesFilter, nextIndex, statusAt } from './status';
 
@@ -40,6 +42,8 @@ export class MemoryRegistry implements Registry {
   /** Expiry (ms, 0 = never) of each token the ACL API issued, by jti. */
   private readonly issued = new Map<string, number>();
   private readonly listeners = new Set<(c: RegistryChange) => void>();
+  private readonly nodeSecrets = new Map<NodeId, string>();
+  private readonly joinTokens = new Map<string, JoinTokenRecord>();
   private bootstrapped: string | undefined;
   private policyIndex = 0;
   private readonly index = { last: 0, nodes: 0, allocs: 0 };
@@ -132,15 +136,20 @@ export class MemoryRegistry implements Registry {
     return [...this.nodes.values()].map((s) => this.view(s)).sort((a, b) => a.ID.localeCompare(b.ID));
   }
 
-  async putAlloc(alloc: AllocRecord): Promise<void> {
+  async putAlloc(alloc: AllocRecord): Promise<boolean> {
     const prev = this.allocs.get(alloc.ID);
+    if (prev && prev.NodeID !== alloc.NodeID) return false;
     const changed = JSON.stringify(prev) !== JSON.stringify(alloc);
     this.allocs.set(alloc.ID, clone(alloc));
     this.emit({ kind: 'alloc', id: alloc.ID, ...(changed ? this.bumpIndex('allocs') : {}) });
+    return true;
   }
 
-  async removeAlloc(id: AllocId): Promise<void> {
-    if (this.allocs.delete(id)) this.emit({ kind: 'alloc', id, ...this.bumpIndex('allocs') });
+  async removeAlloc(id: AllocId, owner?: NodeId): Promise<void> {
+    const old = this.allocs.get(id);
+    if (!old || (owner !== undefined && old.NodeID !== owner)) return;
+    this.allocs.delete(id);
+    this.emit({ kind: 'alloc', id, ...this.bumpIndex('allocs') });
   }
 
   async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
@@ -205,6 +214,40 @@ export class MemoryRegistry implements Registry {
       return false;
     }
     return true;
+  }
+
+  async listRevoked(): Promise<Revocation[]> {
+    const out: Revocation[] = [];
+    for (const jti of [...this.revoked.keys()])
+      if (await this.isRevoked(jti)) out.push({ jti, expiresAtMs: this.revoked.get(jti)! });
+    return out;
+  }
+
+  async claimNodeSecret(id: NodeId, secretHash: string): Promise<boolean> {
+    if (this.nodeSecrets.has(id)) return false;
+    this.nodeSecrets.set(id, secretHash);
+    return true;
+  }
+
+  async nodeSecret(id: NodeId): Promise<string | undefined> {
+    return this.nodeSecrets.get(id);
+  }
+
+  async putJoinToken(t: JoinTokenRecord): Promise<void> {
+    this.joinTokens.set(t.AccessorID, clone(t));
+  }
+
+  async getJoinToken(accessorId: string): Promise<JoinTokenRecord | undefined> {
+    const t = this.joinTokens.get(accessorId);
+    if (t && t.ExpiresAt <= this.now()) {
+      this.joinTokens.delete(accessorId);
+      return undefined;
+    }
+    return t && clone(t);
+  }
+
+  async deleteJoinToken(accessorId: string): Promise<void> {
+    this.joinTokens.delete(accessorId);
   }
 
   async claimBootstrap(accessorId: string): Promise<boolean> {

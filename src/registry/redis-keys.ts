@@ -139,18 +139,19 @@ publish_indexed(ARGV[3], ARGV[4], bump_index(KEYS[3], 'nodes'))
 return 1`;
 
 /**
- * putAlloc in one step: write the record, index it in its bucket and in the bucket's set of its
- * node (moving it out of the old node's set: same bucket, same slot), then publish. Atomic, so
- * a reader never sees an alloc indexed under two nodes or a change published before the write.
- * The index is bumped only when the stored JSON changed.
+ * putAlloc in one step: refuse a record another node owns (returns 0: an allocation ID belongs
+ * to the first node that stores it), else write the record, index it in its bucket and in the
+ * bucket's set of its node, then publish. Atomic, so two nodes racing for one ID cannot both
+ * win, and a reader never sees a change published before the write. The index is bumped only
+ * when the stored JSON changed.
  * KEYS: alloc, allocs, node-allocs, modify-index.
- * ARGV: pub, json, id, node-allocs prefix, channel, change.
+ * ARGV: pub, json, id, node-allocs prefix, channel, change, node id.
  */
 export const PUT_ALLOC_LUA = `${INDEX_LUA}
 local old = redis.call('GET', KEYS[1])
 if old then
   local o = cjson.decode(old)
-  redis.call('SREM', ARGV[4] .. o['NodeID'], ARGV[3])
+  if o['NodeID'] ~= ARGV[7] then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
@@ -162,11 +163,15 @@ else
 end
 return 1`;
 
-/** KEYS: alloc, allocs, modify-index. ARGV: pub, id, node-allocs prefix, channel, change. */
+/**
+ * removeAlloc; with an owner (ARGV[6], '' = any), only the owner's record is removed.
+ * KEYS: alloc, allocs, modify-index. ARGV: pub, id, node-allocs prefix, channel, change, owner.
+ */
 export const REMOVE_ALLOC_LUA = `${INDEX_LUA}
 local old = redis.call('GET', KEYS[1])
 if not old then return 0 end
 local o = cjson.decode(old)
+if ARGV[6] ~= '' and o['NodeID'] ~= ARGV[6] then return 0 end
 redis.call('SREM', ARGV[3] .. o['NodeID'], ARGV[2])
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])

@@ -1,7 +1,15 @@
 import type tls from 'node:tls';
 import { DEFAULTS } from '../config/defaults';
 import type { AllocId, AllocRecord, NodeId, NodeRecord } from '../wire';
-import type { AllocFilter, PolicyRecord, Registry, RegistryChange, RegistryIndex } from './registry';
+import type {
+  AllocFilter,
+  JoinTokenRecord,
+  PolicyRecord,
+  Registry,
+  RegistryChange,
+  RegistryIndex,
+  Revocation,
+} from './registry';
 import { createConnections, type RedisClient } from './redis-client';
 import {
   BUCKETS,
@@ -259,11 +267,11 @@ export class RedisRegistry implements Registry {
     return out;
   }
 
-  async putAlloc(alloc: AllocRecord): Promise<void> {
+  async putAlloc(alloc: AllocRecord): Promise<boolean> {
     const k = this.keys;
     const b = bucketOf(alloc.ID);
     const [pub, channel, change] = this.pubArgs(k.allocChannel(b), { kind: 'alloc', id: alloc.ID });
-    await this.client.eval(
+    const stored = await this.client.eval(
       PUT_ALLOC_LUA,
       4,
       k.alloc(alloc.ID),
@@ -276,10 +284,12 @@ export class RedisRegistry implements Registry {
       k.nodeAllocs(b, ''),
       channel,
       change,
+      alloc.NodeID,
     );
+    return stored === 1;
   }
 
-  async removeAlloc(id: AllocId): Promise<void> {
+  async removeAlloc(id: AllocId, owner?: NodeId): Promise<void> {
     const k = this.keys;
     const b = bucketOf(id);
     const [pub, channel, change] = this.pubArgs(k.allocChannel(b), { kind: 'alloc', id });
@@ -294,6 +304,7 @@ export class RedisRegistry implements Registry {
       k.nodeAllocs(b, ''),
       channel,
       change,
+      owner ?? '',
     );
   }
 
@@ -391,6 +402,45 @@ export class RedisRegistry implements Registry {
 
   async isRevoked(jti: string): Promise<boolean> {
     return (await this.client.exists(this.keys.revoked(jti))) === 1;
+  }
+
+  async listRevoked(): Promise<Revocation[]> {
+    const k = this.keys.revocations;
+    const res = await this.client
+      .multi()
+      .zremrangebyscore(k, '-inf', Date.now())
+      .zrange(k, 0, -1, 'WITHSCORES')
+      .exec();
+    const flat = (res?.[1]?.[1] as string[] | undefined) ?? [];
+    const out: Revocation[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      out.push({ jti: flat[i]!, expiresAtMs: flat[i + 1] === 'inf' ? 0 : Number(flat[i + 1]) });
+    return out;
+  }
+
+  async claimNodeSecret(id: NodeId, secretHash: string): Promise<boolean> {
+    return (await this.client.set(this.keys.nodeSecret(id), secretHash, 'NX')) === 'OK';
+  }
+
+  async nodeSecret(id: NodeId): Promise<string | undefined> {
+    return (await this.client.get(this.keys.nodeSecret(id))) ?? undefined;
+  }
+
+  async putJoinToken(t: JoinTokenRecord): Promise<void> {
+    await this.client.set(
+      this.keys.joinToken(t.AccessorID),
+      JSON.stringify(t),
+      'PXAT',
+      Math.max(t.ExpiresAt, Date.now() + 1),
+    );
+  }
+
+  async getJoinToken(accessorId: string): Promise<JoinTokenRecord | undefined> {
+    return parseJson<JoinTokenRecord>(await this.client.get(this.keys.joinToken(accessorId)));
+  }
+
+  async deleteJoinToken(accessorId: string): Promise<void> {
+    await this.client.del(this.keys.joinToken(accessorId));
   }
 
   async claimBootstrap(accessorId: string): Promise<boolean> {

@@ -21,6 +21,23 @@ export interface AllocFilter {
  * set when the write changed what a registry read answers (see `RegistryIndex`): blocking
  * queries wake on it. `ttlMs` on a node change is the heartbeat TTL it was registered with.
  */
+/** A join token (stored hashed): lets a new node register once it presents the secret. */
+export interface JoinTokenRecord {
+  AccessorID: string;
+  Name: string;
+  /** sha256 of the secret, hex. */
+  SecretHash: string;
+  /** Unix ms; the record disappears then. */
+  ExpiresAt: number;
+}
+
+/** A revoked token ID and when its revocation may be forgotten (0 = never). */
+export interface Revocation {
+  jti: string;
+  expiresAtMs: number;
+}
+
+/** What changed, published to every gateway and agent so caches drop stale entries. */
 export type RegistryChange =
   | { kind: 'node'; id: NodeId; ttlMs?: number; index?: number }
   | { kind: 'heartbeat'; id: NodeId; at: number; ttlMs?: number; index?: number }
@@ -62,8 +79,13 @@ export interface Registry {
   /** The current modify index of each table. */
   modifyIndex(): Promise<RegistryIndex>;
 
-  putAlloc(alloc: AllocRecord): Promise<void>;
-  removeAlloc(id: AllocId): Promise<void>;
+  /**
+   * Store an allocation. An allocation ID belongs to the first node that stores it: a record
+   * naming another node is refused (returns false, nothing written) until the owner removes it.
+   */
+  putAlloc(alloc: AllocRecord): Promise<boolean>;
+  /** Remove an allocation; with `owner`, only when that node owns it. */
+  removeAlloc(id: AllocId, owner?: NodeId): Promise<void>;
   getAlloc(id: AllocId): Promise<AllocRecord | undefined>;
   listAllocs(filter?: AllocFilter): Promise<AllocRecord[]>;
 
@@ -82,8 +104,17 @@ export interface Registry {
   /** Revoke a token ID until `expiresAtMs` (0 = forever); the entry expires with the token. */
   revokeToken(jti: string, expiresAtMs: number): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
+  /** Every revocation still in force (the state gateways hand to agents). */
+  listRevoked(): Promise<Revocation[]>;
   /** Atomically claim the one-time ACL bootstrap; false when it already happened. */
   claimBootstrap(accessorId: string): Promise<boolean>;
+
+  /** Set a node's secret hash unless it has one; false when it already had one. */
+  claimNodeSecret(id: NodeId, secretHash: string): Promise<boolean>;
+  nodeSecret(id: NodeId): Promise<string | undefined>;
+  putJoinToken(token: JoinTokenRecord): Promise<void>;
+  getJoinToken(accessorId: string): Promise<JoinTokenRecord | undefined>;
+  deleteJoinToken(accessorId: string): Promise<void>;
 
   /** Subscribe to changes (pub/sub); returns the unsubscribe function. */
   onChange(listener: (change: RegistryChange) => void): () => void;

@@ -37,6 +37,9 @@ export const createGatewayApp = (deps: GatewayDeps): Express => {
     });
   }
   app.use(uiStatic());
+  // Agents' node API (registration, heartbeats, allocations, ACL watch) and join tokens; before
+  // the ACL API, whose `/v1/acl` guard answers 400 with ACLs off (join tokens exist either way).
+  if (deps.nodeApi) app.use(deps.nodeApi);
   app.use(readApi(deps));
   if (deps.aclApi) app.use(deps.aclApi);
   app.use(notFoundResponder);

@@ -31,4 +31,6 @@ export interface GatewayDeps {
   agentTls?: () => tls.ConnectionOptions;
   /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
   aclApi?: Router;
+  /** The node API (`createNodeApi` from src/router/node-api.ts); absent in `fleetgate dev`. */
+  nodeApi?: Router;
 }

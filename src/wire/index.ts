@@ -10,3 +10,5 @@ export * from './meta';
 export * from './duration';
 export * from './log-files';
 export * from './tls-failure';
+export * from './manifest-schema';
+export * from './node-api';

@@ -1,3 +1,6 @@
+import { localLink } from '../../src/agent/registration/local-link';
+import { NodeAdmission } from '../../src/registry/admission';
+import { silentLogger } from '../../src/log/logger';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,7 +56,10 @@ describe('agent allocation, stats and GC endpoints', () => {
     registry = new MemoryRegistry();
     agent = await startAgent(
       loadAgentConfig({ dataDir, httpAddr: '127.0.0.1:0', heartbeatIntervalMs: '200' }, {}),
-      { registry, authenticator: createAuthenticator({ keyMaterial: km, registry }) },
+      {
+        link: async (id) => localLink(registry, new NodeAdmission(registry, silentLogger()), id),
+        authenticator: createAuthenticator({ keyMaterial: km, registry }),
+      },
     );
   });
   afterEach(async () => {

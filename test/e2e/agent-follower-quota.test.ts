@@ -4,6 +4,9 @@ import path from 'node:path';
 import { startAgent, type RunningAgent } from '../../src/agent/agent';
 import { AgentConfigSchema } from '../../src/config/agent';
 import { validate } from '../../src/config/sources';
+import { localLink } from '../../src/agent/registration/local-link';
+import { silentLogger } from '../../src/log/logger';
+import { NodeAdmission } from '../../src/registry/admission';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { seedAlloc, type SeededAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
@@ -29,7 +32,10 @@ describe('agent follower quota: per allocation and in total, open streams never 
       max_followers_per_alloc: 2,
       max_followers_total: 3,
     });
-    agent = await startAgent(config, { registry: new MemoryRegistry() });
+    const registry = new MemoryRegistry();
+    agent = await startAgent(config, {
+      link: async (id) => localLink(registry, new NodeAdmission(registry, silentLogger()), id),
+    });
     // Manifests are adopted within a second.
     await eventually(() => agent.services.manifests.get(b.id) !== undefined, 2500);
   });

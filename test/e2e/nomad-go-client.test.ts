@@ -10,11 +10,12 @@ import { startAgent, type RunningAgent } from '../../src/agent/agent';
 import { loadAgentConfig } from '../../src/config/agent';
 import { RemoteForwarder } from '../../src/forward/remote';
 import { silentLogger } from '../../src/log/logger';
+import { localLink } from '../../src/agent/registration/local-link';
+import { NodeAdmission } from '../../src/registry/admission';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createGatewayApp } from '../../src/router/app';
-import { ManifestSchema } from '../../src/agent/manifests/schema';
 import { allocation } from '../../src/router/read-shapes';
-import { asAllocId, asNodeId, FrameDecoder, type ClientStatus } from '../../src/wire';
+import { asAllocId, asNodeId, FrameDecoder, ManifestSchema, type ClientStatus } from '../../src/wire';
 import * as api from '../helpers/nomad-api';
 import { seedAlloc, type SeededAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
@@ -131,7 +132,7 @@ describe("Nomad's Go api client against fleetgate: golden requests, Go-struct de
     reg = new MemoryRegistry();
     agent = await startAgent(
       loadAgentConfig({ dataDir: t.dir, httpAddr: '127.0.0.1:0', nodeName: 'golden', meta: ['rack=r1'] }, {}),
-      { registry: reg },
+      { link: async (id) => localLink(reg, new NodeAdmission(reg, silentLogger()), id) },
     );
     await eventually(async () => Boolean(await reg.getAlloc(asAllocId(gcVictim.id))), 5000);
     gateway = http.createServer(

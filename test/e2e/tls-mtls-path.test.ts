@@ -10,6 +10,8 @@ import { tlsOf } from '../../src/cli/commands/op-common';
 import { loadAgentConfig } from '../../src/config/agent';
 import { RemoteForwarder } from '../../src/forward/remote';
 import { silentLogger } from '../../src/log/logger';
+import { localLink } from '../../src/agent/registration/local-link';
+import { NodeAdmission } from '../../src/registry/admission';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createGatewayApp } from '../../src/router/app';
 import { clientTlsOptions, type ClientTlsFiles } from '../../src/tls/client';
@@ -81,7 +83,7 @@ describe('mutual TLS: client -> gateway -> agent', () => {
         },
         {},
       ),
-      { registry },
+      { link: async (id) => localLink(registry, new NodeAdmission(registry, silentLogger()), id) },
     );
     const g = await startGateway();
     gatewayUrl = g.url;

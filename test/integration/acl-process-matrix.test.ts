@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { joinTokenFile } from '../helpers/join';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
@@ -302,34 +303,46 @@ describe('ACL matrix through real processes: gateway and agent agree, denials ne
     publicPem = fs.readFileSync(path.join(keys.dir, 'acl-public.pem'), 'utf8');
     alloc = seedAlloc(data.dir, 'default');
     otherAlloc = seedAlloc(data.dir, 'other');
-    const aclArgs = ['--redis', redis.url, '--acl', '--acl-key'];
-    [agent, gateway] = await Promise.all([
-      // debug: the agent logs every request, which is how "never reached the agent" is observed.
-      startFleetgate(
-        [
-          'agent',
-          '--http-addr',
-          '127.0.0.1:0',
-          '--data-dir',
-          data.dir,
-          '--node-name',
-          'm1',
-          ...aclArgs,
-          path.join(keys.dir, 'acl-public.pem'),
-        ],
-        { FLEETGATE_LOG_LEVEL: 'debug' },
-      ),
-      startFleetgate(
-        ['gateway', '--http-addr', '127.0.0.1:0', ...aclArgs, path.join(keys.dir, 'acl-private.pem')],
-        { FLEETGATE_LOG_LEVEL: 'info' },
-      ),
-    ]);
-    nodeId = fs.readFileSync(path.join(data.dir, 'client/node-id'), 'utf8').trim();
-    eps = endpoints(alloc, nodeId);
-
+    gateway = await startFleetgate(
+      [
+        'gateway',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--redis',
+        redis.url,
+        '--acl',
+        '--acl-key',
+        path.join(keys.dir, 'acl-private.pem'),
+      ],
+      { FLEETGATE_LOG_LEVEL: 'info' },
+    );
     const boot = await api('POST', '/v1/acl/bootstrap', undefined, '');
     expect(boot.status).toBe(200);
     management = (JSON.parse(boot.body) as { SecretID: string }).SecretID;
+    const join = await joinTokenFile(gateway.url, keys.dir, management);
+    // debug: the agent logs every request, which is how "never reached the agent" is observed.
+    agent = await startFleetgate(
+      [
+        'agent',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--data-dir',
+        data.dir,
+        '--node-name',
+        'm1',
+        '--gateway',
+        gateway.url,
+        '--join-token',
+        join,
+        '--acl',
+        '--acl-key',
+        path.join(keys.dir, 'acl-public.pem'),
+      ],
+      { FLEETGATE_LOG_LEVEL: 'debug' },
+    );
+    nodeId = fs.readFileSync(path.join(data.dir, 'client/node-id'), 'utf8').trim();
+    eps = endpoints(alloc, nodeId);
+
     seenTokens.add(management);
     await putPolicy('ns-read', { namespace: { default: { policy: 'read' } } });
     await putPolicy('logs-only', { namespace: { default: { capabilities: ['read-logs'] } } });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { freePort } from '../helpers/ports';
+import { joinTokenFile } from '../helpers/join';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import {
@@ -69,10 +70,16 @@ describe('operator commands: human and -json output, exit codes', () => {
         ],
       }),
     );
-    agent = await startFleetgate(
-      agentArgs(await freePort(), dir, 'cli-node', redis.url, ['--config', config, '--meta', 'rack=r9']),
-    );
     gateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    const join = await joinTokenFile(gateway.url, path.join(dir, 'join'));
+    agent = await startFleetgate(
+      agentArgs(await freePort(), dir, 'cli-node', gateway.url, join, [
+        '--config',
+        config,
+        '--meta',
+        'rack=r9',
+      ]),
+    );
     await waitFor(
       'allocs registered',
       async () =>

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
+import { joinTokenFile } from '../helpers/join';
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
@@ -41,10 +43,11 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     const writer = new NumberWriter(alloc.logsDir, 'counter', 3000);
     const agentPort = await freePort();
     const gwPort = await freePort();
-    const aArgs = agentArgs(agentPort, dir, 'resume-node', redis.url);
     const gArgs = ['gateway', '--http-addr', `127.0.0.1:${gwPort}`, '--redis', redis.url];
-    let agent = await startFleetgate(aArgs);
     let gateway = await startFleetgate(gArgs);
+    const join = await joinTokenFile(gateway.url, path.join(dir, 'join'));
+    const aArgs = agentArgs(agentPort, dir, 'resume-node', gateway.url, join);
+    let agent = await startFleetgate(aArgs);
     procs.push(agent, gateway);
     const gw = gateway.url;
     await waitFor(
@@ -113,9 +116,10 @@ describe('alloc fs -f resumes at the last offset after an agent restart', () => 
     const { dir, cleanup } = tmpDir();
     const alloc = seedAlloc(dir, 'counter');
     const writer = new NumberWriter(alloc.logsDir, 'counter', Number.MAX_SAFE_INTEGER);
-    const aArgs = agentArgs(await freePort(), dir, 'fs-node', redis.url);
-    let agent = await startFleetgate(aArgs);
     const gateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    const join = await joinTokenFile(gateway.url, path.join(dir, 'join'));
+    const aArgs = agentArgs(await freePort(), dir, 'fs-node', gateway.url, join);
+    let agent = await startFleetgate(aArgs);
     try {
       await waitFor(
         'alloc registered',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -28,11 +29,35 @@ const seedAlloc = (dataDir: string): string => {
 
 describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
   let redis: RedisServer;
-  const agents: Array<{ p: FleetgateProcess; alloc: string; nodeId: string; cleanup: () => void }> = [];
+  const agents: Array<{
+    p: FleetgateProcess;
+    alloc: string;
+    nodeId: string;
+    dir: string;
+    cleanup: () => void;
+  }> = [];
   const gateways: FleetgateProcess[] = [];
+  let keysDir: { dir: string; cleanup: () => void };
 
   beforeAll(async () => {
     redis = await startRedis();
+    // The join token is given to the gateways in a file, as docker-compose does: it survives a
+    // Redis that restarts empty, so the agents can join again (API-created tokens live in Redis).
+    keysDir = tmpDir();
+    const join = path.join(keysDir.dir, 'join-token');
+    fs.writeFileSync(join, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    for (let i = 0; i < 2; i++)
+      gateways.push(
+        await startFleetgate([
+          'gateway',
+          '--http-addr',
+          '127.0.0.1:0',
+          '--redis',
+          redis.url,
+          '--node-join-token',
+          join,
+        ]),
+      );
     for (let i = 0; i < 3; i++) {
       const { dir, cleanup } = tmpDir();
       const alloc = seedAlloc(dir);
@@ -44,16 +69,17 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
         dir,
         '--node-name',
         `n${i}`,
-        '--redis',
-        redis.url,
+        // Either gateway: the agent moves to the other when one does not answer.
+        '--gateway',
+        gateways.map((g) => g.url).join(','),
+        '--join-token',
+        join,
         '--heartbeat-interval-ms',
         '300',
       ]);
       const nodeId = fs.readFileSync(path.join(dir, 'client/node-id'), 'utf8').trim();
-      agents.push({ p, alloc, nodeId, cleanup });
+      agents.push({ p, alloc, nodeId, dir, cleanup });
     }
-    for (let i = 0; i < 2; i++)
-      gateways.push(await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]));
     // Manifests are adopted within 1 s.
     const end = Date.now() + 5000;
     for (const a of agents) {
@@ -69,6 +95,7 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
       a.cleanup();
     }
     await redis.stop();
+    keysDir.cleanup();
   });
 
   test('seed endpoints through either gateway equal the direct agent answer', async () => {
@@ -171,7 +198,18 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
       await sleep(50);
     }
     expect(failures).toEqual([]);
-  }, 30_000);
+    // The empty registry knows no node secret: every agent is told to join again, does so with
+    // its join token file, keeps its node ID and secret, and its allocations are back.
+    const secrets = agents.map((x) => fs.readFileSync(path.join(x.dir, 'client/secret-id'), 'utf8'));
+    const end = Date.now() + 15_000;
+    for (const x of agents) {
+      while ((await get(`${g.url}/v1/allocation/${x.alloc}`)).status !== 200 && Date.now() < end)
+        await sleep(100);
+      expect((await get(`${g.url}/v1/allocation/${x.alloc}`)).status).toBe(200);
+      expect(JSON.parse((await get(`${g.url}/v1/node/${x.nodeId}`)).body.toString()).Status).toBe('ready');
+    }
+    expect(agents.map((x) => fs.readFileSync(path.join(x.dir, 'client/secret-id'), 'utf8'))).toEqual(secrets);
+  }, 40_000);
 
   test('kill an agent: gateways answer 503 No path to node fast, and an open follow ends within 2 s', async () => {
     const a = agents[2]!;

@@ -4,6 +4,7 @@ import { startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-proc
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
+import { joinTokenFile } from '../helpers/join';
 import { FrameDecoder } from '../../src/wire/frames';
 import { writeKeyPair } from '../../src/cli/commands/acl-keygen';
 import { agentArgs, NumberWriter, runCli, sleep, spawnCli, waitFor } from './cli-stack';
@@ -132,14 +133,6 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    for (let i = 0; i < 3; i++) {
-      const { dir, cleanup } = tmpDir();
-      cleanups.push(cleanup);
-      const args = agentArgs(await freePort(), dir, `jl-node-${i}`, redis.url);
-      const proc = await startFleetgate(args, {}, 40_000);
-      procs.push(proc);
-      agents.push({ args, dir, proc });
-    }
     const gateway = await startFleetgate([
       'gateway',
       '--http-addr',
@@ -156,6 +149,18 @@ describe('job-wide logs: one stream for every allocation of a job', () => {
     gw2Args = ['gateway', '--http-addr', `127.0.0.1:${await freePort()}`, '--redis', redis.url];
     gw2 = await startFleetgate(gw2Args, {}, 40_000);
     procs.push(gw2);
+    // Agents join through the gateway with a join token; they hold no registry credentials.
+    const joinDir = tmpDir();
+    cleanups.push(joinDir.cleanup);
+    const join = await joinTokenFile(gw, joinDir.dir);
+    for (let i = 0; i < 3; i++) {
+      const { dir, cleanup } = tmpDir();
+      cleanups.push(cleanup);
+      const args = agentArgs(await freePort(), dir, `jl-node-${i}`, gw, join);
+      const proc = await startFleetgate(args, {}, 40_000);
+      procs.push(proc);
+      agents.push({ args, dir, proc });
+    }
     // Six allocations, two per agent; every other one rotates every ~2 KB.
     for (let i = 0; i < 6; i++) addAlloc(i % 3, i % 2 === 0 ? 2000 : 1e9);
     for (const a of allocs) a.writer.burst(300);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { TOPOLOGY, PRIVATE_KEY, PUBLIC_KEY } from '../../src/cli/cluster/topology';
+import { TOPOLOGY, PRIVATE_KEY } from '../../src/cli/cluster/topology';
 
 /**
  * docker-compose.yml cannot be run here (no Docker), so it is checked against the topology
@@ -63,6 +63,8 @@ describe('docker-compose.yml matches src/cli/cluster/topology.ts', () => {
     expect(k.entrypoint?.join(' ')).toContain(`acl keygen --out ${keysDir}`);
     expect(k.entrypoint?.join(' ')).toContain(`test -f ${keysDir}/${PRIVATE_KEY}`);
     expect(k.volumes).toContain(`keys:${keysDir}`);
+    expect(k.volumes).toContain('join:/join');
+    expect(k.entrypoint?.join(' ')).toContain('test -f /join/token');
   });
 
   it('gateway: port, Redis, ACLs with the private key, health check, start order', () => {
@@ -74,7 +76,9 @@ describe('docker-compose.yml matches src/cli/cluster/topology.ts', () => {
       FLEETGATE_REDIS: redisUrl,
       FLEETGATE_ACL: 'true',
       FLEETGATE_ACL_KEY: `${keysDir}/${PRIVATE_KEY}`,
+      FLEETGATE_NODE_JOIN_TOKEN: '/join/token',
     });
+    expect(g.volumes).toContain('join:/join:ro');
     expect(g.ports).toEqual([`${port}:${port}`]);
     expect(g.volumes).toContain(`keys:${keysDir}:ro`);
     expect(healthUrl(g)).toBe(`http://127.0.0.1:${port}${TOPOLOGY.healthPath}`);
@@ -97,12 +101,13 @@ describe('docker-compose.yml matches src/cli/cluster/topology.ts', () => {
         FLEETGATE_META: Object.entries(a.meta)
           .map(([k, v]) => `${k}=${v}`)
           .join(','),
-        FLEETGATE_REDIS: redisUrl,
+        // No Redis URL and no key file: the gateway admits the node and sends the ACL state.
+        FLEETGATE_GATEWAY: `http://${TOPOLOGY.gateway.service}:${TOPOLOGY.gateway.port}`,
+        FLEETGATE_JOIN_TOKEN: '/join/token',
         FLEETGATE_ACL: 'true',
-        FLEETGATE_ACL_KEY: `${keysDir}/${PUBLIC_KEY}`,
       });
       expect(s.ports).toEqual([`${a.port}:${a.port}`]);
-      expect(s.volumes).toEqual([`keys:${keysDir}:ro`, `${a.service}-data:${TOPOLOGY.dataDir}`]);
+      expect(s.volumes).toEqual(['join:/join:ro', `${a.service}-data:${TOPOLOGY.dataDir}`]);
       expect(healthUrl(s)).toBe(`http://127.0.0.1:${a.port}${TOPOLOGY.healthPath}`);
       startsAfterRedisAndKeys(s);
       expect(compose.volumes).toHaveProperty(`${a.service}-data`);

@@ -33,6 +33,13 @@ const PINS: Record<ErrorCode, [args: unknown[], status: number, message: string]
   badResume: [['x'], 400, 'resume: "x" is not <alloc id>:<task>:<file>:<offset>'],
   resumeNeedsFollow: [[], 400, 'resume needs follow=true'],
   jobHasNoAllocs: [['web', 'default'], 404, 'job "web" has no allocations in namespace "default"'],
+  aclStateStale: [
+    ['no gateway heard for 31 s'],
+    503,
+    'ACL state is stale: no gateway heard for 31 s; only management tokens are served until a gateway answers',
+  ],
+  nodeRejoinRequired: [['n1'], 410, 'node n1 is not known to the registry: register again with a join token'],
+  nodeIdMismatch: [[], 400, 'Node.ID does not match the node ID in the path'],
   tooManyEntries: [
     ['alloc/data', 10000],
     400,

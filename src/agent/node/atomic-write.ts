@@ -12,10 +12,10 @@ export const isTempName = (name: string): boolean => name.startsWith('.') || nam
  * Not the write-file-atomic package: it does not fsync the directory, so after a power loss the
  * rename itself may be gone, and its temp names would need their own filter in our scanners.
  */
-export const writeFileAtomic = async (file: string, data: string): Promise<void> => {
+export const writeFileAtomic = async (file: string, data: string, mode = 0o644): Promise<void> => {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, 'w', 0o644);
+  const fh = await fs.open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();

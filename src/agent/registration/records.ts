@@ -1,4 +1,4 @@
-import type { AllocManifest, AllocRecord, NodeId, NodeRecord } from '../../wire';
+import type { NodeRecord } from '../../wire';
 import type { NodeIdentity } from '../deps';
 
 export const nodeRecord = (
@@ -12,17 +12,4 @@ export const nodeRecord = (
   AdvertiseURL: n.advertiseUrl(),
   Meta: meta,
   Version: n.version,
-});
-
-export const allocRecord = (nodeId: NodeId, m: AllocManifest): AllocRecord => ({
-  ID: m.ID,
-  NodeID: nodeId,
-  Namespace: m.Namespace,
-  JobID: m.JobID,
-  TaskGroup: m.TaskGroup,
-  Name: m.Name,
-  Tasks: [...m.Tasks],
-  ClientStatus: m.ClientStatus,
-  CreateTime: m.CreateTime,
-  ModifyTime: m.ModifyTime,
 });

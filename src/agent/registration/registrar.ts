@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import { DEFAULTS } from '../../config/defaults';
-import type { Registry } from '../../registry/registry';
 import type { AllocId } from '../../wire';
 import type { NodeIdentity } from '../deps';
 import type { ManifestStore } from '../manifests/store';
 import type { MetaStore } from '../meta/store';
-import { allocRecord, nodeRecord } from './records';
+import type { NodeLink } from './link';
+import { nodeRecord } from './records';
 
 export interface RegistrarOptions {
-  registry: Registry;
+  link: NodeLink;
   node: NodeIdentity;
   meta: MetaStore;
   manifests: ManifestStore;
@@ -18,16 +18,17 @@ export interface RegistrarOptions {
 
 const MIN_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 10_000;
-/** Changes are pushed this soon after they happen (a meta change must reach the registry within 1 s). */
+/** Changes are pushed this soon after they happen: a meta change must be visible at the gateways within 1 s. */
 const PUSH_DELAY_MS = 50;
 /** A full re-put every this many heartbeats heals state a registry lost without telling us. */
 const FULL_SYNC_EVERY = 12;
 
 /**
- * Keeps the registry in step with this node: node record on start and on meta
- * change, a heartbeat every interval with TTL = 3 intervals, an alloc record per manifest. The
- * registry being down never affects local serving: failures switch to "re-put everything" and
- * retry with exponential backoff until it answers again.
+ * Keeps the registry in step with this node, through a NodeLink (a gateway): node record on
+ * start and on meta change, a heartbeat every interval with TTL = 3 intervals, an alloc record
+ * per manifest. The gateways being unreachable never affects local serving: failures switch to
+ * "re-put everything" and retry with exponential backoff until one answers again. An allocation
+ * the registry refuses (another node holds its ID) is logged and not retried until it changes.
  */
 export class Registrar {
   private needFull = true;
@@ -40,6 +41,7 @@ export class Registrar {
   private beats = 0;
   private stopped = false;
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly refused = new Set<AllocId>();
 
   constructor(private readonly o: RegistrarOptions) {}
 
@@ -52,9 +54,6 @@ export class Registrar {
     this.unsubscribe.push(
       this.o.meta.onChange(() => this.markNode()),
       this.o.manifests.onEvent((e) => this.markAlloc(e.kind === 'upsert' ? e.manifest.ID : e.id)),
-      this.o.registry.onChange((c) => {
-        if (c.kind === 'resync') this.markFull();
-      }),
     );
     this.hbTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatIntervalMs);
     this.hbTimer.unref();
@@ -68,7 +67,7 @@ export class Registrar {
     if (this.hbTimer) clearInterval(this.hbTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.flushing;
-    await this.o.registry.heartbeat(this.o.node.id, 1).catch(() => undefined);
+    await this.o.link.heartbeat(1).catch(() => undefined);
   }
 
   private markNode(): void {
@@ -101,7 +100,12 @@ export class Registrar {
     if (this.beats % FULL_SYNC_EVERY === 0) return this.markFull();
     try {
       // No record (e.g. Redis restarted empty): the registry keeps nothing for us, we re-assert.
-      if (!(await this.o.registry.heartbeat(this.o.node.id, this.ttlMs))) this.markFull();
+      if (!(await this.o.link.heartbeat(this.ttlMs))) {
+        this.o.log.info(
+          'the registry has no record of this node (it lapsed, or Redis lost its state): registering again',
+        );
+        this.markFull();
+      }
     } catch (err) {
       this.failed(err);
     }
@@ -119,35 +123,41 @@ export class Registrar {
   }
 
   private async flushOnce(): Promise<void> {
-    const { registry, node, manifests } = this.o;
+    const { link, node, manifests } = this.o;
     try {
       if (this.needFull) {
         this.needFull = false;
         this.nodeDirty = false;
         this.dirtyAllocs.clear();
-        await registry.putNode(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
-        const local = manifests.list();
-        const ids = new Set<string>(local.map((m) => m.ID));
-        for (const a of await registry.listAllocs({ nodeId: node.id })) {
-          if (!ids.has(a.ID)) await registry.removeAlloc(a.ID);
-        }
-        for (const m of local) await registry.putAlloc(allocRecord(node.id, m));
+        await link.register(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
+        this.noteRefused(await link.putAllocs(manifests.list(), true));
       } else {
         if (this.nodeDirty) {
           this.nodeDirty = false;
-          await registry.putNode(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
+          await link.register(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
         }
         for (const id of [...this.dirtyAllocs]) {
           this.dirtyAllocs.delete(id);
           const m = manifests.get(id);
-          if (m) await registry.putAlloc(allocRecord(node.id, m));
-          else await registry.removeAlloc(id);
+          if (m) this.noteRefused(await link.putAllocs([m], false));
+          else await link.removeAlloc(id);
         }
       }
       if (this.backoffMs > 0) this.o.log.info('registry reachable again; node and allocations re-registered');
       this.backoffMs = 0;
     } catch (err) {
       this.failed(err);
+    }
+  }
+
+  private noteRefused(ids: readonly AllocId[]): void {
+    for (const id of ids) {
+      if (this.refused.has(id)) continue;
+      this.refused.add(id);
+      this.o.log.warn(
+        { alloc: id },
+        'allocation refused by the registry: another node holds this ID; it is served locally only',
+      );
     }
   }
 

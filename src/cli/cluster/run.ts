@@ -86,6 +86,10 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
     ]);
     children.push(gateway);
     const gatewayUrl = gateway.url ?? `http://127.0.0.1:${ports.gateway}`;
+    // ACLs first: the agents join with a join token only the management token can create.
+    const tokens = await bootstrapAcl(gatewayUrl);
+    const joinFile = path.join(dir, 'join-token');
+    fs.writeFileSync(joinFile, `${tokens.joinToken}\n`, { mode: 0o600 });
     const agentUrls: string[] = [];
     for (const [i, a] of TOPOLOGY.agents.entries()) {
       const configFile = path.join(dir, `${a.service}.json`);
@@ -105,11 +109,12 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
         '--datacenter',
         a.datacenter,
         ...meta,
-        '--redis',
-        redisUrl,
+        // No Redis URL and no key: the gateway admits the node and sends the ACL state.
+        '--gateway',
+        gatewayUrl,
+        '--join-token',
+        joinFile,
         '--acl',
-        '--acl-key',
-        path.join(keysDir, 'acl-public.pem'),
         '--heartbeat-interval-ms',
         String(o.heartbeatMs),
       ]);
@@ -117,7 +122,7 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
       agentUrls.push(agent.url ?? `http://127.0.0.1:${port}`);
     }
     if (stopping) return;
-    const running = await bootstrap(gatewayUrl, redisUrl, dir, agentUrls);
+    const running = await registered(gatewayUrl, tokens, redisUrl, dir, agentUrls);
     print(banner(running));
     for (const c of children)
       c.proc.once(
@@ -135,13 +140,14 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
   }
 };
 
-/** Bootstrap ACLs, make the read-only demo token, and wait for the three allocations to register. */
-const bootstrap = async (
-  gatewayUrl: string,
-  redisUrl: string,
-  dir: string,
-  agentUrls: string[],
-): Promise<RunningCluster> => {
+interface Tokens {
+  mgmt: string;
+  read: string;
+  joinToken: string;
+}
+
+/** Bootstrap ACLs, make the read-only demo token and a join token for the agents. */
+const bootstrapAcl = async (gatewayUrl: string): Promise<Tokens> => {
   const anon = new FleetgateClient({ address: gatewayUrl });
   const mgmt = (await anon.aclBootstrap()).SecretID;
   const client = new FleetgateClient({ address: gatewayUrl, token: mgmt });
@@ -153,6 +159,20 @@ const bootstrap = async (
     Policies: [p.name],
     ExpirationTTL: '8h',
   });
+  const join = await client.joinTokenCreate({ Name: 'demo agents', ExpirationTTL: '1h' });
+  return { mgmt, read: read.SecretID, joinToken: join.SecretID };
+};
+
+/** Wait for the three allocations to register. */
+const registered = async (
+  gatewayUrl: string,
+  tokens: Tokens,
+  redisUrl: string,
+  dir: string,
+  agentUrls: string[],
+): Promise<RunningCluster> => {
+  const mgmt = tokens.mgmt;
+  const client = new FleetgateClient({ address: gatewayUrl, token: mgmt });
   const nodes = new Map<string, string>();
   const end = Date.now() + 20000;
   for (;;) {
@@ -163,7 +183,7 @@ const bootstrap = async (
       return { nodeName: a.nodeName, url: agentUrls[i]!, allocId: alloc?.ID ?? '', job: a.job };
     });
     if (agents.every((a) => a.allocId))
-      return { dir, redisUrl, gatewayUrl, agents, managementToken: mgmt, readToken: read.SecretID };
+      return { dir, redisUrl, gatewayUrl, agents, managementToken: mgmt, readToken: tokens.read };
     if (Date.now() > end)
       throw new Error(
         `allocations did not register within 20 s (have ${allocs.length}); see the agent logs in ${dir}`,

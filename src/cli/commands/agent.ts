@@ -1,53 +1,51 @@
 import type { Command } from 'commander';
-import { createAuthenticator } from '../../acl/authenticator';
-import type { Authenticator } from '../../acl/types';
+import { AclMirror } from '../../acl/mirror';
+import { createMirrorAuthenticator, type MirrorAuthenticator } from '../../acl/mirror-authenticator';
 import { startAgent } from '../../agent/agent';
-import { loadAgentConfig, type AgentConfig, type AgentFlags } from '../../config/agent';
-import { throttledWarn } from '../../log/throttle';
-import { createLogger, type Logger } from '../../log/logger';
-import { MemoryRegistry } from '../../registry/memory';
-import type { Registry } from '../../registry/registry';
-import { RedisRegistry } from '../../registry/redis';
+import { AclWatch } from '../../agent/registration/acl-watch';
+import { GatewayClient } from '../../agent/registration/gateway-client';
+import { GatewayLink } from '../../agent/registration/gateway-link';
+import { loadAgentConfig, type AgentFlags } from '../../config/agent';
+import { createLogger } from '../../log/logger';
 import { loadAclKey } from '../acl-key';
-import { redisTlsFiles } from '../../config/tls';
-import { clientTlsOptions } from '../../tls/client';
 import { reloadTlsOnSighup } from '../tls-reload';
 import { addTlsFlags } from './tls-flags';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-const buildAuthenticator = (
-  config: AgentConfig,
-  registry: Registry,
-  logger: Logger,
-): Authenticator | undefined =>
-  config.acl
-    ? createAuthenticator({ keyMaterial: loadAclKey(config.acl_key!), registry, logger })
-    : undefined;
-
 /** Config problems throw ConfigError: main.ts prints its one line and exits 2 (usage error). */
 const run = async (flags: AgentFlags): Promise<void> => {
   const config = loadAgentConfig(flags, process.env);
   const logger = createLogger({ level: config.log_level, name: 'agent' });
-  const registry: Registry | undefined = config.redis
-    ? await RedisRegistry.connect({
-        url: config.redis,
-        prefix: config.registry_prefix,
-        tls: clientTlsOptions(redisTlsFiles(config)),
-        onError: throttledWarn(
-          logger,
-          'redis unreachable; retrying (the registry catches up when it returns)',
-        ),
+  const client = config.gateway.length > 0 ? new GatewayClient({ urls: config.gateway }) : undefined;
+  const mirror = new AclMirror();
+  const authenticator: MirrorAuthenticator | undefined = config.acl
+    ? createMirrorAuthenticator({
+        mirror,
+        ...(config.acl_key ? { pinnedKey: loadAclKey(config.acl_key) } : {}),
+        maxStaleMs: config.acl_max_stale_ms,
+        logger,
       })
     : undefined;
-  // Without Redis, ACL policies can only come from tokens' inline rules: use an empty store.
-  const authenticator = buildAuthenticator(config, registry ?? new MemoryRegistry(), logger);
+  let watch: AclWatch | undefined;
   const agent = await startAgent(config, {
     logger,
-    ...(registry ? { registry } : {}),
+    ...(client
+      ? {
+          link: async (nodeId) => {
+            const link = await GatewayLink.open(client, nodeId, config.data_dir, config.join_token);
+            if (config.acl) {
+              watch = new AclWatch(link, mirror, logger.child({ component: 'acl-watch' }));
+              watch.start();
+            }
+            return link;
+          },
+        }
+      : {}),
     ...(authenticator ? { authenticator } : {}),
   });
   process.stdout.write(`fleetgate agent listening on ${agent.url}\nnode id ${agent.nodeId}\n`);
+  if (!client) logger.warn('no --gateway: this node is not registered; only direct callers reach it');
 
   let signalled = false;
   const shutdown = (sig: NodeJS.Signals) => {
@@ -56,7 +54,11 @@ const run = async (flags: AgentFlags): Promise<void> => {
     logger.info({ signal: sig }, 'stopping agent');
     agent
       .stop()
-      .then(() => registry?.close())
+      .then(() => watch?.stop())
+      .then(() => {
+        authenticator?.close();
+        client?.close();
+      })
       .then(
         () => process.exit(0),
         (err: unknown) => {
@@ -70,12 +72,12 @@ const run = async (flags: AgentFlags): Promise<void> => {
   reloadTlsOnSighup([agent.reloadTls], logger);
 };
 
-/** `fleetgate agent …`: every flag also has a FLEETGATE_* twin and a config key. */
+/** `fleetgate agent …`: every flag also has a FLEETGATE_* twin and a config key (src/config/agent.ts). */
 export const register = (program: Command): void => {
   const cmd = program
     .command('agent')
     .description(
-      'Run a node agent: serve /v1/client/* for this node, run its configured allocations, register in Redis',
+      'Run a node agent: serve /v1/client/* for this node, run its configured allocations, register through the gateways',
     )
     .option('--config <file>', 'JSON config file (snake_case keys: http_addr, data_dir, allocations, ...)')
     .option('--http-addr <host:port>', 'listen address (port 0 picks a free port)')
@@ -83,11 +85,12 @@ export const register = (program: Command): void => {
     .option('--node-name <name>', 'node name (default: the node id)')
     .option('--datacenter <dc>', 'datacenter')
     .option('--meta <k=v>', 'static node metadata (repeatable)', collect)
-    .option('--advertise <url>', 'base URL the gateway uses to reach this agent')
-    .option('--redis <url>', 'registry (redis://host:port)')
-    .option('--registry-prefix <prefix>', 'registry key prefix')
-    .option('--acl', 'enforce ACL tokens')
-    .option('--acl-key <file>', 'ES256 public key (PEM) or HS256 secret used to verify tokens')
+    .option('--advertise <url>', 'origin the gateway uses to reach this agent (http(s)://host:port)')
+    .option('--gateway <urls>', 'gateway URLs, comma-separated: registration, heartbeats and ACL state')
+    .option('--join-token <file>', 'file holding a join token (`fleetgate node join-token create`)')
+    .option('--acl', 'enforce ACL tokens (policies and revocations come from the gateways)')
+    .option('--acl-key <file>', 'pin the verification key: ES256 public key (PEM) or HS256 secret')
+    .option('--acl-max-stale-ms <ms>', 'serve only management tokens after this long without a gateway')
     .option('--heartbeat-interval-ms <ms>', 'registry heartbeat interval')
     .option('--max-followers-total <n>', 'concurrent follow streams on this agent (0 = unlimited)')
     .option('--max-followers-per-alloc <n>', 'concurrent follow streams per allocation (0 = unlimited)')

@@ -7,6 +7,8 @@ import { aclDisabled } from '../../acl/disabled';
 import { loadKeyMaterial, type KeyMaterial } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
 import { startAgent } from '../../agent/agent';
+import { localLink } from '../../agent/registration/local-link';
+import { NodeAdmission } from '../../registry/admission';
 import { AgentConfigSchema } from '../../config/agent';
 import { DEFAULTS } from '../../config/defaults';
 import { bool, ConfigError, validate } from '../../config/sources';
@@ -126,7 +128,12 @@ const run = async (flags: DevFlags): Promise<void> => {
   const acl = flags.acl ? devKeys(dataDir) : undefined;
   const keys = acl?.keys;
   const authenticator = keys ? createAuthenticator({ keyMaterial: keys, registry, logger }) : aclDisabled;
-  const agent = await startAgent(agentConfig, { logger, registry, ...(keys ? { authenticator } : {}) });
+  const admission = new NodeAdmission(registry, logger.child({ component: 'node-api' }));
+  const agent = await startAgent(agentConfig, {
+    logger,
+    link: async (nodeId) => localLink(registry, admission, nodeId),
+    ...(keys ? { authenticator } : {}),
+  });
   const local = new LocalForwarder(agent.app);
   const metrics = createMetrics({ role: 'gateway' });
   const aclApi = createAclApi({

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
+import { ConfigError } from '../../config/sources';
 import { createAuthenticator } from '../../acl/authenticator';
 import { canSign } from '../../acl/keys';
 import { createSigner } from '../../acl/token';
@@ -14,12 +16,26 @@ import { RedisRegistry } from '../../registry/redis';
 import { createAclApi } from '../../router/acl-api';
 import { createGatewayApp } from '../../router/app';
 import { StreamQuota } from '../../router/stream-quota';
+import { createNodeApi } from '../../router/node-api';
+import { NodeAdmission } from '../../registry/admission';
+import { AclStateFeed } from '../../acl/state-feed';
 import { loadAclKey } from '../acl-key';
 import { listen } from './gateway-serve';
 import { reloadTlsOnSighup } from '../tls-reload';
 import { addTlsFlags } from './tls-flags';
 import { redisTlsFiles, serverTlsFiles } from '../../config/tls';
 import { clientTlsOptions } from '../../tls/client';
+
+const readSecretFile = (file: string, key: string): string => {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError(`config: ${key}: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (text.length < 16) throw new ConfigError(`config: ${key}: ${file} holds fewer than 16 characters`);
+  return text;
+};
 
 /** Config problems throw ConfigError: main.ts prints its one line and exits 2. */
 const run = async (flags: GatewayFlags): Promise<void> => {
@@ -66,6 +82,19 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     anonymous: config.max_streams_anonymous,
     total: config.max_streams_total,
   }).observe(metrics.quota);
+  const aclFeed = keys
+    ? new AclStateFeed({ registry, keys, maxAgeMs: config.acl_cache_max_age_ms })
+    : undefined;
+  const nodeApi = createNodeApi({
+    admission: new NodeAdmission(
+      registry,
+      logger.child({ component: 'node-api' }),
+      config.node_join_token ? readSecretFile(config.node_join_token, 'node_join_token') : undefined,
+    ),
+    authenticator,
+    logger,
+    ...(aclFeed ? { aclFeed } : {}),
+  });
   const app = createGatewayApp({
     registry,
     forwarder,
@@ -73,6 +102,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     logger,
     metrics,
     aclApi,
+    nodeApi,
     streamQuota,
     jobLogs: { graceMs: config.job_logs_grace_ms },
     agentTls: () => ({
@@ -91,6 +121,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     server.closeAllConnections();
     liveness.stop();
     forwarder.close();
+    aclFeed?.close();
     void registry.close().then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);
@@ -124,6 +155,7 @@ export const register = (program: Command): void => {
     .option('--max-streams-anonymous <n>', 'concurrent streaming requests without a token (0 = unlimited)')
     .option('--max-streams-total <n>', 'concurrent streaming requests in total (0 = unlimited)')
     .option('--job-logs-grace-ms <ms>', 'a followed job stream ends this long after its last allocation')
+    .option('--node-join-token <file>', 'a join token accepted besides API-created ones (automated set-ups)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent');
   addTlsFlags(cmd)
     .option(

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { resolveNodeId, type FleetgateClient, type HostStats, type NodeRecord } from '../../api';
 import { humanBytes, json, keyValues, percent, shortId, table } from '../output/format';
@@ -77,6 +78,44 @@ export const register = (program: Command): void => {
         const id = await nodeArg(client, prefix);
         await client.gcNode(id);
         out(opts.json ? json({ NodeID: id, GarbageCollected: true }) : `Node ${id} garbage collected\n`);
+      }),
+    );
+
+  const join = node.command('join-token').description('tokens that let a new node join the fleet');
+  withCommonOptions(join.command('create'))
+    .option('--name <name>', 'label for the token', '')
+    .option('--ttl <duration>', 'how long it admits new nodes, e.g. 24h (default 24h)')
+    .option('--out <file>', "write the SecretID to FILE (mode 0600), for the agent's --join-token")
+    .description('create a join token (needs the management token)')
+    .action(
+      action(async (client, opts) => {
+        const ttl = typeof opts['ttl'] === 'string' ? opts['ttl'] : undefined;
+        if (ttl !== undefined && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(ttl))
+          throw usage(`-ttl "${ttl}" is not a duration like 24h or 30m`);
+        const t = await client.joinTokenCreate({
+          Name: String(opts['name'] ?? ''),
+          ...(ttl ? { ExpirationTTL: ttl } : {}),
+        });
+        if (typeof opts['out'] === 'string')
+          fs.writeFileSync(opts['out'], `${t.SecretID}\n`, { mode: 0o600 });
+        out(
+          opts.json
+            ? json(t)
+            : keyValues([
+                ['Accessor ID', t.AccessorID],
+                ['Secret ID', t.SecretID],
+                ['Name', t.Name],
+                ['Expiry Time', t.ExpirationTime],
+              ]),
+        );
+      }),
+    );
+  withCommonOptions(join.command('revoke').argument('<accessor>', 'accessor ID of the join token'))
+    .description('revoke a join token (nodes that already joined keep their own secret)')
+    .action(
+      action(async (client, opts, accessor: string) => {
+        await client.joinTokenRevoke(accessor);
+        out(opts.json ? json({ AccessorID: accessor, Revoked: true }) : `Join token ${accessor} revoked\n`);
       }),
     );
 };

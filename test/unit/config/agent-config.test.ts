@@ -1,6 +1,23 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadAgentConfig } from '../../../src/config/agent';
 
 describe('agent config', () => {
+  it('gateways come as a comma-separated list from a flag or FLEETGATE_GATEWAY', () => {
+    expect(
+      loadAgentConfig({ dataDir: '/d' }, { FLEETGATE_GATEWAY: 'http://a:1, http://b:2' }).gateway,
+    ).toEqual(['http://a:1', 'http://b:2']);
+  });
+  it('a Redis URL is refused: agents hold no registry credentials', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-cfg-'));
+    const file = path.join(dir, 'agent.json');
+    fs.writeFileSync(file, JSON.stringify({ data_dir: '/d', redis: 'redis://r:6379' }));
+    expect(() => loadAgentConfig({ config: file }, {})).toThrow(
+      /config: redis: agents no longer talk to Redis/,
+    );
+    fs.rmSync(dir, { recursive: true });
+  });
   it('flags win over FLEETGATE_* env, meta merges key by key', () => {
     const c = loadAgentConfig(
       { dataDir: '/d', httpAddr: '127.0.0.1:9', meta: ['a=flag'] },
@@ -11,12 +28,8 @@ describe('agent config', () => {
   it.each([
     [{ dataDir: '/d', httpAddr: 'x' }, {}, 'config: http_addr: expected host:port'],
     [{}, {}, 'config: data_dir:'],
-    [
-      { dataDir: '/d', redis: 'http://x' },
-      {},
-      'config: redis: expected a redis://, rediss://, redis-sentinel://, rediss-sentinel://, redis-cluster:// or rediss-cluster:// URL',
-    ],
-    [{ dataDir: '/d', acl: true }, {}, 'config: acl_key: acl is on but acl_key is not set'],
+    [{ dataDir: '/d', acl: true }, {}, 'config: gateway: acl is on but no gateway is set'],
+    [{ dataDir: '/d', gateway: 'http://gw:4646/x' }, {}, 'config: gateway.0: each gateway must be an origin'],
     [
       { dataDir: '/d', advertise: 'http://10.0.0.1:4647/admin?x=' },
       {},

@@ -69,7 +69,7 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       expect((await f.other.getNode(n.ID))!.Status).toBe('ready');
     });
 
-    test('allocations are indexed by node, prefix and namespace; moving node re-indexes', async () => {
+    test('allocations are indexed by node, prefix and namespace; another node cannot take one', async () => {
       const n1 = node();
       const n2 = node();
       const a = alloc(n1.ID);
@@ -80,11 +80,13 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       expect((await f.other.listAllocs({ nodeId: n1.ID })).map((x) => x.ID)).toEqual([a.ID]);
       expect((await f.other.listAllocs({ namespace: 'prod' })).map((x) => x.ID)).toEqual([b.ID]);
       expect((await f.other.listAllocs({ prefix: a.ID.slice(0, 8) })).map((x) => x.ID)).toEqual([a.ID]);
-      await f.reg.putAlloc({ ...a, NodeID: n2.ID });
-      expect(await f.other.listAllocs({ nodeId: n1.ID })).toEqual([]);
-      expect((await f.other.listAllocs({ nodeId: n2.ID })).map((x) => x.ID).sort()).toEqual(
-        [a.ID, b.ID].sort(),
-      );
+      expect(await f.reg.putAlloc({ ...a, NodeID: n2.ID })).toBe(false);
+      expect((await f.other.getAlloc(a.ID))!.NodeID).toBe(n1.ID);
+      expect((await f.other.listAllocs({ nodeId: n2.ID })).map((x) => x.ID)).toEqual([b.ID]);
+      await f.reg.removeAlloc(a.ID, n2.ID);
+      expect((await f.other.getAlloc(a.ID))!.NodeID).toBe(n1.ID);
+      await f.reg.removeAlloc(a.ID, n1.ID);
+      expect(await f.reg.putAlloc({ ...a, NodeID: n2.ID })).toBe(true);
     });
 
     test('a removed allocation is gone from every index', async () => {
@@ -130,6 +132,31 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       await sleep(250);
       expect(await f.other.issuedExpiry('i1')).toBeUndefined();
       expect(await f.other.issuedExpiry('i2')).toBe(0);
+    });
+
+    test('revocations in force are listed with their expiry', async () => {
+      await f.reg.revokeToken('l1', Date.now() + 1000);
+      await f.reg.revokeToken('l2', 0);
+      const listed = await f.other.listRevoked();
+      expect(listed.map((r) => r.jti).sort()).toEqual(['l1', 'l2']);
+      expect(listed.find((r) => r.jti === 'l2')!.expiresAtMs).toBe(0);
+      await sleep(1200);
+      expect((await f.other.listRevoked()).map((r) => r.jti)).toEqual(['l2']);
+    });
+
+    test('a node secret is claimed once; join tokens round-trip and expire', async () => {
+      const id = asNodeId(randomUUID());
+      expect(await f.reg.claimNodeSecret(id, 'h1')).toBe(true);
+      expect(await f.other.claimNodeSecret(id, 'h2')).toBe(false);
+      expect(await f.other.nodeSecret(id)).toBe('h1');
+      const t = { AccessorID: 'a1', Name: 'n', SecretHash: 'x', ExpiresAt: Date.now() + 400 };
+      await f.reg.putJoinToken(t);
+      expect(await f.other.getJoinToken('a1')).toEqual(t);
+      await sleep(600);
+      expect(await f.other.getJoinToken('a1')).toBeUndefined();
+      await f.reg.putJoinToken({ ...t, ExpiresAt: Date.now() + 60_000 });
+      await f.reg.deleteJoinToken('a1');
+      expect(await f.other.getJoinToken('a1')).toBeUndefined();
     });
 
     test('bootstrap can be claimed exactly once', async () => {

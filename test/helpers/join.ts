@@ -1,0 +1,19 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A node join token from a running gateway (`POST /v1/acl/join-token`), written to
+ * `<dir>/join-token` for an agent's `--join-token`. `token`: the management token when ACLs are on.
+ */
+export const joinTokenFile = async (gatewayUrl: string, dir: string, token?: string): Promise<string> => {
+  const res = await fetch(`${gatewayUrl}/v1/acl/join-token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { 'X-Nomad-Token': token } : {}) },
+    body: JSON.stringify({ Name: 'test', ExpirationTTL: '1h' }),
+  });
+  if (!res.ok) throw new Error(`join token: ${res.status} ${await res.text()}`);
+  const file = path.join(dir, 'join-token');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, `${((await res.json()) as { SecretID: string }).SecretID}\n`, { mode: 0o600 });
+  return file;
+};
