@@ -6,6 +6,7 @@ import { RemoteForwarder } from '../../src/forward/remote';
 import { silentLogger } from '../../src/log/logger';
 import { asNodeId } from '../../src/wire';
 import { NodeAdmission } from '../../src/registry/admission';
+import { sleep } from '../helpers/eventually';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createAclApi } from '../../src/router/acl-api';
 import { createGatewayApp } from '../../src/router/app';
@@ -91,7 +92,7 @@ describe('node API', () => {
         .get(`/v1/internal/node/${id}/acl?wait=20000&etag=${etag}`)
         .set('X-Fleetgate-Node-Secret', secret)
         .then((r) => r);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       const t0 = Date.now();
       await request(app).delete(`/v1/acl/token/${randomUUID()}`).set('X-Nomad-Token', mgmt).expect(200);
       const changed = await held;

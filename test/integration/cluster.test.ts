@@ -6,7 +6,7 @@ import { fdCount, startFleetgate, type FleetgateProcess } from '../helpers/fleet
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
-import { sleep } from '../helpers/eventually';
+import { eventually, sleep } from '../helpers/eventually';
 
 const get = (url: string): Promise<{ status: number; body: Buffer }> =>
   new Promise((resolve, reject) => {
@@ -201,11 +201,12 @@ describe('cluster on loopback: Redis, 3 agents, 2 gateways', () => {
     // The empty registry knows no node secret: every agent is told to join again, does so with
     // its join token file, keeps its node ID and secret, and its allocations are back.
     const secrets = agents.map((x) => fs.readFileSync(path.join(x.dir, 'client/secret-id'), 'utf8'));
-    const end = Date.now() + 15_000;
     for (const x of agents) {
-      while ((await get(`${g.url}/v1/allocation/${x.alloc}`)).status !== 200 && Date.now() < end)
-        await sleep(100);
-      expect((await get(`${g.url}/v1/allocation/${x.alloc}`)).status).toBe(200);
+      await eventually(
+        async () => (await get(`${g.url}/v1/allocation/${x.alloc}`)).status === 200,
+        15_000,
+        `allocation ${x.alloc} registered again`,
+      );
       expect(JSON.parse((await get(`${g.url}/v1/node/${x.nodeId}`)).body.toString()).Status).toBe('ready');
     }
     expect(agents.map((x) => fs.readFileSync(path.join(x.dir, 'client/secret-id'), 'utf8'))).toEqual(secrets);

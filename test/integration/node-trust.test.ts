@@ -8,20 +8,13 @@ import { joinTokenFile } from '../helpers/join';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { seedAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
+import { eventually, sleep } from '../helpers/eventually';
 
 /**
  * One node cannot take over the fleet. Real processes: Redis, a gateway with ACLs, two agents
  * that hold no Redis URL — only the gateway's address and a join token. Each attack of a node
  * that controls its own agent (its node secret, its data directory) is tried and refused.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(50);
-  }
-};
 const run = promisify(execFile);
 
 interface Reply {
@@ -108,11 +101,15 @@ describe('trust boundary: agents register through the gateway and can change onl
     agents.push(await startFleetgate(agentArgs(d1, 'n1')), await startFleetgate(agentArgs(d2, 'n2')));
     node1 = fs.readFileSync(path.join(d1, 'client/node-id'), 'utf8').trim();
     node2 = fs.readFileSync(path.join(d2, 'client/node-id'), 'utf8').trim();
-    await until('both nodes and the allocation registered', async () => {
-      const a = await call(`${gateway.url}/v1/allocation/${alloc1.id}`, { token: mgmt });
-      const n2 = await call(`${gateway.url}/v1/node/${node2}`, { token: mgmt });
-      return a.status === 200 && n2.status === 200;
-    });
+    await eventually(
+      async () => {
+        const a = await call(`${gateway.url}/v1/allocation/${alloc1.id}`, { token: mgmt });
+        const n2 = await call(`${gateway.url}/v1/node/${node2}`, { token: mgmt });
+        return a.status === 200 && n2.status === 200;
+      },
+      10_000,
+      'both nodes and the allocation registered',
+    );
     secret2 = fs.readFileSync(path.join(d2, 'client/secret-id'), 'utf8').trim();
   }, 90_000);
 
@@ -221,8 +218,10 @@ describe('trust boundary: agents register through the gateway and can change onl
     fs.writeFileSync(path.join(d2, 'alloc', alloc1.id, 'alloc/logs/web.stdout.0'), 'forged\n');
     const foreign = path.join(d2, `client/allocs/${alloc1.id}.json`);
     fs.copyFileSync(path.join(d1, `client/allocs/${alloc1.id}.json`), foreign);
-    await until('the rogue agent logged the refusal', async () =>
-      agents[1]!.output().includes('another node holds this ID'),
+    await eventually(
+      async () => agents[1]!.output().includes('another node holds this ID'),
+      10_000,
+      'the rogue agent logged the refusal',
     );
     expect(await ownerOf(alloc1.id)).toBe(node1);
     expect((await catReal()).text).toBe('the real content\n');
@@ -271,12 +270,16 @@ describe('trust boundary: agents register through the gateway and can change onl
       call(`${agents[0]!.url}/v1/client/fs/cat/${alloc1.id}?path=alloc/logs/web.stdout.0`, {
         token: tok.SecretID,
       });
-    await until('the agent knows the policy', async () => (await direct()).status === 200);
+    await eventually(async () => (await direct()).status === 200, 10_000, 'the agent knows the policy');
     expect(
       (await call(`${gateway.url}/v1/acl/token/${tok.AccessorID}`, { method: 'DELETE', token: mgmt })).status,
     ).toBe(200);
     const t0 = Date.now();
-    await until('the agent refuses the revoked token', async () => (await direct()).status === 403, 3000);
+    await eventually(
+      async () => (await direct()).status === 403,
+      3000,
+      'the agent refuses the revoked token',
+    );
     expect(Date.now() - t0).toBeLessThan(2500); // 1 s target, slack for a loaded machine
   });
 
@@ -293,15 +296,16 @@ describe('trust boundary: agents register through the gateway and can change onl
       ).text,
     ) as { SecretID: string };
     const url = `${agents[0]!.url}/v1/client/fs/cat/${alloc1.id}?path=alloc/logs/web.stdout.0`;
-    await until(
-      'the agent knows the policy',
+    await eventually(
       async () => (await call(url, { token: tok.SecretID })).status === 200,
+      10_000,
+      'the agent knows the policy',
     );
     await gateway.stop('SIGKILL');
-    await until(
-      'stale: the client token is refused',
+    await eventually(
       async () => (await call(url, { token: tok.SecretID })).status === 503,
       8000,
+      'stale: the client token is refused',
     );
     const refused = await call(url, { token: tok.SecretID });
     expect(refused.text).toMatch(/ACL state is stale/);
@@ -309,12 +313,20 @@ describe('trust boundary: agents register through the gateway and can change onl
     expect((await call(url)).status).toBe(503);
 
     gateway = await startFleetgate(gwArgs);
-    await until('fresh again', async () => (await call(url, { token: tok.SecretID })).status === 200, 10_000);
-    await until('node heartbeats again', async () => {
-      const n = JSON.parse((await call(`${gateway.url}/v1/node/${node1}`, { token: mgmt })).text) as {
-        Status: string;
-      };
-      return n.Status === 'ready';
-    });
+    await eventually(
+      async () => (await call(url, { token: tok.SecretID })).status === 200,
+      10_000,
+      'fresh again',
+    );
+    await eventually(
+      async () => {
+        const n = JSON.parse((await call(`${gateway.url}/v1/node/${node1}`, { token: mgmt })).text) as {
+          Status: string;
+        };
+        return n.Status === 'ready';
+      },
+      10_000,
+      'node heartbeats again',
+    );
   });
 });
