@@ -6,7 +6,7 @@ import { loadAgentConfig } from '../../src/config/agent';
 import type { AllocResourceUsage, HostStats } from '../../src/wire';
 import { psChildren } from '../helpers/processes';
 import { tmpDir } from '../helpers/tmp';
-import { sleep } from '../helpers/eventually';
+import { eventually, sleep } from '../helpers/eventually';
 
 describe('agent allocation and host stats come from the background sampler', () => {
   let t: ReturnType<typeof tmpDir>;
@@ -35,8 +35,7 @@ describe('agent allocation and host stats come from the background sampler', () 
   it("a running task's stats list its process and children, refreshed once per second", async () => {
     const id = agent.allocIds[0]!;
     const root = [...agent.services.runner.runningTasks()][0]!;
-    const end = Date.now() + 5000;
-    while (psChildren(root.pid).length < 2 && Date.now() < end) await sleep(20);
+    await eventually(() => psChildren(root.pid).length >= 2, 5000, 'two child processes');
     await sleep(1100); // the next collection sees both children
     const get = async () =>
       (await request(agent.app).get(`/v1/client/allocation/${id}/stats`).expect(200))

@@ -12,6 +12,7 @@ import { ROUTE_IDS, ROUTES } from '../../src/wire';
 import type { RouteId } from '../../src/wire';
 import { startRedis } from '../helpers/redis';
 import type { RedisServer } from '../helpers/redis';
+import { eventually } from '../helpers/eventually';
 
 /**
  * The ACL matrix at the decision level: every seed route × every token case, decided by the
@@ -99,6 +100,25 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
     }
   };
 
+  /**
+   * A policy or token change must show at both roles within 1 s (Redis pub/sub invalidates both
+   * caches), measured from the change: call right after it. On a miss, the row's own assertion
+   * reports what differs; if the row holds by then, only not within 1 s, that is the failure.
+   */
+  const expectRowWithin1s = async (c: Case) => {
+    const holds = () =>
+      expectRow(c).then(
+        () => true,
+        () => false,
+      );
+    try {
+      await eventually(holds, 1000, `"${c.name}" at the gateway and the agent`);
+    } catch (late) {
+      await expectRow(c);
+      throw late;
+    }
+  };
+
   const expired = signer.sign({ accessorId: 'exp', type: 'client', policies: ['node-write'], ttlMs: 1000 });
   const cases: Case[] = [
     { name: 'no token, no anonymous policy', token: () => undefined, expect: () => DENIED },
@@ -177,23 +197,24 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
 
   it('no token with an anonymous policy', async () => {
     await put('anonymous', { node: { policy: 'read' } });
-    await new Promise((r) => setTimeout(r, 200));
-    await expectRow({
+    await expectRowWithin1s({
       name: 'anonymous',
       token: () => undefined,
       expect: (id) => (nodeRead(id) ? 'allow' : DENIED),
     });
     await gwReg.deletePolicy('anonymous');
-    await new Promise((r) => setTimeout(r, 200));
-    await expectRow({ name: 'anonymous gone', token: () => undefined, expect: () => DENIED });
+    await expectRowWithin1s({ name: 'anonymous gone', token: () => undefined, expect: () => DENIED });
   });
 
   it('revoked (after being cached on both sides)', async () => {
     const token = signer.sign({ accessorId: crypto.randomUUID(), type: 'management' });
     await expectRow({ name: 'live', token: () => token.token, expect: () => 'allow' });
     await gwReg.revokeToken(token.claims.jti, 0);
-    await new Promise((r) => setTimeout(r, 500));
-    await expectRow({ name: 'revoked', token: () => token.token, expect: () => 'ACL token not found' });
+    await expectRowWithin1s({
+      name: 'revoked',
+      token: () => token.token,
+      expect: () => 'ACL token not found',
+    });
   });
 
   it('policy changed after issue (after being cached on both sides)', async () => {
@@ -205,8 +226,11 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
       expect: (id) => (needs(id, 'read-job') ? 'allow' : DENIED),
     });
     await put('changing', { namespace: { default: { policy: 'write' } }, node: { policy: 'deny' } });
-    await new Promise((r) => setTimeout(r, 500));
     // write: read-job, read-fs, read-logs, submit-job, alloc-lifecycle — every namespace route.
-    await expectRow({ name: 'after', token: () => token, expect: (id) => (node(id) ? DENIED : 'allow') });
+    await expectRowWithin1s({
+      name: 'after',
+      token: () => token,
+      expect: (id) => (node(id) ? DENIED : 'allow'),
+    });
   });
 });

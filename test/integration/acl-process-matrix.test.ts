@@ -9,7 +9,7 @@ import { joinTokenFile } from '../helpers/join';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
 import { seedAlloc as seedAllocation } from '../helpers/seed-alloc';
-import { sleep } from '../helpers/eventually';
+import { eventually, sleep } from '../helpers/eventually';
 
 /**
  * The ACL matrix through real processes: Redis, one `fleetgate agent --acl` (public key), one
@@ -227,9 +227,7 @@ describe('ACL matrix through real processes: gateway and agent agree, denials ne
   const flushAgentLog = async (): Promise<void> => {
     const marker = `sentinel-${++probe}`;
     await call(agent.url, { method: 'GET', url: '/v1/agent/health' }, undefined, marker);
-    const end = Date.now() + 3000;
-    while (!agentSaw(marker) && Date.now() < end) await sleep(20);
-    expect(agentSaw(marker)).toBe(true);
+    await eventually(() => agentSaw(marker), 3000, `agent log line ${marker}`);
   };
 
   const allowedBy = (need: Need, grants: readonly Need[]): boolean =>

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { tmpDir } from '../helpers/tmp';
-import { sleep } from '../helpers/eventually';
+import { eventually } from '../helpers/eventually';
 
 /**
  * `fleetgate dev` as a user meets it: start the real process, read what it prints, run every
@@ -19,8 +19,7 @@ interface Banner {
 
 /** The dev banner is one write, but may arrive in pieces: wait for the last curl line. */
 const readBanner = async (p: FleetgateProcess): Promise<Banner> => {
-  const end = Date.now() + 10_000;
-  while (!/curl .*follow=true.*\n/.test(p.output()) && Date.now() < end) await sleep(20);
+  await eventually(() => /curl .*follow=true.*\n/.test(p.output()), 10_000, 'the banner of fleetgate dev');
   const out = p.output();
   const field = (re: RegExp) => re.exec(out)?.[1] ?? '';
   const token = field(/^export NOMAD_TOKEN=(\S+)$/m);
