@@ -105,25 +105,32 @@ describe('framer', () => {
     f.close();
     expect(s.text()).toBe('{"Data":"aGVs","File":"a","Offset":3}{"File":"a","FileEvent":"file truncated"}');
   });
-  it('flushes on its own within the coalescing window', async () => {
+});
+
+/** The framer takes its intervals as options: jest's fake clock drives them, no real-time waits. */
+describe('framer timing (fake timers)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('flushes on its own when the coalescing window ends, not before', async () => {
     const s = new MemSink();
     const f = new Framer(s, { mode: 'json', coalesceMs: 5 });
     await f.data('a', Buffer.from('x'), 1);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(frames(s)).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(4);
+    expect(frames(s)).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(frames(s)).toEqual([expect.objectContaining({ data: Buffer.from('x'), file: 'a', offset: 1 })]);
     f.close();
   });
-  it('an idle JSON framer sends {} heartbeats and stops after close (§13.72)', async () => {
+  it('an idle JSON framer sends {} every heartbeat interval and stops after close', async () => {
     const s = new MemSink();
     const f = new Framer(s, { mode: 'json', heartbeatMs: 20 });
     f.start();
-    await new Promise((r) => setTimeout(r, 150));
+    await jest.advanceTimersByTimeAsync(150);
     f.close();
-    const n = s.out.length;
-    expect(n).toBeGreaterThan(0);
-    expect(new Set(s.out)).toEqual(new Set(['{}']));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(s.out.length).toBe(n);
+    expect(s.out).toEqual(['{}', '{}', '{}', '{}', '{}', '{}', '{}']);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(s.out).toHaveLength(7);
   });
   it('plain mode writes only raw bytes: no heartbeats, no events', async () => {
     const s = new MemSink();
@@ -132,9 +139,18 @@ describe('framer', () => {
     await f.data('a', Buffer.from('hello '), 6);
     f.event('a', 'file deleted', 6);
     await f.data('b', Buffer.from('world'), 5);
-    await new Promise((r) => setTimeout(r, 60));
+    await jest.advanceTimersByTimeAsync(60);
     f.close();
     expect(s.text()).toBe('hello world');
+  });
+  it('skips heartbeats while the connection is backed up', async () => {
+    const s = new MemSink();
+    s.needsDrain = true;
+    const f = new Framer(s, { mode: 'json', heartbeatMs: 10 });
+    f.start();
+    await jest.advanceTimersByTimeAsync(60);
+    f.close();
+    expect(s.out).toEqual([]);
   });
 });
 
@@ -147,20 +163,16 @@ describe('framer backpressure', () => {
     const f = new Framer(s, { mode: 'json' });
     let resolved = false;
     const p = f.data('a', Buffer.alloc(MAX_FRAME_DATA, 'a'), MAX_FRAME_DATA).then(() => (resolved = true));
-    await new Promise((r) => setTimeout(r, 50));
+    jest.useFakeTimers();
+    try {
+      await jest.advanceTimersByTimeAsync(1000);
+    } finally {
+      jest.useRealTimers();
+    }
     expect(resolved).toBe(false);
     release();
     await p;
     expect(resolved).toBe(true);
     f.close();
-  });
-  it('skips heartbeats while the connection is backed up', async () => {
-    const s = new MemSink();
-    s.needsDrain = true;
-    const f = new Framer(s, { mode: 'json', heartbeatMs: 10 });
-    f.start();
-    await new Promise((r) => setTimeout(r, 60));
-    f.close();
-    expect(s.out).toEqual([]);
   });
 });
