@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { bool, num } from './coerce';
 
 /**
  * What every role's configuration shares: the sources (JSON file < FLEETGATE_* env < flags), their
@@ -21,17 +22,7 @@ export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
-// Numbers and booleans that do not parse stay strings, so zod reports them naming the key.
-export const num = (v: string | undefined): number | string | undefined =>
-  v === undefined || v === '' ? undefined : /^\d+$/.test(v) ? Number(v) : v;
-export const bool = (v: string | undefined): boolean | string | undefined =>
-  v === undefined || v === ''
-    ? undefined
-    : ['1', 'true'].includes(v)
-      ? true
-      : ['0', 'false'].includes(v)
-        ? false
-        : v;
+export { bool, num };
 
 /** Only the keys that were given: an absent flag must not hide the env or file value. */
 export const defined = (o: Record<string, unknown>): Record<string, unknown> =>

@@ -1,6 +1,6 @@
 import type tls from 'node:tls';
 import { Option, type Command } from 'commander';
-import { bool } from '../../config/sources';
+import { bool } from '../../config/coerce';
 import { clientTlsOptions } from '../../tls/client';
 import { DIRECT_MODES, FleetgateClient, type DirectMode } from '../../api';
 import { describe, usage } from '../output/errors';
