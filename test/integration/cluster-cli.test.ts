@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir } from '../helpers/tmp';
@@ -7,18 +8,41 @@ import { httpStatus, runCli, sleep, spawnCli, waitFor, type LiveCli } from './cl
  * `fleetgate cluster` (the compose demo as local processes): start it, run the commands its
  * banner suggests through the CLI, check their output, and check Ctrl-C/SIGTERM stops it all.
  */
-describe('fleetgate cluster: the demo, end to end through the CLI', () => {
+/** The banner's `export A=x B=y` lines, as the environment pasting them gives a shell. */
+const exported = (out: string): Record<string, string> =>
+  Object.fromEntries(
+    [...out.matchAll(/^ {2}export (.+)$/gm)]
+      .flatMap((m) => m[1]!.split(' '))
+      .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+  );
+
+/** Runs a script as pasted into bash; stdout alone (curl's progress meter goes to stderr). */
+const bash = (script: string): Promise<{ code: number; out: string }> =>
+  new Promise((resolve) =>
+    execFile('bash', ['-c', script], { timeout: 30_000 }, (err, stdout) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+    ),
+  );
+
+// Once as it always ran, once with --tls: Redis over TLS, HTTPS at the gateway, mutual TLS at
+// the agents; every CLI step below then runs with the NOMAD_* variables the banner exports.
+describe.each([
+  { mode: 'plain', flags: [] as string[] },
+  { mode: 'tls', flags: ['--tls'] },
+])('fleetgate cluster ($mode): the demo, end to end through the CLI', ({ mode, flags }) => {
+  const tls = mode === 'tls';
   let cluster: LiveCli;
   let addr = '';
   let mgmt = '';
   let readOnly = '';
   let allocs: string[] = [];
+  let env: Record<string, string> = {};
   const { dir, cleanup } = tmpDir();
   const as = (token: string, ...args: string[]) =>
-    runCli(args, { FLEETGATE_ADDR: addr, FLEETGATE_TOKEN: token, NOMAD_TOKEN: '' });
+    runCli(args, { ...env, FLEETGATE_ADDR: addr, FLEETGATE_TOKEN: token, NOMAD_TOKEN: '' });
 
   beforeAll(async () => {
-    cluster = spawnCli(['cluster', '--free-ports', '--dir', path.join(dir, 'c')]);
+    cluster = spawnCli(['cluster', '--free-ports', '--dir', path.join(dir, 'c'), ...flags]);
     try {
       await waitFor(
         'cluster ready',
@@ -47,7 +71,8 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
     mgmt = /^management token: (\S+)$/m.exec(out)![1]!;
     readOnly = /^read-only token \(policy logs-reader\): (\S+)$/m.exec(out)![1]!;
     allocs = [...out.matchAll(/npx fleetgate alloc logs -f ([0-9a-f]{8})$/gm)].map((m) => m[1]!);
-  }, 60_000);
+    env = exported(out);
+  }, 90_000);
 
   afterAll(async () => {
     if (cluster.proc.exitCode === null) cluster.proc.kill('SIGKILL');
@@ -55,7 +80,13 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
   });
 
   it('prints the addresses, both tokens and one ready-to-paste follow command per allocation', () => {
-    expect(addr).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(addr).toMatch(tls ? /^https:\/\/127\.0\.0\.1:\d+$/ : /^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Object.keys(env).sort()).toEqual(
+      tls
+        ? ['FLEETGATE_ADDR', 'FLEETGATE_TOKEN', 'NOMAD_CACERT', 'NOMAD_CLIENT_CERT', 'NOMAD_CLIENT_KEY']
+        : ['FLEETGATE_ADDR', 'FLEETGATE_TOKEN'],
+    );
+    if (tls) expect(cluster.stdout()).toMatch(/^ {2}redis {6}rediss:\/\/127\.0\.0\.1:\d+$/m);
     expect(mgmt.split('.')).toHaveLength(3);
     expect(readOnly.split('.')).toHaveLength(3);
     expect(cluster.stdout()).toContain(`web UI     ${addr}/ui/   (sign in at ${addr}/ui/sign-in`);
@@ -94,6 +125,7 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
 
   it('alloc logs -f -v streams new lines, direct to the node', async () => {
     const f = spawnCli(['alloc', 'logs', '-f', '-v', allocs[2]!], {
+      ...env,
       FLEETGATE_ADDR: addr,
       FLEETGATE_TOKEN: mgmt,
     });
@@ -103,6 +135,31 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
     f.proc.kill('SIGINT');
     await f.exited;
     expect(f.stderr()).toMatch(/direct: node node-3/);
+  });
+
+  it('the printed curl lines work when pasted (gateway, and straight to a node)', async () => {
+    const lines = [...cluster.stdout().matchAll(/^ {2}((?:export|curl) .+)$/gm)].map((m) => m[1]!);
+    const curls = lines.filter((l) => l.startsWith('curl '));
+    expect(curls).toHaveLength(3);
+    if (tls) for (const c of curls) expect(c).toMatch(/^curl --cacert \S+ --cert \S+ --key \S+ -H /);
+    const { code, out } = await bash(
+      ['set -e', ...lines.map((l) => (l.startsWith('curl') ? `${l}; echo` : l))].join('\n'),
+    );
+    expect(code).toBe(0);
+    const [nodes, viaGateway, direct] = out.trim().split('\n');
+    expect((JSON.parse(nodes!) as Array<{ Name: string }>).map((n) => n.Name).sort()).toEqual([
+      'node-1',
+      'node-2',
+      'node-3',
+    ]);
+    const names = (json: string) => (JSON.parse(json) as Array<{ Name: string }>).map((f) => f.Name);
+    expect(names(viaGateway!)).toEqual(['app.stderr.0', 'app.stdout.0']);
+    expect(names(direct!)).toEqual(names(viaGateway!));
+    if (!tls) return;
+    // Mutual TLS: without the cli certificate the agent refuses the handshake; the gateway serves.
+    const noCert = (l: string) => l.replace(/ --cert \S+ --key \S+/, '');
+    expect((await bash(`${noCert(curls[2]!)} -sS`)).code).not.toBe(0);
+    expect((await bash(`${noCert(curls[1]!)} -sSf`)).code).toBe(0);
   });
 
   it('the read-only token reads logs but cannot write node metadata; no token reads nothing', async () => {
@@ -169,6 +226,7 @@ describe('fleetgate cluster: the demo, end to end through the CLI', () => {
     cluster.proc.kill('SIGTERM');
     expect(await cluster.exited).toBe(0);
     expect(cluster.stdout()).toContain('cluster stopped');
-    expect(await httpStatus(`${addr}/v1/agent/health`)).toBe(0);
+    // Plain HTTP to the (former) TLS port too: a 400 while anything still listens, 0 once stopped.
+    expect(await httpStatus(`${addr.replace('https://', 'http://')}/v1/agent/health`)).toBe(0);
   });
 });

@@ -49,7 +49,7 @@ export const startChild = (
       if (done) return;
       done = true;
       clearTimeout(timer);
-      const url = /listening on (http:\/\/\S+)/.exec(seen)?.[1];
+      const url = /listening on (https?:\/\/\S+)/.exec(seen)?.[1];
       if (err) reject(err);
       else resolve({ name, proc, logFile, ...(url ? { url } : {}) });
     };

@@ -5,7 +5,10 @@ import { FleetgateClient } from '../../api';
 import { writeKeyPair } from '../commands/acl-keygen';
 import { banner, type RunningCluster } from './banner';
 import { freePort, portFree, startChild, stopChildren, type Child } from './processes';
-import { agentConfig, TOPOLOGY } from './topology';
+import type tls from 'node:tls';
+import { clientTlsOptions } from '../../tls/client';
+import type { ClusterPki } from '../../tls/names';
+import { AGENT_TLS_NAME, agentConfig, TOPOLOGY } from './topology';
 
 export interface ClusterOptions {
   /** Where data dirs, configs, keys and logs go; a temp dir (removed on exit) when absent. */
@@ -16,7 +19,51 @@ export interface ClusterOptions {
   /** The CLI entry point the children run (this very program). */
   cliPath: string;
   heartbeatMs: number;
+  /**
+   * TLS everywhere: a CA and certificates in `<dir>/tls` (kept when present), Redis on TLS with
+   * client certificates, HTTPS at the gateway, mutual TLS at the agents.
+   */
+  tls?: boolean;
 }
+
+/** Flags each role gets from the cluster's certificates; none without TLS. */
+const tlsArgs = (pki: ClusterPki | undefined, role: 'gateway' | 'agent'): string[] => {
+  if (!pki) return [];
+  const own = role === 'gateway' ? pki.server : pki.client;
+  const redis = [
+    '--redis-ca-cert',
+    pki.ca.cert,
+    '--redis-client-cert',
+    own.cert,
+    '--redis-client-key',
+    own.key,
+  ];
+  const serve = ['--tls-cert', own.cert, '--tls-key', own.key, '--tls-ca', pki.ca.cert];
+  // The gateway checks each agent's certificate for the agents' role name, as Nomad checks
+  // client.<region>.nomad; agents take only clients with a certificate from the cluster CA.
+  return role === 'gateway'
+    ? [...serve, '--tls-agent-server-name', AGENT_TLS_NAME, ...redis]
+    : [...serve, '--tls-verify-client', ...redis];
+};
+
+/** redis-server on TLS only, asking clients for a certificate from the cluster CA. */
+const redisListenArgs = (port: number, pki: ClusterPki | undefined): string[] =>
+  pki
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        pki.server.cert,
+        '--tls-key-file',
+        pki.server.key,
+        '--tls-ca-cert-file',
+        pki.ca.cert,
+        '--tls-auth-clients',
+        'yes',
+      ]
+    : ['--port', String(port)];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,12 +103,13 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
     const ports = await choosePorts(o.freePorts === true);
     const keysDir = path.join(dir, 'keys');
     if (!fs.existsSync(path.join(keysDir, 'acl-private.pem'))) writeKeyPair(keysDir);
-    const redisUrl = `redis://127.0.0.1:${ports.redis}`;
+    const pki = o.tls ? await clusterPki(dir, print) : undefined;
+    const redisUrl = `${pki ? 'rediss' : 'redis'}://127.0.0.1:${ports.redis}`;
     children.push(
       await startChild(
         'redis',
         o.redisServer,
-        ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        [...redisListenArgs(ports.redis, pki), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
         path.join(dir, 'redis.log'),
         /Ready to accept connections/,
       ),
@@ -72,7 +120,7 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
         process.execPath,
         [o.cliPath, ...args],
         path.join(dir, `${name}.log`),
-        /listening on http:\/\//,
+        /listening on https?:\/\//,
       );
     const gateway = await fg(TOPOLOGY.gateway.service, [
       'gateway',
@@ -83,11 +131,15 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
       '--acl',
       '--acl-key',
       path.join(keysDir, 'acl-private.pem'),
+      ...tlsArgs(pki, 'gateway'),
     ]);
     children.push(gateway);
-    const gatewayUrl = gateway.url ?? `http://127.0.0.1:${ports.gateway}`;
+    const scheme = pki ? 'https' : 'http';
+    const gatewayUrl = gateway.url ?? `${scheme}://127.0.0.1:${ports.gateway}`;
+    // As an operator: the CA and the cli certificate.
+    const operatorTls = pki ? clientTlsOptions({ ca: pki.ca.cert, ...pki.cli }) : undefined;
     // ACLs first: the agents join with a join token only the management token can create.
-    const tokens = await bootstrapAcl(gatewayUrl);
+    const tokens = await bootstrapAcl(gatewayUrl, operatorTls);
     const joinFile = path.join(dir, 'join-token');
     fs.writeFileSync(joinFile, `${tokens.joinToken}\n`, { mode: 0o600 });
     const agentUrls: string[] = [];
@@ -117,12 +169,13 @@ export const runCluster = async (o: ClusterOptions, print: (s: string) => void):
         '--acl',
         '--heartbeat-interval-ms',
         String(o.heartbeatMs),
+        ...tlsArgs(pki, 'agent'),
       ]);
       children.push(agent);
-      agentUrls.push(agent.url ?? `http://127.0.0.1:${port}`);
+      agentUrls.push(agent.url ?? `${scheme}://127.0.0.1:${port}`);
     }
     if (stopping) return;
-    const running = await registered(gatewayUrl, tokens, redisUrl, dir, agentUrls);
+    const running = await registered(gatewayUrl, tokens, redisUrl, dir, agentUrls, operatorTls, pki);
     print(banner(running));
     for (const c of children)
       c.proc.once(
@@ -146,11 +199,19 @@ interface Tokens {
   joinToken: string;
 }
 
+/** The cluster's certificates, made on first use (that takes a moment: say so). */
+const clusterPki = async (dir: string, print: (s: string) => void): Promise<ClusterPki> => {
+  const { ensureClusterPki } = await import('../../tls/cluster-pki');
+  const { pki, created } = await ensureClusterPki(path.join(dir, 'tls'));
+  print(`${created ? 'made a CA and certificates' : 'using the CA and certificates'} in ${pki.dir}\n`);
+  return pki;
+};
+
 /** Bootstrap ACLs, make the read-only demo token and a join token for the agents. */
-const bootstrapAcl = async (gatewayUrl: string): Promise<Tokens> => {
-  const anon = new FleetgateClient({ address: gatewayUrl });
+const bootstrapAcl = async (gatewayUrl: string, tls: tls.ConnectionOptions | undefined): Promise<Tokens> => {
+  const anon = new FleetgateClient({ address: gatewayUrl, ...(tls ? { tls } : {}) });
   const mgmt = (await anon.aclBootstrap()).SecretID;
-  const client = new FleetgateClient({ address: gatewayUrl, token: mgmt });
+  const client = new FleetgateClient({ address: gatewayUrl, token: mgmt, ...(tls ? { tls } : {}) });
   const p = TOPOLOGY.demoPolicy;
   await client.aclPolicyApply({ Name: p.name, Description: p.description, Rules: JSON.stringify(p.rules) });
   const read = await client.aclTokenCreate({
@@ -170,9 +231,11 @@ const registered = async (
   redisUrl: string,
   dir: string,
   agentUrls: string[],
+  tls: tls.ConnectionOptions | undefined,
+  pki: ClusterPki | undefined,
 ): Promise<RunningCluster> => {
   const mgmt = tokens.mgmt;
-  const client = new FleetgateClient({ address: gatewayUrl, token: mgmt });
+  const client = new FleetgateClient({ address: gatewayUrl, token: mgmt, ...(tls ? { tls } : {}) });
   const nodes = new Map<string, string>();
   const end = Date.now() + 20000;
   for (;;) {
@@ -183,7 +246,15 @@ const registered = async (
       return { nodeName: a.nodeName, url: agentUrls[i]!, allocId: alloc?.ID ?? '', job: a.job };
     });
     if (agents.every((a) => a.allocId))
-      return { dir, redisUrl, gatewayUrl, agents, managementToken: mgmt, readToken: tokens.read };
+      return {
+        dir,
+        redisUrl,
+        gatewayUrl,
+        agents,
+        managementToken: mgmt,
+        readToken: tokens.read,
+        ...(pki ? { tls: pki } : {}),
+      };
     if (Date.now() > end)
       throw new Error(
         `allocations did not register within 20 s (have ${allocs.length}); see the agent logs in ${dir}`,

@@ -1,3 +1,5 @@
+import { DEFAULT_DOMAIN, DEFAULT_REGION } from '../../tls/names';
+
 /**
  * The demo topology, defined once: `fleetgate cluster` starts it as local processes, and
  * docker-compose.yml runs it as containers (its agents print their config with
@@ -61,6 +63,12 @@ export const TOPOLOGY = {
 } as const;
 
 export const PRIVATE_KEY = 'acl-private.pem';
+
+/**
+ * With TLS, the name the gateway checks on every agent's certificate: the agents' role name
+ * (`fleetgate tls cert create -client`), whatever address an agent advertises.
+ */
+export const AGENT_TLS_NAME = `client.${DEFAULT_REGION}.${DEFAULT_DOMAIN}`;
 export const PUBLIC_KEY = 'acl-public.pem';
 
 /**

@@ -7,6 +7,7 @@ import { GatewayClient } from '../../agent/registration/gateway-client';
 import { GatewayLink } from '../../agent/registration/gateway-link';
 import { loadAgentConfig, type AgentFlags } from '../../config/agent';
 import { createLogger } from '../../log/logger';
+import { clientTlsOptions } from '../../tls/client';
 import { loadAclKey } from '../acl-key';
 import { reloadTlsOnSighup } from '../tls-reload';
 import { addTlsFlags } from './tls-flags';
@@ -17,7 +18,15 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const run = async (flags: AgentFlags): Promise<void> => {
   const config = loadAgentConfig(flags, process.env);
   const logger = createLogger({ level: config.log_level, name: 'agent' });
-  const client = config.gateway.length > 0 ? new GatewayClient({ urls: config.gateway }) : undefined;
+  // An https:// gateway is trusted through the cluster CA (tls_ca), and sees the agent's own
+  // certificate as its client certificate, as agents and gateways present one to each other.
+  const client =
+    config.gateway.length > 0
+      ? new GatewayClient({
+          urls: config.gateway,
+          tls: clientTlsOptions({ ca: config.tls_ca, cert: config.tls_cert, key: config.tls_key }),
+        })
+      : undefined;
   const mirror = new AclMirror();
   const authenticator: MirrorAuthenticator | undefined = config.acl
     ? createMirrorAuthenticator({

@@ -20,6 +20,10 @@ export const register = (program: Command): void => {
       `use free ports instead of ${TOPOLOGY.gateway.port}-${TOPOLOGY.gateway.port + TOPOLOGY.agents.length}`,
     )
     .option('--redis-server <bin>', 'redis-server binary', 'redis-server')
+    .option(
+      '--tls',
+      'TLS everywhere: a CA and certificates in <dir>/tls, Redis over TLS, HTTPS at the gateway, mutual TLS at the agents',
+    )
     .option('--heartbeat-interval-ms <ms>', 'agent heartbeat interval', '1000')
     .action(
       async (opts: {
@@ -27,6 +31,7 @@ export const register = (program: Command): void => {
         freePorts?: boolean;
         redisServer: string;
         heartbeatIntervalMs: string;
+        tls?: boolean;
       }) => {
         try {
           await runCluster(
@@ -36,6 +41,7 @@ export const register = (program: Command): void => {
               redisServer: opts.redisServer,
               cliPath: process.argv[1]!,
               heartbeatMs: Number(opts.heartbeatIntervalMs),
+              tls: opts.tls === true,
             },
             (s) => process.stdout.write(s),
           );
