@@ -38,13 +38,15 @@ interface Entry<T> {
   at: number;
 }
 interface NodeEntry extends Entry<NodeRecord> {
-  /** Local clock time the node turns down unless a heartbeat arrives. */
+  /**
+   * Local clock time until which the cached Status stands: for a ready node, when its heartbeat
+   * key expires unless renewed; for a down node, the next re-check.
+   */
   deadline: number;
-  checkedAt: number;
 }
 
 const NOOP: CacheObserver = { hit: () => undefined, miss: () => undefined, registryError: () => undefined };
-/** A node the cache computes as down is re-read at most this often (cheap on a dead node). */
+/** A node read as down is re-read at most this often (cheap on a dead node). */
 const DOWN_RECHECK_MS = 500;
 
 /**
@@ -63,8 +65,6 @@ export class CachedRegistry implements Registry {
   /** Bumped by every invalidation: a fetch that raced one is not cached (it may be stale). */
   private gen = 0;
   private resyncAt = -Infinity;
-  /** The last time the registry answered or published anything: our view is current up to then. */
-  private lastHeard = -Infinity;
   private readonly obs: CacheObserver;
   private readonly now: () => number;
   private readonly off: () => void;
@@ -86,22 +86,23 @@ export class CachedRegistry implements Registry {
   }
 
   private apply(c: RegistryChange): void {
-    this.lastHeard = this.now();
     if (c.kind !== 'heartbeat') this.gen += 1;
     switch (c.kind) {
       case 'alloc':
         this.allocs.delete(c.id);
         return;
       case 'node':
+        if (c.ttlMs) this.ttlByNode.set(c.id, c.ttlMs);
         this.nodes.delete(c.id);
         return;
       case 'heartbeat': {
+        // Published only when a heartbeat brings a down node back (a live node's are silent).
         if (c.ttlMs) this.ttlByNode.set(c.id, c.ttlMs);
         const e = this.nodes.peek(c.id);
         // Local receive time, not the sender's clock: immune to clock skew between hosts.
         if (e) {
           e.deadline = this.now() + (c.ttlMs ?? this.ttlFor(c.id));
-          e.value = { ...e.value, LastHeartbeat: c.at };
+          e.value = { ...e.value, Status: 'ready', LastHeartbeat: c.at };
         }
         return;
       }
@@ -117,7 +118,7 @@ export class CachedRegistry implements Registry {
         // No heartbeat could be heard while the registry was away: give every node a full TTL
         // to be heard again rather than calling it down for our own outage.
         for (const [id, e] of this.nodes.entries())
-          e.deadline = Math.max(e.deadline, this.resyncAt + this.ttlFor(id));
+          if (e.value.Status === 'ready') e.deadline = Math.max(e.deadline, this.resyncAt + this.ttlFor(id));
         return;
     }
   }
@@ -193,13 +194,18 @@ export class CachedRegistry implements Registry {
     return (await this.lookup('revoked', this.revoked, jti, fetch, true, this.aclMaxAgeMs)) ?? false;
   }
 
+  /**
+   * A live node's heartbeats are not published, so a cached node holds the Status the registry
+   * answered until its heartbeat key would expire (from the record's LastHeartbeat and TTL) and
+   * is re-read then: one read per TTL per node looked up, instead of every gateway hearing every
+   * heartbeat. A lapse inside that time arrives as the `node` change of the sweep's markDown.
+   */
   async getNode(id: NodeId): Promise<NodeRecord | undefined> {
     const now = this.now();
     const e = this.nodes.get(id);
-    const fresh = e && e.epoch === this.epoch && (now < e.deadline || now - e.checkedAt < DOWN_RECHECK_MS);
-    if (e && fresh) {
+    if (e && e.epoch === this.epoch && now < e.deadline) {
       this.obs.hit('node');
-      return { ...e.value, Status: now < e.deadline ? 'ready' : 'down' };
+      return { ...e.value };
     }
     this.obs.miss('node');
     const gen = this.gen;
@@ -207,32 +213,34 @@ export class CachedRegistry implements Registry {
     try {
       n = await this.inner.getNode(id);
     } catch (err) {
-      // Registry unreachable: heartbeats cannot reach us either, so silence since we last heard
-      // from it says nothing about the node. Age it only up to then; a node that really died
-      // meanwhile is refused by the connection itself (503 at once).
-      if (e) return { ...e.value, Status: this.lastHeard < e.deadline ? 'ready' : 'down' };
+      // Registry unreachable: its last answer stands. A lapse it recorded while we could still
+      // hear it would have dropped the entry (the sweep's `node` change), and a node that really
+      // died meanwhile is refused by the connection itself (503 at once).
+      if (e) return { ...e.value };
       this.obs.registryError('get node');
       throw errors.registryUnavailable((err as Error).message);
     }
-    this.lastHeard = now;
     if (!n) {
-      // A Redis restarted empty: the agent re-registers within the grace; until then its
+      // A Redis restarted empty: the node re-registers within the grace; until then its
       // last known record stands, aged by the deadline the resync extended.
       if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000))
-        return { ...e.value, Status: now < e.deadline ? 'ready' : 'down' };
+        return { ...e.value, Status: e.value.Status === 'ready' && now < e.deadline ? 'ready' : 'down' };
       this.nodes.delete(id);
       return undefined;
     }
     if (gen !== this.gen) return n;
-    const remaining =
-      n.Status === 'ready' ? Math.max(n.LastHeartbeat + this.ttlFor(id) - now, DOWN_RECHECK_MS) : 0;
-    this.nodes.set(id, { value: n, epoch: this.epoch, at: now, deadline: now + remaining, checkedAt: now });
+    const ttl = this.ttlFor(id);
+    const left = n.LastHeartbeat + ttl - now;
+    // left <= 0 while the registry says ready: the clocks disagree; look again soon.
+    const hold = n.Status !== 'ready' ? DOWN_RECHECK_MS : left > 0 ? Math.min(left, ttl) : DOWN_RECHECK_MS;
+    this.nodes.set(id, { value: n, epoch: this.epoch, at: now, deadline: now + hold });
     return n;
   }
 
   // Lists and writes are rare (operator calls, agents): straight to the registry.
   listNodes = () => this.call('list nodes', () => this.inner.listNodes());
   markDown = (id: NodeId) => this.call('mark down', () => this.inner.markDown(id));
+  sweepLapsed = () => this.call('sweep lapsed', () => this.inner.sweepLapsed());
   modifyIndex = () => this.call('modify index', () => this.inner.modifyIndex());
   listAllocs = (f?: AllocFilter) => this.call('list allocs', () => this.inner.listAllocs(f));
   listPolicies = () => this.call('list policies', () => this.inner.listPolicies());

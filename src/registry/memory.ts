@@ -104,13 +104,8 @@ export class MemoryRegistry implements Registry {
       s.statusAt = s.lastHeartbeat;
       s.markedDown = false;
     }
-    this.emit({
-      kind: 'heartbeat',
-      id,
-      at: s.lastHeartbeat,
-      ttlMs,
-      ...(wasUp ? {} : this.bumpIndex('nodes')),
-    });
+    // Only a status change is published (see HEARTBEAT_LUA in redis-keys.ts for why).
+    if (!wasUp) this.emit({ kind: 'heartbeat', id, at: s.lastHeartbeat, ttlMs, ...this.bumpIndex('nodes') });
     return true;
   }
 
@@ -121,6 +116,12 @@ export class MemoryRegistry implements Registry {
     s.statusAt = this.now();
     this.emit({ kind: 'node', id, ...this.bumpIndex('nodes') });
     return true;
+  }
+
+  async sweepLapsed(): Promise<number> {
+    let marked = 0;
+    for (const id of [...this.nodes.keys()]) if (await this.markDown(id)) marked += 1;
+    return marked;
   }
 
   async modifyIndex(): Promise<RegistryIndex> {

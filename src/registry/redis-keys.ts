@@ -38,6 +38,8 @@ export const redisKeys = (prefix: string) => {
     heartbeat: (id: string) => `${n(bucketOf(id))}hb:${id}`,
     /** The hash of the node's own secret (the gateway's node API checks it). */
     nodeSecret: (id: string) => `${n(bucketOf(id))}node-secret:${id}`,
+    /** What every key of a node bucket starts with (the sweep script builds node keys from it). */
+    nodeBucket: n,
     /** Set of the node IDs of one bucket. */
     nodes: (b: string) => `${n(b)}nodes`,
     /** Sorted set: node ID scored by when its heartbeat lapses (ms), for the lapse sweep. */
@@ -180,8 +182,12 @@ return 1`;
 
 /**
  * Heartbeat only for a registered node (a heartbeat must not resurrect a half record); the
- * caller re-registers when this returns 0 (e.g. Redis restarted empty). A heartbeat that brings
- * a down node back (heartbeat key absent) changes its Status: that bumps the index.
+ * caller re-registers when this returns 0 (e.g. Redis restarted empty). It renews the heartbeat
+ * key and the node's deadline and publishes nothing while the node stays up: every gateway
+ * receiving every heartbeat grew as nodes × gateways (the measured bend in the README), and a
+ * reader learns a lapse from the key's expiry instead (SWEEP_LUA, getNode). A heartbeat that
+ * brings a down node back (heartbeat key absent) changes its Status: that is published and bumps
+ * the index.
  * KEYS: node, heartbeat, modify-index, deadlines. ARGV: pub, now, ttlMs, channel, change, id.
  */
 export const HEARTBEAT_LUA = `${INDEX_LUA}
@@ -190,14 +196,35 @@ local was_up = redis.call('EXISTS', KEYS[2]) == 1
 redis.call('HSET', KEYS[1], 'lastHeartbeat', ARGV[2], 'ttlMs', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 redis.call('ZADD', KEYS[4], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[6])
-if was_up then
-  redis.call(PUB, ARGV[4], ARGV[5])
-else
+if not was_up then
   redis.call('HSET', KEYS[1], 'statusAt', ARGV[2])
   redis.call('HDEL', KEYS[1], 'down')
   publish_indexed(ARGV[4], ARGV[5], bump_index(KEYS[3], 'nodes'))
 end
 return 1`;
+
+/**
+ * One bucket's lapse sweep: every node whose deadline passed and whose heartbeat key is gone is
+ * marked down once (as MARK_DOWN_LUA), published and dropped from the deadlines until it beats
+ * again. The deadline only says where to look; the expired key decides, so a sweeper whose
+ * clock runs ahead cannot call a live node down. At most ARGV[5] nodes per call.
+ * KEYS: deadlines, modify-index. ARGV: pub, now, channel, key prefix of the bucket, limit.
+ */
+export const SWEEP_LUA = `${INDEX_LUA}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[5]))
+local marked = 0
+for _, id in ipairs(due) do
+  local node = ARGV[4] .. 'node:' .. id
+  if redis.call('EXISTS', ARGV[4] .. 'hb:' .. id) == 0 then
+    redis.call('ZREM', KEYS[1], id)
+    if redis.call('EXISTS', node) == 1 and redis.call('HEXISTS', node, 'down') == 0 then
+      redis.call('HSET', node, 'down', '1', 'statusAt', ARGV[2])
+      publish_indexed(ARGV[3], cjson.encode({kind = 'node', id = id}), bump_index(KEYS[2], 'nodes'))
+      marked = marked + 1
+    end
+  end
+end
+return marked`;
 
 /**
  * Keep CreateIndex, bump ModifyIndex.

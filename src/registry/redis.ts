@@ -22,6 +22,7 @@ import {
   PUT_POLICY_LUA,
   REMOVE_ALLOC_LUA,
   REVOKE_LUA,
+  SWEEP_LUA,
   redisKeys,
   type RedisKeys,
 } from './redis-keys';
@@ -228,6 +229,28 @@ export class RedisRegistry implements Registry {
       id,
     );
     return done === 1;
+  }
+
+  /** One sweep script per node bucket (each on its own slot); the number of nodes marked down. */
+  async sweepLapsed(): Promise<number> {
+    const k = this.keys;
+    const now = String(Date.now());
+    const marked = await Promise.all(
+      [...BUCKETS].map((b) =>
+        this.client.eval(
+          SWEEP_LUA,
+          2,
+          k.deadlines(b),
+          k.nodeIndex(b),
+          this.pub,
+          now,
+          k.nodeChannel(b),
+          k.nodeBucket(b),
+          '500',
+        ),
+      ),
+    );
+    return marked.reduce<number>((a, m) => a + Number(m), 0);
   }
 
   /** Each table's index is the highest its buckets were stamped with (redis-keys.ts). */

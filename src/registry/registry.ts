@@ -76,6 +76,12 @@ export interface Registry {
    * gateways may call it when they see the TTL pass.
    */
   markDown(id: NodeId): Promise<boolean>;
+  /**
+   * `markDown` every node whose heartbeat lapsed; the number marked. Heartbeats of a live node
+   * publish nothing, so this is how a lapse becomes a change: gateways call it periodically,
+   * and any number of them may (each outage is recorded once).
+   */
+  sweepLapsed(): Promise<number>;
   /** The current modify index of each table. */
   modifyIndex(): Promise<RegistryIndex>;
 

@@ -98,7 +98,7 @@ describe('registry reads are Nomad blocking queries', () => {
 
   beforeAll(async () => {
     reg = new MemoryRegistry();
-    liveness = new NodeLiveness(reg, { defaultTtlMs: 60_000 });
+    liveness = new NodeLiveness(reg);
     await liveness.start();
     await reg.putNode(nodeInput, 60_000);
     await reg.putAlloc(alloc);

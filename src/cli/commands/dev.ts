@@ -121,9 +121,7 @@ const run = async (flags: DevFlags): Promise<void> => {
   const agentTls = pki ? clientTlsOptions({ ca: pki.ca.cert, ...pki.server }) : {};
   const logger = createLogger({ level: flags.logLevel, name: 'dev' });
   const registry = new MemoryRegistry();
-  const liveness = new NodeLiveness(registry, {
-    defaultTtlMs: DEFAULTS.heartbeatIntervalMs * DEFAULTS.heartbeatTtlFactor,
-  });
+  const liveness = new NodeLiveness(registry);
   await liveness.start();
   const acl = flags.acl ? devKeys(dataDir) : undefined;
   const keys = acl?.keys;

@@ -57,7 +57,6 @@ const run = async (flags: GatewayFlags): Promise<void> => {
   });
   // Lapsed heartbeats become index changes, so blocking queries on node status wake.
   const liveness = new NodeLiveness(registry, {
-    defaultTtlMs: config.heartbeat_ttl_ms,
     onError: throttledWarn(logger, 'could not record a lapsed node heartbeat in the registry; retrying'),
   });
   await liveness.start();
