@@ -85,5 +85,10 @@ export const jobLogsRoute = (deps: GatewayDeps): Router => {
       output.end();
     }
   });
+  // Another method on a known path is 405, as on the client rows (Express answers HEAD with the
+  // GET handler above).
+  r.all(JOB_LOGS_PATH, () => {
+    throw errors.invalidMethod();
+  });
   return r;
 };
