@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROUTE_IDS, ROUTES, routePath, type RouteId } from '../../src/wire';
 import { eventually } from '../helpers/eventually';
+import { joinTokenFile } from '../helpers/join';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { seedAlloc } from '../helpers/seed-alloc';
@@ -82,27 +83,35 @@ describe('parity: the gateway and an agent answer every request alike', () => {
     fs.writeFileSync(path.join(main.logsDir, 'web.stdout.0'), LOG);
     alloc = main.id;
     victim = seedAlloc(data.dir).id;
-    const acl = (key: string) => ['--redis', redis.url, '--acl', '--acl-key', path.join(keys.dir, key)];
-    [agent, gateway] = await Promise.all([
-      startFleetgate(
-        [
-          'agent',
-          '--http-addr',
-          '127.0.0.1:0',
-          '--data-dir',
-          data.dir,
-          '--node-name',
-          'parity',
-          ...acl('acl-public.pem'),
-        ],
-        {},
-        STARTUP_MS,
-      ),
-      startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', ...acl('acl-private.pem')], {}, STARTUP_MS),
-    ]);
-    nodeId = fs.readFileSync(path.join(data.dir, 'client/node-id'), 'utf8').trim();
+    const acl = (key: string) => ['--acl', '--acl-key', path.join(keys.dir, key)];
+    // The gateway comes first: the agent joins through it with a join token only a management token can create.
+    gateway = await startFleetgate(
+      ['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url, ...acl('acl-private.pem')],
+      {},
+      STARTUP_MS,
+    );
     const boot = await call(gateway.url, 'POST', '/v1/acl/bootstrap');
     management = (JSON.parse(boot.body) as { SecretID: string }).SecretID;
+    const join = await joinTokenFile(gateway.url, keys.dir, management);
+    agent = await startFleetgate(
+      [
+        'agent',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--data-dir',
+        data.dir,
+        '--node-name',
+        'parity',
+        '--gateway',
+        gateway.url,
+        '--join-token',
+        join,
+        ...acl('acl-public.pem'),
+      ],
+      {},
+      STARTUP_MS,
+    );
+    nodeId = fs.readFileSync(path.join(data.dir, 'client/node-id'), 'utf8').trim();
     const policy = JSON.stringify({ namespace: { other: { policy: 'write' } } });
     const put = await call(
       gateway.url,
