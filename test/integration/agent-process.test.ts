@@ -136,8 +136,12 @@ describe('fleetgate agent process', () => {
     expect(stop.status).toBe(200);
     await eventually(() => manifest(id).ClientStatus === 'complete', 10000);
 
-    gc = await fetch(`${agent.url}/v1/client/allocation/${id}/gc`);
-    expect(gc.status).toBe(200);
+    // The manifest file can be on disk a moment before the agent has adopted it (the rename's
+    // completion and this request race in its event loop), so GC is eligible "soon", as in Nomad.
+    await eventually(async () => {
+      gc = await fetch(`${agent.url}/v1/client/allocation/${id}/gc`);
+      return gc.status === 200;
+    }, 5000);
     expect(await gc.text()).toBe('');
     expect(fs.existsSync(path.join(t.dir, 'data/alloc', id))).toBe(false);
     expect(fs.existsSync(path.join(t.dir, `data/client/allocs/${id}.json`))).toBe(false);
