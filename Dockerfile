@@ -16,11 +16,11 @@ ENV NODE_ENV=production
 WORKDIR /app
 # /keys and /data are owned by the runtime user so named volumes mounted there inherit it
 # (acl keygen writes the key pair into /keys and the node join token into /join; agents keep
-# allocation directories in /data).
+# allocation directories in /data; with docker-compose.tls.yml, tls-init writes certificates into /tls).
 RUN groupadd --system fleetgate \
  && useradd --system --gid fleetgate --home-dir /app --shell /usr/sbin/nologin fleetgate \
- && mkdir -p /keys /data /join \
- && chown fleetgate:fleetgate /keys /data /join
+ && mkdir -p /keys /data /join /tls \
+ && chown fleetgate:fleetgate /keys /data /join /tls
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

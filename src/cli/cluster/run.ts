@@ -8,7 +8,7 @@ import { freePort, portFree, startChild, stopChildren, type Child } from './proc
 import type tls from 'node:tls';
 import { clientTlsOptions } from '../../tls/client';
 import type { ClusterPki } from '../../tls/names';
-import { AGENT_TLS_NAME, agentConfig, TOPOLOGY } from './topology';
+import { AGENT_TLS_NAME, agentConfig, TLS_HOST_NAMES, TOPOLOGY } from './topology';
 
 export interface ClusterOptions {
   /** Where data dirs, configs, keys and logs go; a temp dir (removed on exit) when absent. */
@@ -202,7 +202,7 @@ interface Tokens {
 /** The cluster's certificates, made on first use (that takes a moment: say so). */
 const clusterPki = async (dir: string, print: (s: string) => void): Promise<ClusterPki> => {
   const { ensureClusterPki } = await import('../../tls/cluster-pki');
-  const { pki, created } = await ensureClusterPki(path.join(dir, 'tls'));
+  const { pki, created } = await ensureClusterPki(path.join(dir, 'tls'), { dnsNames: TLS_HOST_NAMES });
   print(`${created ? 'made a CA and certificates' : 'using the CA and certificates'} in ${pki.dir}\n`);
   return pki;
 };

@@ -69,6 +69,18 @@ export const PRIVATE_KEY = 'acl-private.pem';
  * (`fleetgate tls cert create -client`), whatever address an agent advertises.
  */
 export const AGENT_TLS_NAME = `client.${DEFAULT_REGION}.${DEFAULT_DOMAIN}`;
+
+/** With TLS (compose): where the tls-init service writes the certificates, mounted read-only elsewhere. */
+export const TLS_DIR = '/tls';
+
+/**
+ * Extra names in the gateway's and agents' certificates: their compose host names, which agents
+ * dial (https://gateway:4646) and advertise (https://agent-1:4647).
+ */
+export const TLS_HOST_NAMES: readonly string[] = [
+  TOPOLOGY.gateway.service,
+  ...TOPOLOGY.agents.map((a) => a.service),
+];
 export const PUBLIC_KEY = 'acl-public.pem';
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runCluster } from '../cluster/run';
-import { agentConfig, findAgent, TOPOLOGY } from '../cluster/topology';
+import { agentConfig, findAgent, TLS_HOST_NAMES, TOPOLOGY } from '../cluster/topology';
 import { describe, usage } from '../output/errors';
 
 /**
@@ -50,6 +50,20 @@ export const register = (program: Command): void => {
         }
       },
     );
+
+  cluster
+    .command('tls-files')
+    .argument('<dir>', 'directory for the CA and certificates')
+    .description(
+      "make the CA and the gateway, agent and cli certificates of `cluster --tls` in <dir> (kept when all are there), with the compose host names; compose's tls-init runs it",
+    )
+    .action(async (dir: string) => {
+      const { ensureClusterPki } = await import('../../tls/cluster-pki');
+      const { pki, created } = await ensureClusterPki(dir, { dnsNames: TLS_HOST_NAMES });
+      process.stdout.write(
+        `${created ? 'made' : 'kept'} ${pki.ca.cert}, ${pki.server.cert}, ${pki.client.cert}, ${pki.cli.cert} (and their -key.pem)\n`,
+      );
+    });
 
   cluster
     .command('agent-config')
