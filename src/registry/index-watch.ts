@@ -17,6 +17,7 @@ interface Waiter {
 export class IndexWatch {
   private known: RegistryIndex = { nodes: 0, allocs: 0 };
   private primed: Promise<void> | undefined;
+  private everPrimed = false;
   private readonly waiters = new Set<Waiter>();
   private readonly off: () => void;
 
@@ -49,13 +50,20 @@ export class IndexWatch {
           nodes: Math.max(this.known.nodes, fresh.nodes),
           allocs: Math.max(this.known.allocs, fresh.allocs),
         };
+        this.everPrimed = true;
       });
       this.primed = p;
       p.catch(() => {
         if (this.primed === p) this.primed = undefined;
       });
     }
-    await this.primed;
+    try {
+      await this.primed;
+    } catch (e) {
+      // Re-asking after a resync failed (the registry, or one shard of a cluster, is away): the
+      // index we know still only grows, and serving it beats failing a read the cache can answer.
+      if (!this.everPrimed) throw e;
+    }
     return this.max(tables);
   }
 

@@ -22,6 +22,12 @@ export interface RedisCluster {
   masterFor(key: string): Promise<ClusterNode>;
   /** `CLUSTER KEYSLOT key`, asked of the cluster itself. */
   keyslot(key: string): Promise<number>;
+  /**
+   * SIGKILL a master once its replica has everything it acknowledged (replication is
+   * asynchronous: what a master acknowledged just before it dies may be lost, which is Redis
+   * Cluster's own guarantee; the test wants to see the registry's behaviour, not that one).
+   */
+  crashMaster(node: ClusterNode): Promise<void>;
   /** Resolves once a live node reports `cluster_state:ok` and `port` is no master any more. */
   waitFailedOver(port: number, deadlineMs?: number): Promise<number>;
   stop(): Promise<void>;
@@ -135,6 +141,19 @@ export const startRedisCluster = async (): Promise<RedisCluster> => {
         deadlineMs,
         `failover of the master on ${port}`,
       ),
+    crashMaster: async (node) => {
+      await eventually(
+        async () => {
+          const rep = await info(node.port, ['INFO', 'replication']);
+          const offset = /master_repl_offset:(\d+)/.exec(rep)?.[1];
+          const replicas = [...rep.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => m[1]);
+          return offset !== undefined && replicas.length > 0 && replicas.every((o) => o === offset);
+        },
+        10_000,
+        `the replica of ${node.port} in sync`,
+      );
+      await node.kill();
+    },
     stop: stopAll,
   };
 };
