@@ -74,15 +74,27 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
     async terminal({ id, row, req, res, params, body, alloc, nodeId }) {
       // A node row naming another node: an agent cannot reach it (the gateway does that).
       if (row.target === 'node' && nodeId !== deps.node.id.toLowerCase()) throw errors.unknownNode(nodeId);
-      const ac = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) ac.abort();
-      });
+      // Made on first use: only streaming handlers ask for it, and a controller with its close
+      // listener is a visible share of a small request's cost.
+      let ac: AbortController | undefined;
+      const signal = (): AbortSignal => {
+        if (ac) return ac.signal;
+        const made = (ac = new AbortController());
+        if (res.closed) {
+          if (!res.writableFinished) made.abort();
+        } else
+          res.once('close', () => {
+            if (!res.writableFinished) made.abort();
+          });
+        return made.signal;
+      };
       const call = {
         params,
         body: body?.value,
         alloc: alloc && toLocalAlloc(deps.dataDir, alloc.manifest),
-        signal: ac.signal,
+        get signal() {
+          return signal();
+        },
         holdFollower: () => {
           if (alloc) deps.followers?.admit(alloc.ID, res);
         },
