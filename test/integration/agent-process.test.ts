@@ -139,7 +139,7 @@ describe('fleetgate agent process', () => {
     // The manifest file can be on disk a moment before the agent has adopted it (the rename's
     // completion and this request race in its event loop), so GC is eligible "soon", as in Nomad.
     await eventually(async () => {
-      gc = await fetch(`${agent.url}/v1/client/allocation/${id}/gc`);
+      gc = await fetch(`${agent!.url}/v1/client/allocation/${id}/gc`);
       return gc.status === 200;
     }, 5000);
     expect(await gc.text()).toBe('');
