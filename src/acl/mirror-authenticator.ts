@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger';
 import { errors } from '../errors';
+import { createAssertionVerifier, looksLikeAssertion } from './assertion';
 import { createAuthenticator, type AclAuthenticator } from './authenticator';
 import { parseKeyMaterial, type KeyMaterial } from './keys';
 import type { AclMirror } from './mirror';
@@ -11,6 +12,8 @@ export interface MirrorAuthenticatorOptions {
   pinnedKey?: KeyMaterial;
   /** Longest the agent serves client and anonymous tokens without hearing from a gateway. */
   maxStaleMs: number;
+  /** This node's ID: the audience a node assertion must name (undefined until it is known). */
+  nodeId?: () => string | undefined;
   logger?: Logger;
   now?: () => number;
 }
@@ -25,6 +28,10 @@ export interface MirrorAuthenticator extends Authenticator {
  * The agent's authenticator: tokens checked against the mirrored ACL state, with its key from
  * the gateways unless one is pinned, and bounded staleness — no gateway heard for longer than
  * `maxStaleMs` means only management tokens are served (no silent standalone mode).
+ *
+ * Requests a gateway forwards carry a node assertion instead of the caller's token (acl/assertion.ts):
+ * the gateway's decision, made just now against its own ACL state, so it is honoured whatever the
+ * staleness of this agent's copy — but only for this node, its one right, and a few seconds.
  */
 export const createMirrorAuthenticator = (o: MirrorAuthenticatorOptions): MirrorAuthenticator => {
   const now = o.now ?? Date.now;
@@ -33,6 +40,7 @@ export const createMirrorAuthenticator = (o: MirrorAuthenticatorOptions): Mirror
     if (!Number.isFinite(age)) return 'no gateway has sent it yet';
     return age > o.maxStaleMs ? `no gateway heard from for ${Math.round(age / 1000)} s` : undefined;
   };
+  const assertions = createAssertionVerifier(o.nodeId ?? (() => undefined), now);
   let inner: AclAuthenticator | undefined;
   let innerKey: KeyMaterial | undefined;
   let innerPem: string | null = null;
@@ -53,6 +61,7 @@ export const createMirrorAuthenticator = (o: MirrorAuthenticatorOptions): Mirror
     authenticate: async (token) => {
       const key = keyNow();
       if (!key) throw errors.aclStateStale('no verification key received from a gateway yet');
+      if (token && looksLikeAssertion(token)) return assertions.verify(token, key);
       inner ??= createAuthenticator({
         keyMaterial: key,
         registry: o.mirror,

@@ -11,7 +11,9 @@ export interface Forwarder {
   /**
    * Resolves when the response is over (finished or closed). `body` is the request body the
    * gateway already read from `req`, required on rows that take one (`route.takesBody`); it is
-   * sent instead of `req`'s stream, which the forwarder never reads.
+   * sent instead of `req`'s stream, which the forwarder never reads. `credential`: what the
+   * agent gets in place of the caller's token headers (a node assertion; `null`: nothing);
+   * `undefined` leaves the caller's headers as they are (ACLs off).
    */
   forward(
     req: IncomingMessage,
@@ -19,6 +21,7 @@ export interface Forwarder {
     node: NodeRecord,
     route: RouteDef,
     body?: Buffer,
+    credential?: string | null,
   ): Promise<void>;
 }
 

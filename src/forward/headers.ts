@@ -41,9 +41,21 @@ const copyEndToEnd = (headers: IncomingHttpHeaders): OutgoingHttpHeaders => {
 /**
  * What goes upstream: the client's end-to-end headers, the agent's host, `X-Forwarded-*` for
  * the agent's log, and exactly one framing header when there is a body (`Content-Length`).
+ * With a `credential` (a node assertion, or `null` for none), the caller's token headers stay at
+ * the gateway and the credential goes in `X-Nomad-Token` instead.
  */
-export const upstreamHeaders = (req: IncomingMessage, host: string, body?: Buffer): OutgoingHttpHeaders => {
+export const upstreamHeaders = (
+  req: IncomingMessage,
+  host: string,
+  body?: Buffer,
+  credential?: string | null,
+): OutgoingHttpHeaders => {
   const out = copyEndToEnd(req.headers);
+  if (credential !== undefined) {
+    delete out['x-nomad-token'];
+    delete out['authorization'];
+    if (credential !== null) out['x-nomad-token'] = credential;
+  }
   out['host'] = host;
   const prior = req.headers['x-forwarded-for'];
   const addr = req.socket.remoteAddress ?? '';

@@ -88,6 +88,7 @@ export class RemoteForwarder implements Forwarder {
     node: NodeRecord,
     route: RouteDef,
     body?: Buffer,
+    credential?: string | null,
   ): Promise<void> {
     checkBodyAllowed(req, res, route);
     if (route.takesBody && body === undefined) throw new Error('a body row reached the forwarder unread');
@@ -101,7 +102,7 @@ export class RemoteForwarder implements Forwarder {
       ...(secure && this.opts.agentServerName ? { servername: this.opts.agentServerName } : {}),
       method: req.method,
       path: originalUrl(req),
-      headers: upstreamHeaders(req, target.host, payload),
+      headers: upstreamHeaders(req, target.host, payload, credential),
     });
     await new Promise<void>((resolve) => {
       res.once('close', () => {

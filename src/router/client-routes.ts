@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { errors } from '../errors';
-import { createKernel } from '../http/kernel';
+import type { AssertionSigner } from '../acl/assertion';
+import { createKernel, type Call } from '../http/kernel';
 import { asAllocId, type AllocRecord } from '../wire';
 import type { GatewayDeps } from './deps';
 import { lookupNode, reachableNode } from './resolve';
@@ -11,6 +12,23 @@ import { lookupNode, reachableNode } from './resolve';
  * order: a caller without the capability learns nothing about which nodes exist), and a node
  * the registry reports down is 503 at once instead of a connect timeout.
  */
+/**
+ * The assertion for a forwarded call: the node, the caller's accessor, and the one right the
+ * kernel just found the caller has — the row's first capability it allows in the allocation's
+ * namespace, or the node right. A row that needs no right gets no credential at all.
+ */
+const assertionFor = (signer: AssertionSigner, call: Call<AllocRecord>): string | null => {
+  const need = call.row.capability;
+  const who = call.identity;
+  if (need.kind === 'node')
+    return signer.sign(call.nodeId, who.accessorId, { kind: 'node', level: need.level });
+  if (need.kind === 'none') return null;
+  const namespace = call.alloc?.Namespace;
+  const capability = namespace ? need.anyOf.find((c) => who.acl.allowNamespaceOp(namespace, c)) : undefined;
+  if (!namespace || !capability) return null;
+  return signer.sign(call.nodeId, who.accessorId, { kind: 'namespace', capability, namespace });
+};
+
 export const clientRoutes = (deps: GatewayDeps): RequestHandler =>
   createKernel<AllocRecord>({
     authenticator: deps.authenticator,
@@ -23,6 +41,7 @@ export const clientRoutes = (deps: GatewayDeps): RequestHandler =>
     async terminal(call) {
       const node = reachableNode(await lookupNode(deps.registry, call.nodeId));
       if (call.row.streaming) deps.streamQuota?.admit(call.identity, call.res);
-      await deps.forwarder.forward(call.req, call.res, node, call.row, call.body?.raw);
+      const credential = deps.assertions ? assertionFor(deps.assertions, call) : undefined;
+      await deps.forwarder.forward(call.req, call.res, node, call.row, call.body?.raw, credential);
     },
   });

@@ -1,5 +1,6 @@
 import type tls from 'node:tls';
 import type { Router } from 'express';
+import type { AssertionSigner } from '../acl/assertion';
 import type { Authenticator } from '../acl/types';
 import type { Forwarder } from '../forward/forwarder';
 import type { Logger } from '../log/logger';
@@ -31,6 +32,11 @@ export interface GatewayDeps {
   agentTls?: () => tls.ConnectionOptions;
   /** The ACL HTTP API (`createAclApi` from src/router/acl-api.ts), mounted at the root. */
   aclApi?: Router;
+  /**
+   * Signs the node assertions forwarded requests carry instead of the caller's token (ACLs on,
+   * remote agents). Absent: the caller's token goes to the agent (ACLs off, `fleetgate dev`).
+   */
+  assertions?: AssertionSigner;
   /** The node API (`createNodeApi` from src/router/node-api.ts); absent in `fleetgate dev`. */
   nodeApi?: Router;
 }

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, startFleetgate, type FleetgateProcess } from '../helpers/fleetgate-process';
@@ -228,6 +231,72 @@ describe('trust boundary: agents register through the gateway and can change onl
     fs.rmSync(foreign);
     await sleep(1500); // the manifest scan runs twice a second; its removal is pushed at once
     expect(await ownerOf(alloc1.id)).toBe(node1);
+  });
+
+  test("forwarded requests carry a node assertion instead of the caller's token; replayed to another node or the gateway it is refused", async () => {
+    // A rogue node: a plain HTTP server, admitted with the join token, that keeps what it receives.
+    const seen: http.IncomingHttpHeaders[] = [];
+    const rogue = http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.end('rogue\n');
+    });
+    await new Promise<void>((r) => rogue.listen(0, '127.0.0.1', r));
+    try {
+      const port = (rogue.address() as AddressInfo).port;
+      const rogueId = randomUUID();
+      const rogueAlloc = randomUUID();
+      const asRogue = { 'X-Fleetgate-Node-Secret': 'r'.repeat(43) };
+      const reg = await call(`${gateway.url}/v1/internal/node/${rogueId}/register`, {
+        method: 'PUT',
+        headers: { ...asRogue, 'X-Fleetgate-Join-Token': fs.readFileSync(join, 'utf8').trim() },
+        body: {
+          Node: {
+            ID: rogueId,
+            Name: 'rogue',
+            Datacenter: 'dc1',
+            HTTPAddr: `127.0.0.1:${port}`,
+            AdvertiseURL: `http://127.0.0.1:${port}`,
+            Meta: {},
+            Version: '1',
+          },
+          TTLMs: 60_000,
+        },
+      });
+      expect(reg.status).toBe(200);
+      const manifest = JSON.parse(
+        fs.readFileSync(path.join(d1, `client/allocs/${alloc1.id}.json`), 'utf8'),
+      ) as {
+        ID: string;
+      };
+      const put = await call(`${gateway.url}/v1/internal/node/${rogueId}/allocs`, {
+        method: 'PUT',
+        headers: asRogue,
+        body: { Allocs: [{ ...manifest, ID: rogueAlloc }], Complete: false },
+      });
+      expect(JSON.parse(put.text)).toEqual({ Refused: [] });
+      const file = `path=alloc/logs/web.stdout.0`;
+      const viaGateway = await call(`${gateway.url}/v1/client/fs/cat/${rogueAlloc}?${file}`, { token: mgmt });
+      expect(viaGateway.text).toBe('rogue\n');
+      const got = seen.at(-1)!;
+      // The management token stayed at the gateway; the rogue got a short-lived assertion.
+      expect(got['authorization']).toBeUndefined();
+      const assertion = String(got['x-nomad-token']);
+      expect(assertion).not.toBe(mgmt);
+      expect(assertion.length).toBeGreaterThan(0);
+      // Replayed to the real node (the same capability, in the same namespace) and to the gateway.
+      const replayed = await call(`${agents[0]!.url}/v1/client/fs/cat/${alloc1.id}?${file}`, {
+        token: assertion,
+      });
+      expect(replayed.status).toBe(403);
+      expect(
+        (await call(`${gateway.url}/v1/client/fs/cat/${alloc1.id}?${file}`, { token: assertion })).status,
+      ).toBe(403);
+      expect((await call(`${gateway.url}/v1/acl/policies`, { token: assertion })).status).toBe(403);
+      // The real node still serves what the gateway forwards to it.
+      expect((await catReal()).text).toBe('the real content\n');
+    } finally {
+      rogue.close();
+    }
   });
 
   test("a node's secret gives no access to ACL state: policies, bootstrap and revocations stay the gateway's", async () => {

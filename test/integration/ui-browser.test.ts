@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,6 +63,13 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
   const logFile = () => path.join(alloc.logsDir, 'web.stdout.0');
   const writeLines = (lines: string[]) => fs.appendFileSync(logFile(), lines.map((l) => `${l}\n`).join(''));
 
+  /** The join token the gateway is given in a file and the agents present. */
+  const joinFile = (): string => {
+    const file = path.join(keys.dir, 'join-token');
+    if (!fs.existsSync(file)) fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    return file;
+  };
+
   const startAgent = async (name: string): Promise<Agent> => {
     const { dir, cleanup } = tmpDir('fleetgate-ui-');
     const p = await startFleetgate(
@@ -73,8 +81,11 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
         dir,
         '--node-name',
         name,
-        '--redis',
-        redis.url,
+        // Agents join through the gateway (they hold no Redis URL).
+        '--gateway',
+        gateway.url,
+        '--join-token',
+        joinFile(),
         '--acl',
         '--acl-key',
         path.join(keys.dir, 'acl-public.pem'),
@@ -130,6 +141,8 @@ describe('web UI in Chromium, against Redis, a gateway and two agents with ACLs 
         '--acl',
         '--acl-key',
         path.join(keys.dir, 'acl-private.pem'),
+        '--node-join-token',
+        joinFile(),
       ],
       {},
       STARTUP_MS,

@@ -28,11 +28,13 @@ const run = async (flags: AgentFlags): Promise<void> => {
         })
       : undefined;
   const mirror = new AclMirror();
+  let ownNode: string | undefined;
   const authenticator: MirrorAuthenticator | undefined = config.acl
     ? createMirrorAuthenticator({
         mirror,
         ...(config.acl_key ? { pinnedKey: loadAclKey(config.acl_key) } : {}),
         maxStaleMs: config.acl_max_stale_ms,
+        nodeId: () => ownNode,
         logger,
       })
     : undefined;
@@ -42,6 +44,7 @@ const run = async (flags: AgentFlags): Promise<void> => {
     ...(client
       ? {
           link: async (nodeId) => {
+            ownNode = nodeId;
             const link = await GatewayLink.open(client, nodeId, config.data_dir, config.join_token);
             if (config.acl) {
               watch = new AclWatch(link, mirror, logger.child({ component: 'acl-watch' }));

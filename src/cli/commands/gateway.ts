@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../config/sources';
 import { createAuthenticator } from '../../acl/authenticator';
 import { canSign } from '../../acl/keys';
+import { createAssertionSigner } from '../../acl/assertion';
 import { createSigner } from '../../acl/token';
 import { aclDisabled } from '../../acl/disabled';
 import { loadGatewayConfig, type GatewayFlags } from '../../config/gateway';
@@ -94,6 +95,12 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     logger,
     ...(aclFeed ? { aclFeed } : {}),
   });
+  // Callers' tokens stay here: agents get a node assertion signed with the ACL key instead.
+  const assertions = keys && canSign(keys) ? createAssertionSigner(keys) : undefined;
+  if (keys && !assertions)
+    logger.warn(
+      "the ACL key is a public key only: this gateway cannot sign node assertions, so it forwards callers' tokens to agents; give it the private key",
+    );
   const app = createGatewayApp({
     registry,
     forwarder,
@@ -102,6 +109,7 @@ const run = async (flags: GatewayFlags): Promise<void> => {
     metrics,
     aclApi,
     nodeApi,
+    ...(assertions ? { assertions } : {}),
     streamQuota,
     jobLogs: { graceMs: config.job_logs_grace_ms },
     agentTls: () => ({

@@ -16,7 +16,8 @@ import { parseJobLogs } from './params';
 
 export const JOB_LOGS_PATH = '/v1/job/:job_id/logs';
 
-const READ_LOGS: RouteCapability = { kind: 'namespace', anyOf: ['read-logs'] };
+const READ_LOGS_CAP = 'read-logs';
+const READ_LOGS: RouteCapability = { kind: 'namespace', anyOf: [READ_LOGS_CAP] };
 
 /** A node may stay away this long before its sources give up (and say so in-band). */
 const SOURCE_RETRY: RetryPolicy = {
@@ -72,7 +73,24 @@ export const jobLogsRoute = (deps: GatewayDeps): Router => {
     try {
       await runJobStream({
         registry: deps.registry,
-        port: new AgentLogsPort(deps.registry, token, DEFAULTS.connectTimeoutMs, deps.agentTls?.() ?? {}),
+        port: new AgentLogsPort(
+          deps.registry,
+          // The caller's token stays here when the gateway signs node assertions; an assertion
+          // grants only what the caller holds (a caller without read-fs gets its ls refused, as
+          // its own token would have been).
+          (alloc, capability) =>
+            deps.assertions
+              ? deps.assertions.sign(alloc.NodeID, identity.accessorId, {
+                  kind: 'namespace',
+                  capability: identity.acl.allowNamespaceOp(alloc.Namespace, capability)
+                    ? capability
+                    : READ_LOGS_CAP,
+                  namespace: alloc.Namespace,
+                })
+              : token,
+          DEFAULTS.connectTimeoutMs,
+          deps.agentTls?.() ?? {},
+        ),
         params,
         output,
         initial,
