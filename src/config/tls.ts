@@ -17,7 +17,7 @@ export const tlsConfigKeys = {
   tls_verify_client: z.boolean().default(false),
 };
 
-/** TLS towards the registry (`rediss://`, `rediss-sentinel://`): its own CA, optional client certificate. */
+/** TLS towards the registry (`rediss://`, `rediss-sentinel://`, `rediss-cluster://`): its own CA, optional client certificate. */
 export const redisTlsKeys = {
   redis_ca_cert: z.string().min(1).optional(),
   redis_client_cert: z.string().min(1).optional(),
