@@ -13,9 +13,9 @@ import { streamPath } from './stream';
 export const fsHandlers: Pick<AgentHandlers, 'fs.ls' | 'fs.stat' | 'fs.cat' | 'fs.readat' | 'fs.stream'> = {
   'fs.ls': async (req, res, { params, alloc }) => sendJson(req, res, await listDir(alloc, params.path)),
   'fs.stat': async (req, res, { params, alloc }) => sendJson(req, res, await statPath(alloc, params.path)),
-  'fs.cat': (_req, res, { params, alloc, signal }) =>
-    sendRaw(res, signal, alloc, { path: params.path, offset: 0, limit: 0 }),
-  'fs.readat': (_req, res, { params, alloc, signal }) => sendRaw(res, signal, alloc, params),
+  'fs.cat': (_req, res, call) =>
+    sendRaw(res, () => call.signal, call.alloc, { path: call.params.path, offset: 0, limit: 0 }),
+  'fs.readat': (_req, res, call) => sendRaw(res, () => call.signal, call.alloc, call.params),
   'fs.stream': (_req, res, { params, alloc, signal, holdFollower }) => {
     if (params.follow) holdFollower();
     return streamPath(res, signal, alloc, params);

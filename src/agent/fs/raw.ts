@@ -65,7 +65,7 @@ class TwoBuffers {
  */
 export const sendRaw = async (
   res: Response,
-  signal: AbortSignal,
+  signal: () => AbortSignal,
   alloc: LocalAlloc,
   r: RawRead,
 ): Promise<void> => {
@@ -93,7 +93,13 @@ export const sendRaw = async (
       return;
     }
     setUntrustedHeaders(res, chunk);
-    const sink = new ResponseSink(res, signal);
+    if (last) {
+      // The whole answer came in one read (a small file): one write, nothing to overlap.
+      res.setHeader('Content-Length', chunk.length);
+      res.end(chunk);
+      return;
+    }
+    const sink = new ResponseSink(res, signal());
     try {
       for (;;) {
         buffers.inFlight(sink.writeFlushed(chunk));
