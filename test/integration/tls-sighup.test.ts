@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import type tls from 'node:tls';
@@ -119,7 +120,7 @@ describe('SIGHUP reloads certificates while a follow stream stays open', () => {
       `${gateway.url}/v1/client/fs/logs/${allocId}?task=web&type=stdout&follow=true&plain=true`,
       { ...s.client, agent: false },
     );
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
       follow.on('response', resolve);
       follow.on('error', reject);
     });
