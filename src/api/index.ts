@@ -8,6 +8,7 @@ export {
   type StreamItem,
   type RetryPolicy,
   type FollowHooks,
+  type DownState,
   type Position,
 } from '../wire/follow';
 export { resolveAllocId, resolveNodeId, ShortPrefixError, MIN_PREFIX } from './prefix';

@@ -60,6 +60,8 @@ export interface AclPolicy {
 export type AllocDetail = AllocRecord & {
   TaskStates?: Record<string, { State?: string }>;
   DesiredStatus?: string;
+  /** Says why an allocation is `lost` (see `hasEnded`). */
+  ClientDescription?: string;
 };
 
 /** `GET /v1/job/:id/logs` parameters (see README "Job-wide logs"). */

@@ -1,4 +1,5 @@
 import {
+  ALLOC_LOST,
   TERMINAL_STATUSES,
   type AllocRecord,
   type ClientStatus,
@@ -18,9 +19,6 @@ import { formatGoTime, GO_ZERO_TIME } from '../wire/go-time';
  * value. Per-record Create/ModifyIndex are 0: the registry keeps one index per table, which the
  * `X-Nomad-Index` header carries.
  */
-
-/** What Nomad says of an allocation whose node stopped heartbeating. */
-export const ALLOC_LOST = 'alloc is lost since its node is down';
 
 /**
  * An allocation is `lost` while its node is down (or gone), unless it already ended. Derived at

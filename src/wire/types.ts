@@ -13,6 +13,18 @@ export interface AllocFileInfo {
 export type ClientStatus = 'pending' | 'running' | 'complete' | 'failed' | 'lost';
 export const TERMINAL_STATUSES: readonly ClientStatus[] = ['complete', 'failed', 'lost'];
 
+/** What Nomad says of an allocation whose node stopped heartbeating. */
+export const ALLOC_LOST = 'alloc is lost since its node is down';
+
+/**
+ * Whether an allocation, as a registry read shows it, has ended for good, so its logs are final.
+ * A `lost` the gateway derived from its node being down has not: the node may come back with the
+ * task still running and writing.
+ */
+export const hasEnded = (a: { ClientStatus: ClientStatus; ClientDescription?: string }): boolean =>
+  TERMINAL_STATUSES.includes(a.ClientStatus) &&
+  !(a.ClientStatus === 'lost' && a.ClientDescription === ALLOC_LOST);
+
 /**
  * `client/allocs/<id>.json` in the agent's data directory: written by the task runner or
  * by any other program; the agent adopts it. Times are Unix nanoseconds.

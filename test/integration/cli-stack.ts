@@ -68,6 +68,28 @@ export const httpStatus = (url: string): Promise<number> =>
       .on('error', () => resolve(0));
   });
 
+/** `ClientStatus` of an allocation as the gateway reports it, or undefined when it cannot say. */
+export const allocStatus = (gw: string, allocId: string): Promise<string | undefined> =>
+  new Promise((resolve) => {
+    http
+      .get(`${gw}/v1/allocation/${allocId}`, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          try {
+            resolve(
+              res.statusCode === 200
+                ? (JSON.parse(body) as { ClientStatus?: string }).ClientStatus
+                : undefined,
+            );
+          } catch {
+            resolve(undefined);
+          }
+        });
+      })
+      .on('error', () => resolve(undefined));
+  });
+
 /** The counter task's allocation, written as a manifest; the test writes its logs. */
 export type { SeededAlloc };
 export const seedAlloc = (dataDir: string, task: string): SeededAlloc =>

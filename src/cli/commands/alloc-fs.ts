@@ -4,6 +4,7 @@ import { humanBytes, isoSeconds, json, table } from '../output/format';
 import { bytesForLines, countLines } from '../output/lines';
 import { pipeline } from 'node:stream/promises';
 import { Progress } from '../output/progress';
+import { ReconnectProgress } from '../output/reconnect';
 import { Sink } from '../output/sink';
 import { usage } from '../output/errors';
 import {
@@ -66,19 +67,18 @@ const fs = async (client: FleetgateClient, opts: FsOptions, prefix: string, path
   if (opts.follow) {
     const sink = new Sink(false, lines, 300);
     const offset = !tail ? 0 : (opts.c ?? bytesForLines(lines ?? 10));
+    const giveUpMs = parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s');
+    const progress = new ReconnectProgress(giveUpMs, Boolean(opts.verbose));
     const stream = followFile(
       client,
       { allocId, path, origin: tail ? 'end' : 'start', offset },
       {
         heartbeats: true,
-        onReconnecting: (err, ms) =>
-          process.stderr.write(
-            `fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`,
-          ),
-        onResumed: (o) => process.stderr.write(`fleetgate: resumed via ${o.via} ${o.base}\n`),
+        onReconnecting: (err, ms, state) => progress.failed(err, ms, state),
+        onResumed: (o) => progress.resumed(o, undefined),
       },
       {
-        giveUpMs: parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s'),
+        giveUpMs,
         initialBackoffMs: 200,
         maxBackoffMs: 2000,
         notFoundGraceMs: 5000,

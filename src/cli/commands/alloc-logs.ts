@@ -12,6 +12,7 @@ import { usage } from '../output/errors';
 import { bytesForLines, countLines } from '../output/lines';
 import { Sink } from '../output/sink';
 import { TerminalWatch } from './alloc-terminal';
+import { ReconnectProgress } from '../output/reconnect';
 import { action, parseDuration, withCommonOptions, withTailOptions, type CommonOptions } from './op-common';
 
 interface LogsOptions extends CommonOptions {
@@ -77,9 +78,8 @@ const logs = async (
     return sink.flush();
   }
   const giveUpMs = parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s');
-  const ac = new AbortController();
-  const watch = new TerminalWatch(client, allocId, () => ac.abort());
-  let warned = false;
+  const watch = new TerminalWatch(client, allocId);
+  const progress = new ReconnectProgress(giveUpMs, Boolean(opts.verbose));
   const stream = followLogs(
     client,
     {
@@ -90,30 +90,16 @@ const logs = async (
       offset: tail ? (opts.c ?? bytesForLines(lines ?? 10)) : 0,
     },
     {
-      signal: ac.signal,
       heartbeats: true,
-      onReconnecting: (err, ms) => {
-        if (!warned || opts.verbose)
-          process.stderr.write(
-            `fleetgate: stream lost (${(err as Error).message}); reconnecting in ${ms} ms\n`,
-          );
-        warned = true;
-      },
-      onResumed: (o, pos) => {
-        warned = false;
-        process.stderr.write(
-          `fleetgate: resumed via ${o.via} ${o.base}${pos ? ` at ${pos.file}:${pos.offset}` : ''}\n`,
-        );
-      },
+      final: watch.ended,
+      onReconnecting: (err, ms, state) => progress.failed(err, ms, state),
+      onResumed: (o, pos) => progress.resumed(o, pos),
       onLoss: (msg) => process.stderr.write(`fleetgate: warning: ${msg}\n`),
     },
     { giveUpMs, initialBackoffMs: 200, maxBackoffMs: 2000, notFoundGraceMs: 5000 },
   );
   try {
-    for await (const item of stream) {
-      if (item.kind === 'data') watch.sawData();
-      await sink.item(item);
-    }
+    for await (const item of stream) await sink.item(item);
     await sink.flush();
   } finally {
     watch.stop();

@@ -16,7 +16,6 @@ export interface JobStreamOptions {
   readonly initial: readonly AllocRecord[];
   /** Following: how long to wait for a new allocation once every source has ended. */
   readonly graceMs: number;
-  readonly drainQuietMs: number;
   readonly retry: RetryPolicy;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
@@ -107,7 +106,6 @@ export const runJobStream = async (o: JobStreamOptions): Promise<void> => {
         writer,
         ...(from ? { from } : {}),
         retry: o.retry,
-        drainQuietMs: o.drainQuietMs,
       });
       sources.set(key, source);
       if (grace) clearTimeout(grace);

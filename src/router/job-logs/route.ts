@@ -26,8 +26,6 @@ const SOURCE_RETRY: RetryPolicy = {
   maxBackoffMs: 2_000,
   notFoundGraceMs: 5_000,
 };
-/** A terminal allocation's part ends once no byte came for this long (its writers are gone). */
-const DRAIN_QUIET_MS = 1_000;
 
 /**
  * `GET /v1/job/:job_id/logs`: the logs of every allocation of a job in one stream (see README
@@ -95,7 +93,6 @@ export const jobLogsRoute = (deps: GatewayDeps): Router => {
         output,
         initial,
         graceMs: deps.jobLogs?.graceMs ?? DEFAULTS.jobLogsGraceMs,
-        drainQuietMs: DRAIN_QUIET_MS,
         retry: SOURCE_RETRY,
         signal: ac.signal,
       });

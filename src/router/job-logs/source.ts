@@ -20,8 +20,6 @@ export interface SourceOptions {
   /** Where an earlier stream got to (a client resuming); follow mode only. */
   readonly from?: Position;
   readonly retry: RetryPolicy;
-  /** After the allocation turned terminal, its part ends once no byte came for this long. */
-  readonly drainQuietMs: number;
 }
 
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -48,15 +46,16 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * resumable follower (the one `alloc logs -f` uses), so a dropped node resumes at the last
  * offset it delivered, across rotations, without repeating a byte. Its troubles are reported
  * in-band and never stop the other sources. Its part ends when the allocation is terminal and
- * drained (no byte for `drainQuietMs` while connected), when the allocation is gone, or when the
- * whole stream closes.
+ * its log was delivered to the last byte the agent reports (the follower's exact drain), when
+ * the allocation is gone, or when the whole stream closes.
  */
 export class Source {
   private readonly ac = new AbortController();
-  private terminalAt: number | undefined;
-  private lastData = Date.now();
+  private terminal = false;
+  private markFinal!: () => void;
+  /** Resolves when the allocation is terminal: the follower then drains to the log's end. */
+  private readonly final = new Promise<void>((r) => (this.markFinal = r));
   private connected = false;
-  private drainTimer: NodeJS.Timeout | undefined;
   /** Position of the last data delivered: a restart of the follower continues from here. */
   private pos: Position | undefined;
   readonly done: Promise<void>;
@@ -64,7 +63,6 @@ export class Source {
   constructor(private readonly o: SourceOptions) {
     this.pos = o.from;
     this.done = this.run().finally(() => {
-      if (this.drainTimer) clearTimeout(this.drainTimer);
       o.writer.finish();
       o.writer.event('source ended');
     });
@@ -72,24 +70,13 @@ export class Source {
 
   /** The allocation reached a terminal status: end once what it wrote has been delivered. */
   markTerminal(): void {
-    if (this.terminalAt !== undefined) return;
-    this.terminalAt = Date.now();
-    this.scheduleDrainCheck(this.o.drainQuietMs);
+    this.terminal = true;
+    this.markFinal();
   }
 
   /** The allocation is gone (collected) or the stream is closing: stop now. */
   stop(): void {
     this.ac.abort();
-  }
-
-  private scheduleDrainCheck(ms: number): void {
-    if (this.drainTimer) clearTimeout(this.drainTimer);
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = undefined;
-      const quietFor = Date.now() - Math.max(this.lastData, this.terminalAt ?? 0);
-      if (this.connected && quietFor >= this.o.drainQuietMs) this.ac.abort();
-      else this.scheduleDrainCheck(this.connected ? this.o.drainQuietMs - quietFor : this.o.drainQuietMs);
-    }, ms);
   }
 
   private async run(): Promise<void> {
@@ -116,7 +103,7 @@ export class Source {
           return;
         }
         // A terminal allocation whose logs cannot be read any more has nothing left to wait for.
-        if (this.terminalAt !== undefined && !isDown(err)) {
+        if (this.terminal && !isDown(err)) {
           this.o.writer.event('source error', msg);
           return;
         }
@@ -150,6 +137,7 @@ export class Source {
       {
         signal: this.ac.signal,
         heartbeats: true,
+        final: this.final,
         onReconnecting: (err) => {
           this.connected = false;
           if (!down) writer.event('source down', reason(err));
@@ -170,7 +158,6 @@ export class Source {
       }
       if (item.kind === 'data') {
         this.pos = { file: item.file, offset: item.offset };
-        this.lastData = Date.now();
         await writer.data(item.file, item.data, item.offset);
       } else if (item.kind === 'event') writer.fileEvent(item.file, item.event, 0);
     }

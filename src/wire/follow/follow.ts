@@ -1,7 +1,15 @@
 import { ApiError, GiveUpError, NetworkError, NodeDownError, StreamError } from './errors';
 import type { LogsPort, LogType, Opened, Origin, StreamPort } from './port';
 import { readFrames, type StreamItem } from './read-frames';
-import { listLogFiles, logResumePoint, streamCheck, tailPosition, type Check, type Position } from './resume';
+import {
+  listLogFiles,
+  logResumePoint,
+  reachedEnd,
+  streamCheck,
+  tailPosition,
+  type Check,
+  type Position,
+} from './resume';
 
 export interface RetryPolicy {
   /** Stop reconnecting when the stream has been down this long. */
@@ -26,10 +34,35 @@ export interface FollowHooks {
   signal?: AbortSignal;
   /** Yield heartbeats too (they are always used internally to reset the downtime clock). */
   heartbeats?: boolean;
-  onReconnecting?: (err: unknown, delayMs: number) => void;
+  /** Each failed attempt, before waiting `delayMs`: how long the stream has been down, which attempt. */
+  onReconnecting?: (err: unknown, delayMs: number, state: DownState) => void;
   onResumed?: (opened: Opened, pos: Position | undefined) => void;
   /** Bytes could not be recovered (the file was rotated away and purged while disconnected). */
   onLoss?: (message: string) => void;
+  /**
+   * Resolves once the allocation is terminal: its tasks have exited and every byte they wrote is
+   * in log files that never change again. `followLogs` then asks the node where the log ends and
+   * finishes as soon as it has delivered that byte: exact, however late or slow the stream is,
+   * and never while the stream is down (an unreachable node cannot say where its log ends).
+   */
+  final?: Promise<void>;
+}
+
+export interface DownState {
+  /** Since the first failure of this outage. */
+  readonly downForMs: number;
+  /** 1 for the first failed attempt of this outage. */
+  readonly attempt: number;
+}
+
+/** Where a final log ends: the file and offset of its last byte, or `empty` when it holds none. */
+type LogEnd = Position | 'empty';
+
+/** How `resumable` finds out where a final log ends and whether it has got there. */
+interface Drain {
+  readonly final: Promise<void>;
+  probe(): Promise<LogEnd>;
+  reached(pos: Position | undefined, end: LogEnd): boolean;
 }
 
 interface Attempt {
@@ -100,7 +133,49 @@ export const followLogs = (
     },
     hooks,
     retry,
+    hooks.final && {
+      final: hooks.final,
+      probe: () => logEnd(client, q, hooks.signal),
+      reached: (pos, end) => {
+        if (end === 'empty') return true;
+        const at = pos ?? tailStart;
+        if (at) return reachedEnd(at, end, base);
+        // Nothing delivered yet: only a follow that started at the very end has nothing to come.
+        return q.origin === 'end' && q.offset === 0;
+      },
+    },
   );
+};
+
+/**
+ * The position of the last byte of a task's log: one byte read from the end, whose frame says
+ * which file and offset it is (needs only what following needs, read-logs). No log file at all
+ * (404) means there is nothing to deliver.
+ */
+const logEnd = async (
+  client: LogsPort,
+  q: { allocId: string; task: string; type: LogType },
+  signal: AbortSignal | undefined,
+): Promise<LogEnd> => {
+  let opened: Opened;
+  try {
+    opened = await client.logs(
+      q.allocId,
+      { task: q.task, type: q.type, follow: false, origin: 'end', offset: 1 },
+      signal,
+    );
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return 'empty';
+    throw err;
+  }
+  let end: LogEnd = 'empty';
+  try {
+    for await (const item of readFrames(opened.res, { base: opened.base, via: opened.via }))
+      if (item.kind === 'data') end = { file: item.file, offset: item.offset };
+  } finally {
+    opened.res.destroy();
+  }
+  return end;
 };
 
 /** `alloc fs -f`: follows one file, resuming at the last offset received. */
@@ -147,21 +222,60 @@ class ResumeMismatch extends Error {}
  * The reconnect loop shared by both followers. The first connection's errors are final (the
  * user asked for something that does not work); after that, drops are retried with back-off
  * until the stream has been down for `giveUpMs`. Position = File + Offset of the last data frame.
+ * With a `drain`, the loop ends once the allocation is final and its last byte was delivered.
  */
 async function* resumable(
   open: (pos: Position | undefined) => Promise<Attempt>,
   hooks: FollowHooks,
   retry: RetryPolicy,
+  drain?: Drain,
 ): AsyncGenerator<StreamItem> {
   let pos: Position | undefined;
   let everConnected = false;
   let downSince: number | undefined;
+  let attempt = 0;
   let backoff = retry.initialBackoffMs;
+  let current: Opened | undefined;
+  // Draining: `end` is known once the node said where the final log ends; `done` once delivered.
+  let isFinal = false;
+  let end: LogEnd | undefined;
+  let probing = false;
+  let done = false;
+  const atEnd = (): boolean => end !== undefined && drain !== undefined && drain.reached(pos, end);
+  /** Asks where the final log ends; a node that cannot answer now is asked again on the next frame. */
+  const probeEnd = (): void => {
+    if (!drain || !isFinal || end !== undefined || probing || done) return;
+    probing = true;
+    drain
+      .probe()
+      .then(
+        (e) => {
+          end = e;
+          if (atEnd()) {
+            done = true;
+            current?.res.destroy();
+          }
+        },
+        () => undefined,
+      )
+      .finally(() => (probing = false));
+  };
+  void drain?.final.then(() => {
+    isFinal = true;
+    probeEnd();
+  });
   for (;;) {
     try {
       const { opened, check } = await open(pos);
+      if (done || atEnd()) {
+        // The end was learnt while reconnecting and everything up to it was already delivered.
+        opened.res.destroy();
+        return;
+      }
+      current = opened;
       if (everConnected) hooks.onResumed?.(opened, pos);
       everConnected = true;
+      probeEnd();
       let pending = check;
       try {
         for await (const item of readFrames(opened.res, {
@@ -170,8 +284,10 @@ async function* resumable(
           via: opened.via,
         })) {
           downSince = undefined;
+          attempt = 0;
           backoff = retry.initialBackoffMs;
           if (item.kind === 'heartbeat') {
+            probeEnd();
             if (hooks.heartbeats) yield item;
             continue;
           }
@@ -188,22 +304,25 @@ async function* resumable(
           }
           pos = { file: item.file, offset: item.offset };
           if (data.length > 0) yield { kind: 'data', data, file: item.file, offset: item.offset };
+          if (atEnd()) return;
         }
       } finally {
         opened.res.destroy();
+        current = undefined;
       }
-      if (hooks.signal?.aborted) return;
+      if (hooks.signal?.aborted || done) return;
       throw new NetworkError(opened.base, 'EOF', 'stream closed by the server', opened.via);
     } catch (err) {
-      if (hooks.signal?.aborted) return;
+      if (hooks.signal?.aborted || done) return;
       if (!everConnected) throw err;
       const now = Date.now();
       downSince ??= now;
+      attempt++;
       if (!retryable(err, now - downSince, retry)) throw err;
       if (now - downSince >= retry.giveUpMs) throw new GiveUpError(now - downSince, err);
-      hooks.onReconnecting?.(err, backoff);
+      hooks.onReconnecting?.(err, backoff, { downForMs: now - downSince, attempt });
       await sleep(backoff, hooks.signal);
-      if (hooks.signal?.aborted) return;
+      if (hooks.signal?.aborted || done) return;
       backoff = Math.min(backoff * 2, retry.maxBackoffMs);
     }
   }

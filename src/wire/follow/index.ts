@@ -1,11 +1,19 @@
 export * from './errors';
 export * from './port';
 export { readFrames, type StreamItem, type ReadFramesOptions } from './read-frames';
-export { followLogs, followFile, DEFAULT_RETRY, type RetryPolicy, type FollowHooks } from './follow';
+export {
+  followLogs,
+  followFile,
+  DEFAULT_RETRY,
+  type RetryPolicy,
+  type FollowHooks,
+  type DownState,
+} from './follow';
 export {
   logResumePoint,
   tailPosition,
   streamCheck,
+  reachedEnd,
   listLogFiles,
   type Position,
   type LogFile,

@@ -118,3 +118,15 @@ export const streamCheck =
     start <= pos.offset
       ? { ok: true, skip: pos.offset - start }
       : { ok: false, why: `${file} resumed at ${start}, expected ${pos.offset}` };
+
+/**
+ * Whether a follower at `pos` has delivered the byte at `end` (the last byte of a log that no
+ * longer changes): a later file, or the same file at or past that offset. Log files are walked
+ * in index order, so the index decides before the offset does.
+ */
+export const reachedEnd = (pos: Position, end: Position, base: string): boolean => {
+  const at = logIndex(basename(pos.file), base);
+  const last = logIndex(basename(end.file), base);
+  if (at === undefined || last === undefined) return false;
+  return at > last || (at === last && pos.offset >= end.offset);
+};
