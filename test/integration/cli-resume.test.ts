@@ -16,6 +16,10 @@ import {
   waitFor,
 } from './cli-stack';
 
+/** A loaded machine (2 cores, several suites at once) has taken over 15 s to start one process. */
+const STARTUP_MS = 45_000;
+const start = (args: string[]): Promise<FleetgateProcess> => startFleetgate(args, {}, STARTUP_MS);
+
 /**
  * `alloc logs -f` on a task writing numbered lines, while the agent is killed and restarted and
  * the gateway is killed and restarted: the CLI prints every number exactly once, across log
@@ -45,11 +49,13 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     const agentPort = await freePort();
     const gwPort = await freePort();
     const gArgs = ['gateway', '--http-addr', `127.0.0.1:${gwPort}`, '--redis', redis.url];
-    let gateway = await startFleetgate(gArgs);
+    // Each process is recorded as soon as it runs, so a failed start of the next one leaves none behind.
+    let gateway = await start(gArgs);
+    procs.push(gateway);
     const join = await joinTokenFile(gateway.url, path.join(dir, 'join'));
     const aArgs = agentArgs(agentPort, dir, 'resume-node', gateway.url, join);
-    let agent = await startFleetgate(aArgs);
-    procs.push(agent, gateway);
+    let agent = await start(aArgs);
+    procs.push(agent);
     const gw = gateway.url;
     await waitFor(
       'alloc registered',
@@ -72,7 +78,7 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
       () => /still reconnecting/.test(direct.stderr()) && /still reconnecting/.test(viaGw.stderr()),
     );
     expect([direct.proc.exitCode, viaGw.proc.exitCode]).toEqual([null, null]);
-    agent = await startFleetgate(aArgs);
+    agent = await start(aArgs);
     procs.push(agent);
     const afterAgent = writer.n;
     // 40 s: in a full parallel run the restarted agent alone has taken over 10 s to come up.
@@ -94,7 +100,7 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     // Gateway restart: the gateway-path stream drops (the direct one need not).
     await gateway.stop('SIGKILL');
     await sleep(500);
-    gateway = await startFleetgate(gArgs);
+    gateway = await start(gArgs);
     procs.push(gateway);
     const afterGw = writer.n;
     await waitFor(
@@ -114,7 +120,7 @@ describe('alloc logs -f resumes across agent and gateway restarts', () => {
     expect([c1, c2]).toEqual([0, 0]);
     expect(viaGw.stderr()).toMatch(/resumed via gateway/);
     expect(direct.stderr()).toMatch(/resumed via (node|gateway)/);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('alloc fs -f resumes at the last offset after an agent restart', () => {
@@ -123,10 +129,10 @@ describe('alloc fs -f resumes at the last offset after an agent restart', () => 
     const { dir, cleanup } = tmpDir();
     const alloc = seedAlloc(dir, 'counter');
     const writer = new NumberWriter(alloc.logsDir, 'counter', Number.MAX_SAFE_INTEGER);
-    const gateway = await startFleetgate(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
+    const gateway = await start(['gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url]);
     const join = await joinTokenFile(gateway.url, path.join(dir, 'join'));
     const aArgs = agentArgs(await freePort(), dir, 'fs-node', gateway.url, join);
-    let agent = await startFleetgate(aArgs);
+    let agent = await start(aArgs);
     try {
       await waitFor(
         'alloc registered',
@@ -139,7 +145,7 @@ describe('alloc fs -f resumes at the last offset after an agent restart', () => 
       await waitFor('first output', () => numbersOf(f.stdout()).length > 200);
       await agent.stop('SIGKILL');
       await sleep(600);
-      agent = await startFleetgate(aArgs);
+      agent = await start(aArgs);
       const after = writer.n;
       await waitFor('resumed', () => numbersOf(f.stdout()).includes(after + 100), 20000);
       writer.stop();
@@ -156,5 +162,5 @@ describe('alloc fs -f resumes at the last offset after an agent restart', () => 
       await redis.stop();
       cleanup();
     }
-  }, 60_000);
+  }, 120_000);
 });

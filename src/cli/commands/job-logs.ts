@@ -10,6 +10,7 @@ import {
 } from '../../api';
 import { formatResume, sourceKey } from '../../wire/job-frames';
 import { bytesForLines, lastLines } from '../output/lines';
+import { ReconnectProgress } from '../output/reconnect';
 import { writeOut } from '../output/write';
 import { action, parseCount, parseDuration, withCommonOptions, type CommonOptions } from './op-common';
 
@@ -114,17 +115,20 @@ const jobLogs = async (client: FleetgateClient, opts: JobLogsOptions, jobId: str
   const giveUpMs = parseDuration(opts.giveUp ?? process.env['FLEETGATE_FOLLOW_GIVE_UP'] ?? '60s');
   let connected = false;
   let downSince: number | undefined;
+  let attempt = 0;
   let backoff = 200;
+  const progress = new ReconnectProgress(giveUpMs, Boolean(opts.verbose));
   for (;;) {
     try {
       const res = await client.jobLogs(jobId, {
         ...base,
         ...(positions.size > 0 ? { resume: formatResume(positions) } : {}),
       });
-      if (connected) process.stderr.write(`fleetgate: resumed via gateway ${client.gateway.base}\n`);
+      if (connected) progress.resumed({ res, via: 'gateway', base: client.gateway.base }, undefined);
       connected = true;
       for await (const item of readFrames(res, { heartbeats: true, base: client.gateway.base })) {
         downSince = undefined;
+        attempt = 0;
         backoff = 200;
         await onItem(item);
       }
@@ -136,9 +140,7 @@ const jobLogs = async (client: FleetgateClient, opts: JobLogsOptions, jobId: str
       const now = Date.now();
       downSince ??= now;
       if (now - downSince >= giveUpMs) throw new GiveUpError(now - downSince, err);
-      process.stderr.write(
-        `fleetgate: stream lost (${(err as Error).message}); reconnecting in ${backoff} ms\n`,
-      );
+      progress.failed(err, backoff, { downForMs: now - downSince, attempt: ++attempt });
       await new Promise((r) => setTimeout(r, backoff));
       backoff = Math.min(backoff * 2, 2000);
     }
