@@ -18,7 +18,7 @@ import { seedAlloc } from '../test/helpers/seed-alloc';
 import { startRedis } from '../test/helpers/redis';
 import { FrameDecoder } from '../src/wire/frames';
 import { procCpuMs } from './cpu';
-import { agentArgs, CLI, fmt, median, percentile, startListening, type Proc } from './harness';
+import { agentArgs, CLI, fmt, joinTokenFile, median, percentile, startListening, type Proc } from './harness';
 
 const ALLOCS = Number(process.env['BENCH_ALLOCS'] ?? 20);
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 2);
@@ -164,23 +164,24 @@ const main = async () => {
       fs.writeFileSync(path.join(a.logsDir, 'web.stdout.0'), '');
       return a;
     });
-    process.stderr.write(`starting redis, ${AGENTS} agents, a gateway; ${ALLOCS} allocations...\n`);
+    process.stderr.write(`starting redis, a gateway, ${AGENTS} agents; ${ALLOCS} allocations...\n`);
+    const join = joinTokenFile(root);
+    const gateway = await startListening(
+      process.execPath,
+      [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url, '--node-join-token', join],
+      { FLEETGATE_LOG_LEVEL: 'warn' },
+    );
+    procs.push(gateway);
     const agents: Proc[] = [];
     for (const [i, dir] of dataDirs.entries()) {
       const p = await startListening(
         process.execPath,
-        agentArgs(dir, ['--redis', redis.url, '--node-name', `bench${i}`]),
+        agentArgs(dir, ['--gateway', gateway.url, '--join-token', join, '--node-name', `bench${i}`]),
         { FLEETGATE_LOG_LEVEL: 'warn' },
       );
       agents.push(p);
       procs.push(p);
     }
-    const gateway = await startListening(
-      process.execPath,
-      [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url],
-      { FLEETGATE_LOG_LEVEL: 'warn' },
-    );
-    procs.push(gateway);
     // Every allocation registered before the job stream is asked for.
     for (let i = 0; i < 100; i++) {
       const n = await new Promise<number>((resolve) =>
