@@ -36,6 +36,7 @@ import { targetOf } from './target';
  * depend on the node, so a node row is authorized before its node is settled, and an unknown
  * node is only reported to a caller who may use nodes at all (the gateway looks it up in its
  * terminal step, the agent compares it with its own).
+ */
 
 /** What authorization needs from an allocation; roles hand back their own richer record. */
 export interface AllocScope {
