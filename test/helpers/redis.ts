@@ -22,8 +22,11 @@ export interface RedisTls {
   authClients: boolean;
 }
 
-/** With `tls`, redis listens for TLS only (`--port 0 --tls-port P`) and the URL is rediss://. */
-export const startRedis = async (tls?: RedisTls): Promise<RedisServer> => {
+/**
+ * With `tls`, redis listens for TLS only (`--port 0 --tls-port P`) and the URL is rediss://.
+ * `extraArgs` go to redis-server as they are (`--requirepass`, ...).
+ */
+export const startRedis = async (tls?: RedisTls, extraArgs: readonly string[] = []): Promise<RedisServer> => {
   const port = await freePort();
   const listenArgs = tls
     ? [
@@ -47,7 +50,7 @@ export const startRedis = async (tls?: RedisTls): Promise<RedisServer> => {
     new Promise<void>((resolve, reject) => {
       const p = spawn(
         'redis-server',
-        [...listenArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        [...listenArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
