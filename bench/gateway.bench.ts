@@ -5,6 +5,8 @@
  *  3. Redis round trips per request in steady state, from INFO commandstats (goal 0)
  *  4. N idle follow streams held by one gateway: its RSS (goal < 500 MiB at 10,000; 9,000 here, see STREAMS)
  * Run with `npm run bench:gateway` (raises `ulimit -n`). Loopback only; every loop is bounded.
+ * Job-wide logs (one merged stream of 20 allocations against 20 separate follows) have their own
+ * run: `npm run bench:joblogs` (bench/job-logs.bench.ts).
  */
 import fs from 'node:fs';
 import http from 'node:http';
