@@ -72,7 +72,16 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
 
   // Keyed by the token string: a signature check (ES256 ~0.1 ms) once per token, not per request.
   const verified = new LRUCache<string, VerifiedToken>({ max });
-  const fetchOpts = { max, ttl, allowStaleOnFetchRejection: true, noDeleteOnFetchRejection: true } as const;
+  // An injected clock drives the caches' TTL too (read on every check, so a test that moves it
+  // sees the entry expire at once); without one the caches keep lru-cache's monotonic clock.
+  const clock = opts.now ? { perf: { now: opts.now }, ttlResolution: 0 } : {};
+  const fetchOpts = {
+    max,
+    ttl,
+    allowStaleOnFetchRejection: true,
+    noDeleteOnFetchRejection: true,
+    ...clock,
+  } as const;
   const policies = new LRUCache<string, PolicyEntry>({
     ...fetchOpts,
     fetchMethod: async (name) => {

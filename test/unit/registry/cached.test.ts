@@ -4,7 +4,7 @@ import { MemoryRegistry } from '../../../src/registry/memory';
 import { RedisRegistry } from '../../../src/registry/redis';
 import { startRedis, type RedisServer } from '../../helpers/redis';
 import { alloc, node } from './contract';
-import { sleep } from '../../helpers/eventually';
+import { eventually, sleep } from '../../helpers/eventually';
 
 /**
  * Sum of the data commands Redis executed, from INFO commandstats (what lookups cost Redis).
@@ -26,26 +26,28 @@ describe('CachedRegistry', () => {
     await mem.putAlloc(a);
     expect((await c.getAlloc(a.ID))!.ClientStatus).toBe('running');
     await mem.putAlloc({ ...a, ClientStatus: 'complete' });
-    await sleep(5);
-    expect((await c.getAlloc(a.ID))!.ClientStatus).toBe('complete');
+    await eventually(async () => (await c.getAlloc(a.ID))!.ClientStatus === 'complete', 1000, 'change seen');
     await mem.removeAlloc(a.ID);
-    await sleep(5);
-    expect(await c.getAlloc(a.ID)).toBeUndefined();
+    await eventually(async () => (await c.getAlloc(a.ID)) === undefined, 1000, 'removal seen');
   });
 
   test('node status is computed locally from heartbeats and lapses on time', async () => {
-    const mem = new MemoryRegistry();
-    const c = new CachedRegistry(mem);
+    // One injected clock for the registry and the cache: the lapse is decided by time alone.
+    let t = Date.now();
+    const now = () => t;
+    const mem = new MemoryRegistry({ now });
+    const c = new CachedRegistry(mem, { now });
     const n = node();
     await mem.putNode(n, 300);
     await mem.heartbeat(n.ID, 300);
-    await sleep(5);
     expect((await c.getNode(n.ID))!.Status).toBe('ready');
-    await sleep(200);
+    t += 200;
     await mem.heartbeat(n.ID, 300);
-    await sleep(200);
+    t += 200; // past the first beat's TTL, inside the second's: re-read, still ready
     expect((await c.getNode(n.ID))!.Status).toBe('ready');
-    await sleep(350);
+    t += 99;
+    expect((await c.getNode(n.ID))!.Status).toBe('ready');
+    t += 2; // the second beat's TTL has passed
     expect((await c.getNode(n.ID))!.Status).toBe('down');
   });
 
@@ -89,7 +91,9 @@ describe('CachedRegistry', () => {
     test("a node is not called down for the registry's own outage", async () => {
       const prefix = `o${randomUUID().slice(0, 8)}:`;
       const writer = await RedisRegistry.connect({ url: server.url, prefix });
-      const c = new CachedRegistry(await RedisRegistry.connect({ url: server.url, prefix }));
+      let t = Date.now();
+      const inner = await RedisRegistry.connect({ url: server.url, prefix });
+      const c = new CachedRegistry(inner, { now: () => t });
       const n = node();
       await writer.putNode(n, 600);
       await sleep(50);
@@ -97,12 +101,16 @@ describe('CachedRegistry', () => {
       await writer.heartbeat(n.ID, 600); // tells the cache this node's TTL is 600 ms
       await sleep(50);
       await server.stop();
-      // Longer than the node's TTL: with Redis gone no heartbeat can arrive, which says nothing.
-      await sleep(900);
-      expect((await c.getNode(n.ID))!.Status).toBe('ready');
-      await server.restart();
-      await c.close();
-      await writer.close();
+      try {
+        await eventually(() => inner.client.status !== 'ready', 5000, 'the cache sees Redis gone');
+        // Longer than the node's TTL: with Redis gone no heartbeat can arrive, which says nothing.
+        t += 900;
+        expect((await c.getNode(n.ID))!.Status).toBe('ready');
+      } finally {
+        await server.restart();
+        await c.close();
+        await writer.close();
+      }
     });
 
     test('Redis down: cached entries serve, misses fail fast with 503; after restart new entries resolve', async () => {
