@@ -69,7 +69,7 @@ export const startListening = (cmd: string, args: string[], env: NodeJS.ProcessE
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         proc.stdout!.off('data', onData).resume();
         proc.stderr!.off('data', onData).resume();
