@@ -5,6 +5,7 @@ import {
   type LogFile,
   type Position,
 } from '../../../src/wire/follow/resume';
+import { routePath } from '../../../src/wire/routes';
 import { ApiError, call, enc } from '../api/http';
 import { routeNeed } from '../api/needs';
 import type { AllocFileInfo } from '../api/types';
@@ -84,7 +85,7 @@ export class LogFollower {
   private async list(signal: AbortSignal): Promise<LogFile[] | undefined> {
     try {
       const entries = await (
-        await call(`/v1/client/fs/ls/${enc(this.target.allocId)}?path=alloc/logs`, {
+        await call(`${routePath('fs.ls', this.target.allocId)}?path=alloc/logs`, {
           signal,
           need: routeNeed('fs.ls', this.target.namespace),
         })
@@ -105,7 +106,7 @@ export class LogFollower {
   private async open(signal: AbortSignal): Promise<{ res: Response; check?: Check }> {
     const t = this.target;
     const url = (origin: 'start' | 'end', offset: number) =>
-      `/v1/client/fs/logs/${enc(t.allocId)}?task=${enc(t.task)}&type=${t.type}&follow=true&origin=${origin}&offset=${offset}`;
+      `${routePath('fs.logs', t.allocId)}?task=${enc(t.task)}&type=${t.type}&follow=true&origin=${origin}&offset=${offset}`;
     const need = routeNeed('fs.logs', t.namespace);
     if (!this.tailDone) {
       const files = await this.list(signal);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ROUTES } from '../../../src/wire/routes';
+import { ROUTES, routePath } from '../../../src/wire/routes';
 import { call, enc } from '../api/http';
 import { readJob, routeNeed } from '../api/needs';
 import { can, session } from '../api/session';
@@ -16,7 +16,7 @@ type TaskSamples = Record<string, { cpu: number[]; mem: number[] }>;
 
 /** CPU and memory of each task, sampled every second while the allocation runs. */
 const TaskCharts = ({ alloc }: { alloc: AllocStub }) => {
-  const stats = useWatch<AllocResourceUsage>(`/v1/client/allocation/${enc(alloc.ID)}/stats`, {
+  const stats = useWatch<AllocResourceUsage>(routePath('alloc.stats', alloc.ID), {
     intervalMs: 1000,
     need: routeNeed('alloc.stats', alloc.Namespace),
   });
@@ -106,10 +106,10 @@ export const AllocPage = ({ id }: { id: string }) => {
   const a = alloc.data;
   const tasks = Object.keys(a.TaskStates).sort();
   const running = a.ClientStatus === 'running' || a.ClientStatus === 'pending';
-  const act = (route: 'alloc.stop' | 'alloc.gc', path: string, method: string) => async () => {
+  const act = (route: 'alloc.stop' | 'alloc.gc', method: string) => async () => {
     setActionError(undefined);
     try {
-      await call(path, { method, need: routeNeed(route, a.Namespace) });
+      await call(routePath(route, a.ID), { method, need: routeNeed(route, a.Namespace) });
       if (route === 'alloc.gc') navigate('/allocations');
       else alloc.refresh();
     } catch (e) {
@@ -135,20 +135,10 @@ export const AllocPage = ({ id }: { id: string }) => {
             </Link>
           )}
           {running && can(sess, ROUTES['alloc.stop'].capability, a.Namespace) && (
-            <ConfirmButton
-              label="Stop"
-              confirm="Really stop?"
-              danger
-              run={act('alloc.stop', `/v1/allocation/${enc(a.ID)}/stop`, 'POST')}
-            />
+            <ConfirmButton label="Stop" confirm="Really stop?" danger run={act('alloc.stop', 'POST')} />
           )}
           {!running && can(sess, ROUTES['alloc.gc'].capability, a.Namespace) && (
-            <ConfirmButton
-              label="GC"
-              confirm="Really collect?"
-              danger
-              run={act('alloc.gc', `/v1/client/allocation/${enc(a.ID)}/gc`, 'GET')}
-            />
+            <ConfirmButton label="GC" confirm="Really collect?" danger run={act('alloc.gc', 'GET')} />
           )}
         </div>
         <dl class="facts">

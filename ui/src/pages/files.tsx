@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { routePath } from '../../../src/wire/routes';
 import { call, enc, isAbort } from '../api/http';
 import { readJob, routeNeed } from '../api/needs';
 import type { AllocFileInfo, AllocStub } from '../api/types';
@@ -50,7 +51,7 @@ const Crumbs = ({ alloc, path }: { alloc: AllocStub; path: string }) => {
 
 const Listing = ({ alloc, path }: { alloc: AllocStub; path: string }) => {
   const ls = useLoad<AllocFileInfo[]>(
-    `/v1/client/fs/ls/${enc(alloc.ID)}?path=${enc(path || '/')}`,
+    `${routePath('fs.ls', alloc.ID)}?path=${enc(path || '/')}`,
     routeNeed('fs.ls', alloc.Namespace),
   );
   if (ls.error !== undefined) return <ErrorPanel error={ls.error} what="the directory" />;
@@ -112,8 +113,8 @@ const TextPreview = ({ alloc, path, size }: { alloc: AllocStub; path: string; si
     setText(undefined);
     setErr(undefined);
     const url = paged
-      ? `/v1/client/fs/readat/${enc(alloc.ID)}?path=${enc(path)}&offset=${page * PAGE_SIZE}&limit=${PAGE_SIZE}`
-      : `/v1/client/fs/cat/${enc(alloc.ID)}?path=${enc(path)}`;
+      ? `${routePath('fs.readat', alloc.ID)}?path=${enc(path)}&offset=${page * PAGE_SIZE}&limit=${PAGE_SIZE}`
+      : `${routePath('fs.cat', alloc.ID)}?path=${enc(path)}`;
     call(url, { signal: ctl.signal, need: routeNeed(paged ? 'fs.readat' : 'fs.cat', alloc.Namespace) })
       .then((r) => r.arrayBuffer())
       .then(
@@ -164,7 +165,7 @@ const ImagePreview = ({ alloc, path }: { alloc: AllocStub; path: string }) => {
   useEffect(() => {
     const ctl = new AbortController();
     let made: string | undefined;
-    call(`/v1/client/fs/cat/${enc(alloc.ID)}?path=${enc(path)}`, {
+    call(`${routePath('fs.cat', alloc.ID)}?path=${enc(path)}`, {
       signal: ctl.signal,
       need: routeNeed('fs.cat', alloc.Namespace),
     })
@@ -183,7 +184,7 @@ const ImagePreview = ({ alloc, path }: { alloc: AllocStub; path: string }) => {
 };
 
 const download = async (alloc: AllocStub, path: string) => {
-  const res = await call(`/v1/client/fs/cat/${enc(alloc.ID)}?path=${enc(path)}`, {
+  const res = await call(`${routePath('fs.cat', alloc.ID)}?path=${enc(path)}`, {
     need: routeNeed('fs.cat', alloc.Namespace),
   });
   const url = URL.createObjectURL(await res.blob());
@@ -239,7 +240,7 @@ const FileView = ({ alloc, path, info }: { alloc: AllocStub; path: string; info:
 /** Directory or file at `path`: stat decides which. */
 const Entry = ({ alloc, path }: { alloc: AllocStub; path: string }) => {
   const stat = useLoad<AllocFileInfo>(
-    path ? `/v1/client/fs/stat/${enc(alloc.ID)}?path=${enc(path)}` : undefined,
+    path ? `${routePath('fs.stat', alloc.ID)}?path=${enc(path)}` : undefined,
     routeNeed('fs.stat', alloc.Namespace),
   );
   if (!path) return <Listing alloc={alloc} path="" />;

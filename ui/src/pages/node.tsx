@@ -7,7 +7,7 @@ import { useLoad, useWatch } from '../api/watch';
 import { Chart, pushSample } from '../components/chart';
 import { ErrorPanel } from '../components/error-panel';
 import { Loading, Status } from '../components/status';
-import { ROUTES } from '../../../src/wire/routes';
+import { ROUTES, routePath } from '../../../src/wire/routes';
 import { ago, formatBytes, formatPercent, fromNanos, shortId } from '../lib/format';
 import { useStore } from '../lib/store';
 import { Link } from '../router';
@@ -21,7 +21,7 @@ interface Samples {
 
 /** Host CPU, memory and allocation-disk use, sampled every second. */
 const HostCharts = ({ nodeId }: { nodeId: string }) => {
-  const stats = useWatch<HostStats>(`/v1/client/stats?node_id=${enc(nodeId)}`, {
+  const stats = useWatch<HostStats>(`${routePath('stats.host')}?node_id=${enc(nodeId)}`, {
     intervalMs: 1000,
     need: routeNeed('stats.host'),
   });
@@ -68,7 +68,7 @@ const HostCharts = ({ nodeId }: { nodeId: string }) => {
 const Metadata = ({ nodeId }: { nodeId: string }) => {
   const sess = useStore(session);
   const meta = useLoad<NodeMetaResponse>(
-    `/v1/client/metadata?node_id=${enc(nodeId)}`,
+    `${routePath('metadata.read')}?node_id=${enc(nodeId)}`,
     routeNeed('metadata.read'),
   );
   const [key, setKey] = useState('');
@@ -80,7 +80,7 @@ const Metadata = ({ nodeId }: { nodeId: string }) => {
     setBusy(true);
     setErr(undefined);
     try {
-      await call('/v1/client/metadata', {
+      await call(routePath('metadata.apply'), {
         method: 'POST',
         body: JSON.stringify({ NodeID: nodeId, Meta: m }),
         need: routeNeed('metadata.apply'),
