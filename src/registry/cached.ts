@@ -221,10 +221,11 @@ export class CachedRegistry implements Registry {
       throw errors.registryUnavailable((err as Error).message);
     }
     if (!n) {
-      // A Redis restarted empty: the node re-registers within the grace; until then its
-      // last known record stands, aged by the deadline the resync extended.
-      if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000))
-        return { ...e.value, Status: e.value.Status === 'ready' && now < e.deadline ? 'ready' : 'down' };
+      // A Redis restarted empty: the node re-registers within the grace; until then its last
+      // known record stands. Not aged by its heartbeat deadline: an empty registry refuses a
+      // node's heartbeats until it has joined again, so their silence says nothing of the node
+      // (one that really died is refused by the connection itself, 503 at once).
+      if (e && now - this.resyncAt < (this.opts.resyncGraceMs ?? 30_000)) return { ...e.value };
       this.nodes.delete(id);
       return undefined;
     }
