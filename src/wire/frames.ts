@@ -1,5 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-
 /**
  * Nomad's StreamFrame on the wire: compact JSON, keys in the order
  * Data, File, FileEvent, Offset, empty fields omitted, frames back to back with no separator.
@@ -93,43 +91,59 @@ export interface DecodedFrame {
  * Incremental decoder for concatenated JSON frames. Feed it chunks as they arrive; it returns
  * every complete frame. Text after the frames that is not JSON is the error a node appended
  * mid-stream, as Nomad does; `trailer()` returns it once the stream has ended.
+ *
+ * It works on the bytes: string contents are skipped with `indexOf` (a data frame is almost all
+ * base64), and a frame's `Data` is cut out of the bytes and decoded from a flat latin1 string
+ * instead of going through a UTF-8 string and JSON.parse. Decoding text or a JSON.parse result
+ * ran at ~0.2 GB/s and made the job-wide stream cost the gateway twice the CPU of plain proxying.
  */
 export class FrameDecoder {
-  private buf = '';
+  /** Bytes of the unfinished frame that arrived in earlier chunks. */
+  private parts: Buffer[] = [];
   private depth = 0;
   private inString = false;
   private escaped = false;
-  private scanned = 0;
-  private start = -1;
-  private garbage = '';
-  /** Keeps a UTF-8 sequence split across chunks (e.g. in a File name) intact. */
-  private readonly utf8 = new StringDecoder('utf8');
+  /** Set once non-frame bytes arrived: everything from there on is the trailer. */
+  private garbage: Buffer[] | undefined;
 
   push(chunk: Buffer | string): DecodedFrame[] {
-    const text = typeof chunk === 'string' ? chunk : this.utf8.write(chunk);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (this.garbage) {
-      this.garbage += text;
+      this.garbage.push(buf);
       return [];
     }
-    this.buf += text;
     const out: DecodedFrame[] = [];
-    let i = this.scanned;
-    for (; i < this.buf.length; i++) {
-      const c = this.buf.charCodeAt(i);
+    /** Where the current frame starts in this chunk (0 when it began in an earlier one). */
+    let start = 0;
+    // Next `"` / `\` at or after the scan position; -2: not looked up yet, -1: none left.
+    let quote = -2;
+    let backslash = -2;
+    for (let i = 0; i < buf.length; i++) {
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === 0x5c) this.escaped = true;
-        else if (c === 0x22) this.inString = false;
+        if (this.escaped) {
+          this.escaped = false;
+          continue;
+        }
+        if (quote !== -1 && quote < i) quote = buf.indexOf(0x22, i);
+        if (backslash !== -1 && backslash < i) backslash = buf.indexOf(0x5c, i);
+        if (backslash !== -1 && (quote === -1 || backslash < quote)) {
+          i = backslash;
+          this.escaped = true;
+        } else if (quote === -1) {
+          break;
+        } else {
+          i = quote;
+          this.inString = false;
+        }
         continue;
       }
+      const c = buf[i]!;
       if (this.depth === 0) {
         if (c === 0x7b) {
-          this.start = i;
+          start = i;
           this.depth = 1;
         } else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
-          this.garbage = this.buf.slice(i);
-          this.buf = '';
-          this.scanned = 0;
+          this.garbage = [buf.subarray(i)];
           return out;
         }
         continue;
@@ -137,29 +151,50 @@ export class FrameDecoder {
       if (c === 0x22) this.inString = true;
       else if (c === 0x7b) this.depth++;
       else if (c === 0x7d && --this.depth === 0) {
-        out.push(toFrame(JSON.parse(this.buf.slice(this.start, i + 1)) as Record<string, unknown>));
-        this.start = -1;
+        const end = buf.subarray(start, i + 1);
+        out.push(decodeFrame(this.parts.length > 0 ? Buffer.concat([...this.parts, end]) : end));
+        this.parts = [];
       }
     }
-    if (this.depth === 0) {
-      this.buf = '';
-      this.scanned = 0;
-    } else {
-      this.buf = this.buf.slice(this.start);
-      this.scanned = this.buf.length;
-      this.start = 0;
-    }
+    if (this.depth > 0) this.parts.push(start === 0 ? buf : buf.subarray(start));
     return out;
   }
 
   /** Non-frame text received after the frames (a node's mid-stream error), or ''. */
   trailer(): string {
-    return this.garbage + (this.depth > 0 ? this.buf : '');
+    return Buffer.concat([...(this.garbage ?? []), ...(this.depth > 0 ? this.parts : [])]).toString('utf8');
   }
 }
 
-const toFrame = (o: Record<string, unknown>): DecodedFrame => {
-  const data = typeof o['Data'] === 'string' ? Buffer.from(o['Data'], 'base64') : Buffer.alloc(0);
+const DATA_KEY = Buffer.from('"Data":"', 'latin1');
+
+/**
+ * One frame's bytes. The `Data` value (base64: no quote, no backslash) is taken from the bytes
+ * as they are; the rest, small, goes through JSON.parse. Raw `"Data":"` cannot occur inside
+ * another string value (its quotes would be escaped there), so the first one is the key.
+ */
+const decodeFrame = (bytes: Buffer): DecodedFrame => {
+  const key = bytes.indexOf(DATA_KEY);
+  if (key >= 0) {
+    const from = key + DATA_KEY.length;
+    const to = bytes.indexOf(0x22, from);
+    const backslash = bytes.indexOf(0x5c, from);
+    if (to > 0 && (backslash === -1 || backslash > to)) {
+      const base64 = bytes.toString('latin1', from, to);
+      const o = JSON.parse(bytes.toString('utf8', 0, from) + bytes.toString('utf8', to)) as Record<
+        string,
+        unknown
+      >;
+      o['Data'] = base64;
+      return toFrame(o, Buffer.from(base64, 'base64'));
+    }
+  }
+  return toFrame(JSON.parse(bytes.toString('utf8')) as Record<string, unknown>);
+};
+
+const toFrame = (o: Record<string, unknown>, decoded?: Buffer): DecodedFrame => {
+  const data =
+    decoded ?? (typeof o['Data'] === 'string' ? Buffer.from(o['Data'], 'base64') : Buffer.alloc(0));
   const file = typeof o['File'] === 'string' ? o['File'] : '';
   const fileEvent = typeof o['FileEvent'] === 'string' ? o['FileEvent'] : '';
   const offset = typeof o['Offset'] === 'number' ? o['Offset'] : 0;

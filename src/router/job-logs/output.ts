@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { encodeJobFrame, HEARTBEAT, HEARTBEAT_MS, type SourceEvent } from '../../wire';
+import { encodeJobDataFrame, encodeJobFrame, HEARTBEAT, HEARTBEAT_MS, type SourceEvent } from '../../wire';
 
 /** Who a piece of output came from. */
 export interface SourceInfo {
@@ -18,6 +18,7 @@ export interface SourceInfo {
  */
 export const MAX_LINE = 256 * 1024;
 const NL = 0x0a;
+const NEWLINE = Buffer.from('\n');
 
 /**
  * The one response of a job-wide stream, written by many sources. Every write is whole: a frame
@@ -90,17 +91,20 @@ export class JobStreamOutput {
 export class SourceWriter {
   private partial: Buffer[] = [];
   private partialLen = 0;
+  private readonly prefix: Buffer;
 
   constructor(
     private readonly out: JobStreamOutput,
     readonly info: SourceInfo,
     /** Tail mode: the first bytes start mid-line; drop them up to the first newline. */
     private skipping: boolean,
-  ) {}
+  ) {
+    this.prefix = Buffer.from(info.prefix);
+  }
 
   async data(file: string, data: Buffer, endOffset: number): Promise<void> {
     if (this.out.mode === 'json') {
-      this.out.write(encodeJobFrame({ ...this.ids(), data, file, offset: endOffset }));
+      this.out.write(encodeJobDataFrame({ ...this.ids(), data, file, offset: endOffset }));
     } else {
       const text = this.lines(data);
       if (text) this.out.write(text);
@@ -130,13 +134,16 @@ export class SourceWriter {
 
   /** The source is over: an unfinished last line goes out with a newline. */
   finish(): void {
-    if (this.partialLen > 0)
-      this.out.write(Buffer.concat([Buffer.from(this.info.prefix), ...this.partial, Buffer.from('\n')]));
+    if (this.partialLen > 0) this.out.write(Buffer.concat([this.prefix, ...this.partial, NEWLINE]));
     this.partial = [];
     this.partialLen = 0;
   }
 
-  /** Complete lines of `data` (with whatever was pending), each prefixed; the rest is kept. */
+  /**
+   * Complete lines of `data` (with whatever was pending), each prefixed, in one Buffer; the rest
+   * is kept. Lines are copied straight into an output sized up front: a slice object and a
+   * concat part per line cost more than the copying itself.
+   */
   private lines(data: Buffer): Buffer | undefined {
     let start = 0;
     if (this.skipping) {
@@ -145,25 +152,38 @@ export class SourceWriter {
       this.skipping = false;
       start = nl + 1;
     }
-    const prefix = Buffer.from(this.info.prefix);
-    const parts: Buffer[] = [];
-    for (;;) {
-      const nl = data.indexOf(NL, start);
-      if (nl < 0) break;
-      parts.push(prefix, ...this.partial, data.subarray(start, nl + 1));
-      this.partial = [];
-      this.partialLen = 0;
+    const last = data.lastIndexOf(NL);
+    if (last < start) return this.keep(data.subarray(start));
+    const prefix = this.prefix;
+    let lines = 0;
+    for (let nl = data.indexOf(NL, start); nl >= 0 && nl <= last; nl = data.indexOf(NL, nl + 1)) lines++;
+    const out = Buffer.allocUnsafe(this.partialLen + (last + 1 - start) + lines * prefix.length);
+    // `set` for the short prefix: Buffer#copy's per-call overhead exceeds the copy itself.
+    out.set(prefix, 0);
+    let p = prefix.length;
+    for (const part of this.partial) p += part.copy(out, p);
+    this.partial = [];
+    this.partialLen = 0;
+    for (let nl = data.indexOf(NL, start); ; nl = data.indexOf(NL, start)) {
+      p += data.copy(out, p, start, nl + 1);
       start = nl + 1;
+      if (nl === last) break;
+      out.set(prefix, p);
+      p += prefix.length;
     }
-    if (start < data.length) {
-      this.partial.push(data.subarray(start));
-      this.partialLen += data.length - start;
-      if (this.partialLen >= MAX_LINE) {
-        parts.push(prefix, ...this.partial, Buffer.from('\n'));
-        this.partial = [];
-        this.partialLen = 0;
-      }
-    }
-    return parts.length > 0 ? Buffer.concat(parts) : undefined;
+    const cut = this.keep(data.subarray(start));
+    return cut ? Buffer.concat([out, cut]) : out;
+  }
+
+  /** Holds an unfinished line; returns it whole (prefixed, newline added) once it reaches MAX_LINE. */
+  private keep(rest: Buffer): Buffer | undefined {
+    if (rest.length === 0) return undefined;
+    this.partial.push(rest);
+    this.partialLen += rest.length;
+    if (this.partialLen < MAX_LINE) return undefined;
+    const line = Buffer.concat([this.prefix, ...this.partial, NEWLINE]);
+    this.partial = [];
+    this.partialLen = 0;
+    return line;
   }
 }

@@ -1,4 +1,5 @@
 import { encodeDataFrames, encodeFrame, FrameDecoder, MAX_FRAME_DATA } from '../../../src/wire/frames';
+import { encodeJobDataFrame, encodeJobFrame } from '../../../src/wire/job-frames';
 
 describe('frame encoding', () => {
   it('encodes Nomad’s byte-exact frame for the XSS test text (spec §13 #17)', () => {
@@ -82,5 +83,38 @@ describe('frame decoding', () => {
     const frames = d.push('{"Data":"YQ==","Offset":1}failed to list entries: boom');
     expect(frames).toHaveLength(1);
     expect(d.trailer()).toBe('failed to list entries: boom');
+  });
+
+  it('handles escapes (backslashes, quotes, braces) in names split anywhere, and escaped Data', () => {
+    const wire = Buffer.from(
+      encodeFrame({ data: Buffer.from('a\n"b'), file: 'x\\"}{\\', offset: 4 }) +
+        '{"Data":"Y\\u0051==","File":"q","Offset":2}' +
+        encodeJobFrame({ allocId: 'a1', nodeId: 'n1', task: 't\\"', data: Buffer.from('z'), offset: 1 }),
+    );
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const d = new FrameDecoder();
+      const frames = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))];
+      expect(frames.map((f) => f.data.toString())).toEqual(['a\n"b', 'a', 'z']);
+      expect(frames.map((f) => f.file)).toEqual(['x\\"}{\\', 'q', '']);
+      expect(frames[2]!.source).toEqual({ allocId: 'a1', nodeId: 'n1', task: 't\\"' });
+      expect(frames[0]!.raw['Data']).toBe(Buffer.from('a\n"b').toString('base64'));
+      expect(d.trailer()).toBe('');
+    }
+  });
+
+  it('keeps an unfinished frame as the trailer', () => {
+    const d = new FrameDecoder();
+    expect(d.push(Buffer.from('{"Data":"YQ=="}{"Data":"Y'))).toHaveLength(1);
+    expect(d.trailer()).toBe('{"Data":"Y');
+  });
+});
+
+describe('encodeJobDataFrame', () => {
+  it('is byte-identical to encodeJobFrame', () => {
+    for (const data of [Buffer.from('héllo\n'), Buffer.alloc(MAX_FRAME_DATA, 7), Buffer.alloc(0)])
+      for (const extra of [{}, { file: 'alloc/logs/wéb.stdout.0', offset: 9, prefix: '[wéb] "x"' }]) {
+        const f = { allocId: 'a"1', nodeId: 'n1', task: 'tå', data, ...extra };
+        expect(encodeJobDataFrame(f).toString('utf8')).toBe(encodeJobFrame(f));
+      }
   });
 });
