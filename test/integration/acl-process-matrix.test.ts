@@ -369,6 +369,12 @@ describe.each([{ transport: 'http' }, { transport: 'tls' }])(
           (await call(gateway.url, { method: 'GET', url: `/v1/client/fs/ls/${otherAlloc}` }, management))
             .status === 200,
       );
+      // Forwarded requests carry the gateway's assertion, which needs no ACL state at the agent;
+      // a token sent straight to the agent does: wait until the agent has its first ACL push.
+      await within(
+        10_000,
+        async () => (await call(agent.url, { method: 'GET', url: '/v1/client/stats' })).status !== 503,
+      );
     }, 60_000);
 
     afterAll(async () => {

@@ -5,6 +5,7 @@ import { createAuthenticator, createSigner, generateEs256KeyPair, parseKeyMateri
 import type { AclAuthenticator } from '../../src/acl';
 import { CachedRegistry } from '../../src/registry/cached';
 import { RedisRegistry } from '../../src/registry/redis';
+import { redisKeys } from '../../src/registry/redis-keys';
 import { createAclApi } from '../../src/router/acl-api';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { eventually, sleep } from '../helpers/eventually';
@@ -67,7 +68,7 @@ describe('ACL state across gateways', () => {
       await b.redis.client.client('KILL', 'TYPE', 'normal').catch(() => undefined);
       await reconnected;
       await sleep(300);
-      expect(await a.redis.client.exists(`${prefix}policy:readers`)).toBe(0);
+      expect(await a.redis.client.exists(redisKeys(prefix).policy('readers'))).toBe(0);
       await request(a.app).get('/v1/acl/policy/readers').set(mgmt).expect(404);
     } finally {
       await a.close();
@@ -94,7 +95,7 @@ describe('ACL state across gateways', () => {
       expect(await canRead()).toBe(true);
 
       // Written behind the gateway's back, with no change message: as if the invalidation was lost.
-      await gw.redis.client.set(`${prefix}revoked:${tok.body.AccessorID as string}`, '1');
+      await gw.redis.client.set(redisKeys(prefix).revoked(tok.body.AccessorID as string), '1');
       await eventually(
         async () => {
           try {
@@ -116,7 +117,7 @@ describe('ACL state across gateways', () => {
       const bobReads = async () =>
         (await gw.auth.authenticate(bob.body.SecretID as string)).acl.allowNamespaceOp('default', 'read-job');
       expect(await bobReads()).toBe(true);
-      await gw.redis.client.del(`${prefix}policy:readers`);
+      await gw.redis.client.del(redisKeys(prefix).policy('readers'));
       await eventually(async () => !(await bobReads()), 400 + 100 + 2000);
     } finally {
       await gw.close();
