@@ -135,6 +135,12 @@ describe('parity: the gateway and an agent answer every request alike', () => {
       const b = await call(gateway.url, 'GET', `/v1/client/allocation/${victim}/stats`, management);
       return a.status === 200 && b.status === 200;
     }, 15_000);
+    // Forwarded requests carry the gateway's assertion and need no ACL state at the agent; a token
+    // sent straight to the agent does: wait for the agent's first ACL push (it fails closed before).
+    await eventually(
+      async () => (await call(agent.url, 'GET', '/v1/client/stats', powerless)).status !== 503,
+      15_000,
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -14,6 +14,20 @@ import { addTlsFlags } from './tls-flags';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** How long "listening" waits for the first ACL push from a gateway. */
+const FIRST_ACL_WAIT_MS = 5000;
+
+/** Whether `p` settles within `ms` (the timer never outlives the answer). */
+const settlesWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 /** Config problems throw ConfigError: main.ts prints its one line and exits 2 (usage error). */
 const run = async (flags: AgentFlags): Promise<void> => {
   const config = loadAgentConfig(flags, process.env);
@@ -56,6 +70,14 @@ const run = async (flags: AgentFlags): Promise<void> => {
       : {}),
     ...(authenticator ? { authenticator } : {}),
   });
+  // Until its first ACL push an agent refuses every non-management token (it fails closed), so
+  // "listening" waits for that push — briefly: a gateway that does not answer must not keep a node
+  // from serving management tokens.
+  if (watch && !(await settlesWithin(watch.first, FIRST_ACL_WAIT_MS)))
+    logger.warn(
+      { waitedMs: FIRST_ACL_WAIT_MS },
+      'no ACL state from a gateway yet: only management tokens are served until one answers',
+    );
   process.stdout.write(`fleetgate agent listening on ${agent.url}\nnode id ${agent.nodeId}\n`);
   if (!client) logger.warn('no --gateway: this node is not registered; only direct callers reach it');
 
