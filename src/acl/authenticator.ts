@@ -104,15 +104,20 @@ export const createAuthenticator = (opts: AuthenticatorOptions): AclAuthenticato
   });
   const compiled = new LRUCache<string, CompiledEntry>({ max });
 
+  // A change message that lands while its key is being read deletes the key, which aborts that
+  // read: lru-cache then answers undefined. That is not an outage — read once more, and get the
+  // new value.
   const fetchOrFail = async <V extends object>(cache: LRUCache<string, V>, key: string): Promise<V> => {
-    let v: V | undefined;
-    try {
-      v = await cache.fetch(key);
-    } catch (e) {
-      throw unavailable(e);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let v: V | undefined;
+      try {
+        v = await cache.fetch(key);
+      } catch (e) {
+        throw unavailable(e);
+      }
+      if (v !== undefined) return v;
     }
-    if (v === undefined) throw unavailable(new Error('no answer'));
-    return v;
+    throw unavailable(new Error('no answer'));
   };
 
   /** Policies that don't exist are silently skipped, as Nomad does. */

@@ -58,6 +58,27 @@ describe('createAuthenticator', () => {
     expect((await auth.authenticate(token)).acl.allowNamespaceOp('default', 'read-job')).toBe(false);
   });
 
+  it('a policy change that lands while that policy is being read answers the new policy, not 503', async () => {
+    const { auth, registry } = setup();
+    await registry.putPolicy(policy('p', { namespace: { default: { policy: 'read' } } }));
+    const read = registry.getPolicy.bind(registry);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = false;
+    registry.getPolicy = async (name: string) => {
+      started = true;
+      await gate;
+      return read(name);
+    };
+    const pending = auth.authenticate(client(['p']));
+    while (!started) await new Promise((r) => setImmediate(r));
+    // The read is in flight: the change's message deletes the key, which aborts the read.
+    registry.getPolicy = read;
+    await registry.putPolicy(policy('p', { namespace: { default: { policy: 'write' } } }));
+    release();
+    expect((await pending).acl.allowNamespaceOp('default', 'read-fs')).toBe(true);
+  });
+
   it('revoked → ACL token not found', async () => {
     const { auth, registry } = setup();
     const token = signer.sign({ accessorId: 'rev', type: 'management' }).token;
