@@ -8,6 +8,7 @@ import { TestPki, type PairFiles } from '../helpers/pki';
 import { freePort } from '../helpers/ports';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
+import { node } from '../unit/registry/contract';
 
 const NODE = asNodeId('5c1d0f3a-7b2e-4c61-9a0d-2e8f4b6c1d70');
 
@@ -80,18 +81,7 @@ describe('the registry behind Redis Sentinel over TLS (rediss-sentinel://)', () 
       startupWaitMs: 5000,
     });
     try {
-      await reg.putNode(
-        {
-          ID: NODE,
-          Name: 'n-tls',
-          Datacenter: 'dc1',
-          HTTPAddr: '127.0.0.1:1',
-          AdvertiseURL: 'https://127.0.0.1:1',
-          Meta: {},
-          Version: 'test',
-        },
-        10_000,
-      );
+      await reg.putNode(node({ ID: NODE, Name: 'n-tls' }), 10_000);
       expect((await reg.getNode(NODE))?.Name).toBe('n-tls');
     } finally {
       await reg.close();

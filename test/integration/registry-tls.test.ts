@@ -6,6 +6,7 @@ import { asNodeId } from '../../src/wire';
 import { TestPki, type PairFiles } from '../helpers/pki';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { tmpDir } from '../helpers/tmp';
+import { node } from '../unit/registry/contract';
 
 const NODE = asNodeId('0b8f1e0e-5e0a-4d55-9d5b-3c2f1b8a7e10');
 
@@ -34,18 +35,7 @@ describe('the registry over TLS (rediss:// to a real redis-server --tls-port)', 
       startupWaitMs: 5000,
     });
     try {
-      await reg.putNode(
-        {
-          ID: NODE,
-          Name: 'n1',
-          Datacenter: 'dc1',
-          HTTPAddr: '127.0.0.1:1',
-          AdvertiseURL: 'https://127.0.0.1:1',
-          Meta: {},
-          Version: 'test',
-        },
-        10_000,
-      );
+      await reg.putNode(node({ ID: NODE, Name: 'n1' }), 10_000);
       expect((await reg.getNode(NODE))?.Name).toBe('n1');
     } finally {
       await reg.close();
