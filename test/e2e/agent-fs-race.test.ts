@@ -4,6 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { ALLOC_ID, put, startAgent, type Agent } from '../unit/agent/fs/harness';
 import { sleep } from '../helpers/eventually';
+import { stopChild } from '../helpers/processes';
 
 /**
  * The check-then-open race (Nomad PR #28468): another process flips a symlink between a file
@@ -34,7 +35,7 @@ beforeAll(async () => {
   await sleep(200);
 });
 afterAll(async () => {
-  swapper.kill();
+  await stopChild(swapper);
   await a.close();
 });
 
@@ -90,9 +91,7 @@ describe('ls and stat under a flipping symlink', () => {
     flipper = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
     await sleep(200);
   });
-  afterAll(() => {
-    flipper.kill();
-  });
+  afterAll(() => stopChild(flipper));
 
   it('ls never lists the host directory or the secrets of another allocation through the link', async () => {
     const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 
 /** Live children of a pid as `ps` lists them: a view independent of the agent's own /proc reading. */
 export const psChildren = (pid: number): number[] => {
@@ -12,4 +12,15 @@ export const psChildren = (pid: number): number[] => {
     // ps exits 1 when there is no such child.
     return [];
   }
+};
+
+/**
+ * Kill a child and wait until it has exited: a child still running after `kill()` returns can
+ * keep writing into a directory the caller is about to remove (rmSync then fails ENOTEMPTY).
+ */
+export const stopChild = async (child: ChildProcess): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGKILL');
+  await exited;
 };
