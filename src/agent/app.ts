@@ -9,7 +9,7 @@ import type { AllocManifest, RouteId } from '../wire';
 import { toLocalAlloc } from './context';
 import type { AgentAppDeps } from './deps';
 import { buildHandlers } from './handlers';
-import { agentHealth, agentSelf, requireNodeRead } from './self';
+import { agentHealth, agentSelf } from './self';
 import type { AgentCall, AgentHandler } from './types';
 
 export type { AgentAppDeps } from './deps';
@@ -53,7 +53,7 @@ type OwnEndpoint = (req: IncomingMessage, res: ServerResponse) => void | Promise
  * audits exactly as the gateway does.
  *
  * It runs on plain node:http, not Express: the kernel does its own exact routing over the route
- * table, and the three own endpoints are a map lookup, so Express only added its per-request
+ * table, and the two own endpoints are a map lookup, so Express only added its per-request
  * cost (its router, request/response prototypes, query parsing), which profiles showed to be a
  * large part of a small request (docs/performance.md). The gateway mounts the same kernel as
  * Express middleware.
@@ -61,7 +61,7 @@ type OwnEndpoint = (req: IncomingMessage, res: ServerResponse) => void | Promise
 export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): AgentApp => {
   const metrics = opts.metrics ?? defaultMetrics();
   deps.followers?.observe(metrics.quota);
-  const handlers = buildHandlers(deps);
+  const handlers = buildHandlers(deps, metrics);
   const kernel = createKernel<LocalScope>({
     authenticator: deps.authenticator,
     logger: deps.logger,
@@ -104,23 +104,10 @@ export const createAgentApp = (deps: AgentAppDeps, opts: AgentAppOptions = {}): 
   });
 
   // GET (and HEAD, whose body Node drops) only; any other method is the 404 of an unknown path.
+  // (`/v1/metrics` is a route row: the kernel answers it.)
   const own = new Map<string, OwnEndpoint>([
     ['/v1/agent/self', agentSelf(deps)],
     ['/v1/agent/health', agentHealth],
-    // Like the gateway's: Prometheus text whatever `format` says (`?format=prometheus` is what
-    // scrapers send). Labels are route ids and statuses only, never alloc or node ids.
-    [
-      '/v1/metrics',
-      async (req, res) => {
-        await requireNodeRead(deps, req);
-        const text = await metrics.text();
-        res.writeHead(200, {
-          'Content-Type': metrics.contentType,
-          'Content-Length': Buffer.byteLength(text),
-        });
-        res.end(text);
-      },
-    ],
   ]);
   const nodeField = { node: deps.node.id };
 

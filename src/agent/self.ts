@@ -9,9 +9,9 @@ import { bindRequestLog } from '../log/http';
 const NODE_READ: RouteCapability = { kind: 'node', level: 'read' };
 
 /**
- * The agent's own endpoints other than health (self, metrics) show what `/v1/client/metadata`
- * protects, so they need the same right: a token with node read (403 otherwise; with ACLs off
- * every caller has it).
+ * `/v1/agent/self` shows what `/v1/client/metadata` protects, so it needs the same right: a
+ * token with node read (403 otherwise; with ACLs off every caller has it). (`/v1/metrics`
+ * needs it too, but as a route row the request kernel checks that.)
  */
 export const requireNodeRead = async (deps: AgentAppDeps, req: Request): Promise<void> => {
   if (!deps.authenticator.enabled) return;

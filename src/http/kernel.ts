@@ -28,8 +28,8 @@ import { targetOf } from './target';
  *   5. authorize in the allocation's own namespace, and audit the decision on audited rows (403);
  *   6. read the body of a row that takes one (bounded; never for a caller refused above), and
  *      settle a node row's node: `?node_id`, else the body's NodeID, else the role's default;
- *   7. the role's terminal step: the gateway finds the node and forwards, the agent runs the
- *      row's handler.
+ *   7. the role's terminal step: the gateway finds the node and forwards (a `self` row it
+ *      answers itself), the agent runs the row's handler.
  *
  * An unknown allocation is therefore 404 even for a caller without the capability (Nomad's
  * order), while a bad token is refused before anything is looked up. Node capabilities do not
@@ -58,7 +58,7 @@ export interface Call<A extends AllocScope> {
   readonly identity: Identity;
   /** The resolved allocation (alloc rows). */
   readonly alloc?: A;
-  /** Alloc rows: the allocation's node. Node rows: the node asked for (lower case). */
+  /** Alloc rows: the allocation's node. Node rows: the node asked for (lower case). Self rows: ''. */
   readonly nodeId: string;
 }
 
@@ -160,9 +160,9 @@ const run = async <A extends AllocScope>(
     const raw = await readBody(req, res);
     body = { raw, value: row.parseBody?.(raw.toString('utf8')) };
   }
-  let nodeId: string;
+  let nodeId = '';
   if (alloc) nodeId = alloc.NodeID;
-  else {
+  else if (row.target === 'node') {
     const asked = q.get('node_id') || bodyNodeId(body?.value);
     if (asked !== '' && !isUuid(asked)) throw errors.badNodeIdShape();
     nodeId = asked === '' ? steps.defaultNode() : asked.toLowerCase();

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { errors } from '../errors';
 import type { AssertionSigner } from '../acl/assertion';
 import { createKernel, type Call } from '../http/kernel';
+import { sendMetrics } from '../http/metrics';
 import { asAllocId, type AllocRecord } from '../wire';
 import type { GatewayDeps } from './deps';
 import { lookupNode, reachableNode } from './resolve';
@@ -39,6 +40,10 @@ export const clientRoutes = (deps: GatewayDeps): RequestHandler =>
       throw errors.noNodeId();
     },
     async terminal(call) {
+      if (call.row.target === 'self') {
+        if (!deps.metrics) throw errors.notFound();
+        return sendMetrics(call.res, deps.metrics);
+      }
       const node = reachableNode(await lookupNode(deps.registry, call.nodeId));
       if (call.row.streaming) deps.streamQuota?.admit(call.identity, call.res);
       const credential = deps.assertions ? assertionFor(deps.assertions, call) : undefined;

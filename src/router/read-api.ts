@@ -126,12 +126,5 @@ export const readApi = (deps: GatewayDeps): Router => {
 
   r.get('/v1/agent/health', (req, res) => sendJson(req, res, { server: { message: 'ok', ok: true } }));
 
-  r.get('/v1/metrics', async (_req, res) => {
-    if (!deps.metrics) throw errors.notFound();
-    res
-      .status(200)
-      .set('Content-Type', deps.metrics.contentType)
-      .send(await deps.metrics.text());
-  });
   return r;
 };

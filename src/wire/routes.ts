@@ -24,7 +24,7 @@ import {
  *   Nomad takes everything after `/v1/client/fs/<op>/` as the allocation id, and an empty id
  *   must reach the parameter check to get `must provide a valid alloc id`.
  */
-export type Target = 'alloc' | 'node';
+export type Target = 'alloc' | 'node' | 'self';
 
 /** Methods a row may list. HEAD is accepted wherever GET is. */
 export type RowMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -33,7 +33,11 @@ export interface RouteDef<P = unknown, B = unknown> {
   /** `ANY`: Nomad does not check the method of this endpoint. Otherwise the rest answer 405. */
   readonly methods: 'ANY' | readonly RowMethod[];
   readonly path: string;
-  /** How the node is found: from the allocation, or from `?node_id` (or the body's NodeID). */
+  /**
+   * How the node is found: from the allocation, or from `?node_id` (or the body's NodeID);
+   * `self`: no node at all — the process that receives the request (gateway or agent) answers
+   * about itself and nothing is forwarded.
+   */
   readonly target: Target;
   readonly capability: RouteCapability;
   /** Long-lived response (frames or raw bytes that may follow a file): no idle timeout upstream. */
@@ -180,6 +184,20 @@ export const ROUTES = {
     capability: ns('alloc-lifecycle', 'submit-job'),
     streaming: false,
     takesBody: true,
+    audited: false,
+    params: noParams,
+  }),
+  // The answering process's own Prometheus metrics (`?format=prometheus` is what scrapers send;
+  // the text is Prometheus whatever `format` says). Nomad asks no token here; these counters
+  // show the fleet's traffic by route and status, stream counts and quota refusals, so both
+  // roles want the right that already shows a node's operational state: node read. A scraper
+  // sends a token with it (README, "Metrics").
+  metrics: row({
+    methods: ['GET'],
+    path: '/v1/metrics',
+    target: 'self',
+    capability: node('read'),
+    streaming: false,
     audited: false,
     params: noParams,
   }),

@@ -17,6 +17,7 @@ import { listen } from '../../src/cli/commands/gateway-serve';
 import { AgentConfigSchema } from '../../src/config/agent';
 import { validate } from '../../src/config/sources';
 import { RemoteForwarder } from '../../src/forward/remote';
+import { createMetrics } from '../../src/log/metrics';
 import { MemoryRegistry } from '../../src/registry/memory';
 import { createAclApi } from '../../src/router/acl-api';
 import { createGatewayApp } from '../../src/router/app';
@@ -118,6 +119,7 @@ beforeAll(async () => {
     authenticator: gwAuth,
     logger: pino({ level: 'info' }, sink),
     aclApi: createAclApi({ registry, authenticator: gwAuth, signer }),
+    metrics: createMetrics({ role: 'gateway', defaultMetrics: false }),
   });
   ({ server: gateway } = await listen(app, '127.0.0.1:0', { limits: LIMITS }));
   gwPort = (gateway.address() as AddressInfo).port;
@@ -192,6 +194,43 @@ describe("the agent's own endpoints", () => {
     expect(self.body).not.toContain(t.dir);
     expect(JSON.parse(self.body).config).not.toHaveProperty('DataDir');
     expect((await get(agentPort, '/v1/agent/health')).status).toBe(200);
+  });
+
+  test('/v1/metrics needs node read at the gateway exactly as at an agent; GET only', async () => {
+    for (const [role, port] of [
+      ['gateway', gwPort],
+      ['agent', agentPort],
+    ] as const) {
+      const p = '/v1/metrics?format=prometheus';
+      const answers = {
+        role,
+        none: (await get(port, p)).status,
+        badToken: (await get(port, p, 'not-a-jwt')).status,
+        fsOnly: await get(port, p, tokens.fsOnly),
+        nodeRead: await get(port, p, tokens.nodeRead),
+        post: await send(port, 'POST', p, '', tokens.mgmt),
+      };
+      expect({
+        role,
+        none: answers.none,
+        badToken: answers.badToken,
+        fsOnly: [answers.fsOnly.status, answers.fsOnly.body],
+        nodeRead: answers.nodeRead.status,
+        post: [answers.post.status, answers.post.body],
+      }).toEqual({
+        role,
+        none: 403,
+        badToken: 403,
+        fsOnly: [403, 'Permission denied'],
+        nodeRead: 200,
+        post: [405, 'Invalid method'],
+      });
+      expect(answers.nodeRead.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(answers.nodeRead.body).toContain(
+        `fleetgate_${role}_requests_total{route="metrics",status="403"}`,
+      );
+      expect(answers.nodeRead.body).not.toContain(alloc.id);
+    }
   });
 });
 

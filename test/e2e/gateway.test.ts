@@ -280,7 +280,8 @@ describe('gateway app against a real upstream', () => {
       allocId,
     );
     expect((await request(app()).get('/v1/agent/health')).status).toBe(200);
-    const m = await request(app()).get('/v1/metrics?format=prometheus');
+    expect((await request(app()).get('/v1/metrics?format=prometheus')).status).toBe(403);
+    const m = await request(app()).get('/v1/metrics?format=prometheus').set('X-Nomad-Token', 'good');
     expect(m.text).toContain('fleetgate_gateway_requests_total{route="fs.ls",status="200"}');
     // The read API counts too, under one bounded label.
     expect(m.text).toMatch(/fleetgate_gateway_requests_total\{route="other",status="403"\} [1-9]/);

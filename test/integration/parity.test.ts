@@ -47,10 +47,11 @@ const GOOD: Record<RouteId, { query: Record<string, string>; required?: string; 
   'fs.stream': { query: { path: '/alloc/logs/web.stdout.0', follow: 'false' }, required: 'path' },
   'fs.logs': { query: { task: 'web', type: 'stdout', plain: 'true' }, required: 'type' },
   'alloc.stop': { query: { namespace: 'default' } },
+  metrics: { query: { format: 'prometheus' } },
 };
 
 /** Rows whose successful answer is a live measurement or carries a fresh id: compared by status only. */
-const LIVE: ReadonlySet<RouteId> = new Set<RouteId>(['stats.host', 'alloc.stats', 'alloc.stop']);
+const LIVE: ReadonlySet<RouteId> = new Set<RouteId>(['stats.host', 'alloc.stats', 'alloc.stop', 'metrics']);
 
 describe('parity: the gateway and an agent answer every request alike', () => {
   let redis: RedisServer;
