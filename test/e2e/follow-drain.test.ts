@@ -22,19 +22,29 @@ const run = (agent: Agent, final: Promise<void>, q: { origin: 'start' | 'end'; o
   const guard = new AbortController();
   const timer = setTimeout(() => guard.abort(), 20_000);
   const got: Buffer[] = [];
+  let heartbeats = 0;
   let ended = false;
   const done = (async () => {
     const items: AsyncGenerator<StreamItem> = followLogs(
       client,
       { allocId: ALLOC_ID, task: 'web', type: 'stdout', ...q },
-      { signal: guard.signal, final },
+      { signal: guard.signal, final, heartbeats: true },
       retry,
     );
-    for await (const item of items) if (item.kind === 'data') got.push(item.data);
+    for await (const item of items) {
+      if (item.kind === 'data') got.push(item.data);
+      if (item.kind === 'heartbeat') heartbeats++;
+    }
     ended = !guard.signal.aborted;
     clearTimeout(timer);
   })();
-  return { text: () => Buffer.concat(got).toString(), ended: () => ended, done };
+  return {
+    text: () => Buffer.concat(got).toString(),
+    ended: () => ended,
+    /** A heartbeat came: the agent has picked where the stream starts. */
+    open: () => eventually(() => heartbeats > 0, 10_000, 'first heartbeat'),
+    done,
+  };
 };
 
 const deferred = () => {
@@ -105,5 +115,49 @@ describe('follow ends exactly at the last byte of a final log', () => {
     final.resolve();
     await f.done;
     expect([f.ended(), f.text()]).toEqual([true, '10\n']);
+  });
+
+  it('a start offset past the end of a final log: nothing to deliver, so it ends like any drained follow', async () => {
+    put(agent, 'alloc/logs/web.stdout.0', lines(1, 10));
+    put(agent, 'alloc/logs/web.stdout.1', lines(11, 20));
+    const already = run(agent, Promise.resolve(), { origin: 'start', offset: 10_000 });
+    await already.done;
+    expect([already.ended(), already.text()]).toEqual([true, '']);
+
+    // Final only once the stream is open.
+    const final = deferred();
+    const later = run(agent, final.promise, { origin: 'start', offset: 10_000 });
+    await later.open();
+    final.resolve();
+    await later.done;
+    expect([later.ended(), later.text()]).toEqual([true, '']);
+  });
+
+  it('a start offset past the end of a running log starts at its end: what is written next arrives, then it ends', async () => {
+    put(agent, 'alloc/logs/web.stdout.0', lines(1, 10));
+    const final = deferred();
+    const f = run(agent, final.promise, { origin: 'start', offset: 10_000 });
+    await f.open();
+    fs.appendFileSync(path.join(agent.alloc.dir, 'alloc/logs/web.stdout.0'), lines(11, 20));
+    await eventually(() => f.text() === lines(11, 20), 10_000, 'appended lines');
+    final.resolve();
+    await f.done;
+    expect([f.ended(), f.text()]).toEqual([true, lines(11, 20)]);
+  });
+
+  it('a drop before the first byte resumes where the agent started, not at the requested offset', async () => {
+    put(agent, 'alloc/logs/web.stdout.0', lines(1, 10)); // 21 bytes: offset 40 is past the end
+    const final = deferred();
+    const f = run(agent, final.promise, { origin: 'start', offset: 40 });
+    await f.open();
+    const { port } = agent.server.address() as AddressInfo;
+    agent.server.closeAllConnections();
+    await new Promise<void>((r) => agent.server.close(() => r()));
+    // Written while disconnected, past the requested offset: a resume at offset 40 would cut it.
+    fs.appendFileSync(path.join(agent.alloc.dir, 'alloc/logs/web.stdout.0'), lines(11, 30));
+    final.resolve();
+    await new Promise<void>((r) => agent.server.listen(port, '127.0.0.1', r));
+    await f.done;
+    expect([f.ended(), f.text()]).toEqual([true, lines(11, 30)]);
   });
 });

@@ -1,10 +1,10 @@
 import type { ServerResponse as Response } from 'node:http';
 import { errors } from '../../errors';
-import type { LogsParams } from '../../wire';
+import { formatLogStart, LOG_START_HEADER, type LogsParams } from '../../wire';
 import { allocRoot, isCode } from '../allocdir';
 import { streamFramed } from '../framer';
 import type { LocalAlloc } from '../types';
-import { listLogFiles } from './log-files';
+import { listLogFiles, startPosition } from './log-files';
 import { walkLogs } from './walk';
 
 /**
@@ -28,6 +28,10 @@ export const streamLogs = async (
     throw e;
   });
   if (files.length === 0) throw errors.logNotFound(p.task, p.type);
+  // The start is fixed from this listing and named in a header, so a follower knows it exactly
+  // even before the first byte (see LOG_START_HEADER).
+  const start = startPosition(files, p.origin, p.offset)!;
+  res.setHeader(LOG_START_HEADER, formatLogStart({ index: start.file.index, offset: start.offset }));
 
   await streamFramed(
     res,
@@ -40,8 +44,8 @@ export const streamLogs = async (
         root,
         task: p.task,
         type: p.type,
-        origin: p.origin,
-        offset: p.offset,
+        files,
+        start,
         follow: p.follow,
         framer,
         signal,

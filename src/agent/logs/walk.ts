@@ -3,7 +3,7 @@ import { openInAlloc, type OpenedFile } from '../allocdir';
 import type { Framer } from '../framer';
 import { streamFile } from '../fs/follow';
 import type { LocalAlloc } from '../types';
-import { findClosest, listLogFiles, LOGS_DIR, startPosition, type Position } from './log-files';
+import { findClosest, listLogFiles, LOGS_DIR, type LogFile, type Position } from './log-files';
 import { watchNextFile } from './next-file';
 
 export interface WalkOptions {
@@ -12,17 +12,18 @@ export interface WalkOptions {
   readonly root: string;
   readonly task: string;
   readonly type: 'stdout' | 'stderr';
-  readonly origin: 'start' | 'end';
-  readonly offset: number;
+  /** The listing the caller checked, and the start it computed (and announced) from it. */
+  readonly files: readonly LogFile[];
+  readonly start: Position;
   readonly follow: boolean;
   readonly framer: Framer;
   readonly signal: AbortSignal;
 }
 
 /**
- * The /fs/logs walk across rotated files (docs/wire.md, "Logs"). Each step re-lists the directory, picks
- * the file, reads it (following until a higher index appears, then draining it to EOF) and
- * moves on to the next index. Non-follow ends after the highest index present. A file that
+ * The /fs/logs walk across rotated files (docs/wire.md, "Logs"). It starts where the caller
+ * said; each later step re-lists the directory, picks the file, reads it (following until a
+ * higher index appears, then draining it to EOF) and moves on to the next index. Non-follow ends after the highest index present. A file that
  * vanished before it could be opened is skipped by re-listing without advancing. Throws on
  * errors; the caller appends them to the body (the stream has started).
  */
@@ -32,10 +33,8 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
   let off = 0;
   let first = true;
   while (!signal.aborted) {
-    const files = await listLogFiles(o.root, task, type);
-    const pos: Position | undefined = first
-      ? startPosition(files, o.origin, o.offset)
-      : findClosest(files, nextIdx, off);
+    const files = first ? o.files : await listLogFiles(o.root, task, type);
+    const pos: Position | undefined = first ? o.start : findClosest(files, nextIdx, off);
     if (!pos) return; // every file is gone (alloc collected): nothing left to send
     if (!first && pos.file.index < nextIdx) {
       // The file we were on is gone and nothing newer exists yet. Going back to an older file
@@ -50,8 +49,14 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
     try {
       file = await openInAlloc(alloc, name);
     } catch (e) {
-      if (isHttpError(e) && e.status === 404) continue; // vanished: re-list, same nextIdx/off
-      throw e;
+      if (!isHttpError(e) || e.status !== 404) throw e;
+      // Vanished (purged): re-list, same nextIdx/off. When it was the announced start, its bytes
+      // are gone with it: go on with the next file, as after any file the walk has finished.
+      if (first) {
+        first = false;
+        nextIdx = pos.file.index + 1;
+      }
+      continue;
     }
     first = false;
     try {

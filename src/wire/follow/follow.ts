@@ -1,3 +1,4 @@
+import { LOG_START_HEADER, LOGS_DIR, parseLogStart } from '../log-files';
 import { ApiError, GiveUpError, NetworkError, NodeDownError, StreamError } from './errors';
 import type { LogsPort, LogType, Opened, Origin, StreamPort } from './port';
 import { readFrames, type StreamItem } from './read-frames';
@@ -82,7 +83,9 @@ export const followLogs = (
   retry: RetryPolicy = DEFAULT_RETRY,
 ): AsyncGenerator<StreamItem> => {
   const base = `${q.task}.${q.type}.`;
-  let tailStart: Position | undefined = q.from;
+  // Where the stream starts, as an exact File+Offset, once known: a drop before the first byte
+  // resumes there, and the end check compares against it while nothing has been delivered.
+  let start: Position | undefined = q.from;
   let tailDone = q.from !== undefined;
   const listOrDenied = () =>
     listLogFiles(client, q.allocId, base, hooks.signal).catch((err: unknown) => {
@@ -95,19 +98,23 @@ export const followLogs = (
       // resumes there instead of re-sending (or skipping) whatever the tail window covers then.
       if (q.origin === 'end' && !tailDone) {
         const files = await listOrDenied();
-        tailStart = files && tailPosition(files, base, q.offset);
+        start = files && tailPosition(files, base, q.offset);
         tailDone = true;
       }
-      pos ??= tailStart;
+      pos ??= start;
       if (!pos) {
         const opened = await client.logs(
           q.allocId,
           { task: q.task, type: q.type, follow: true, origin: q.origin, offset: q.offset },
           hooks.signal,
         );
+        // The agent names where it started. A request past the end starts wherever the log ended
+        // just then, which the request's own offset cannot tell (an older agent does not say).
+        const announced = parseLogStart(opened.res.headers[LOG_START_HEADER]);
+        if (announced) start = { file: `${LOGS_DIR}/${base}${announced.index}`, offset: announced.offset };
         return { opened };
       }
-      const start = pos;
+      const from = pos;
       const files = await listOrDenied();
       if (!files) {
         // Listing needs read-fs; a read-logs-only token can still follow, from the current end.
@@ -121,9 +128,9 @@ export const followLogs = (
         );
         return { opened };
       }
-      const point = logResumePoint(files, base, start);
+      const point = logResumePoint(files, base, from);
       if (point.lost)
-        hooks.onLoss?.(`${start.file} was rotated away while disconnected; some output is missing`);
+        hooks.onLoss?.(`${from.file} was rotated away while disconnected; some output is missing`);
       const opened = await client.logs(
         q.allocId,
         { task: q.task, type: q.type, follow: true, origin: 'start', offset: point.offset },
@@ -138,9 +145,10 @@ export const followLogs = (
       probe: () => logEnd(client, q, hooks.signal),
       reached: (pos, end) => {
         if (end === 'empty') return true;
-        const at = pos ?? tailStart;
+        const at = pos ?? start;
         if (at) return reachedEnd(at, end, base);
-        // Nothing delivered yet: only a follow that started at the very end has nothing to come.
+        // Nothing delivered and the start unknown (an older agent): only a follow that started at
+        // the very end has nothing to come.
         return q.origin === 'end' && q.offset === 0;
       },
     },

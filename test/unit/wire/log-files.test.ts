@@ -1,4 +1,4 @@
-import { logFilePrefix, parseLogName } from '../../../src/wire/log-files';
+import { formatLogStart, logFilePrefix, parseLogName, parseLogStart } from '../../../src/wire/log-files';
 
 describe('log file names (one rule for agent and client)', () => {
   const prefix = logFilePrefix('web', 'stdout');
@@ -12,4 +12,19 @@ describe('log file names (one rule for agent and client)', () => {
     ['web.stderr.0', undefined],
     ['api.stdout.0', undefined],
   ])('%s', (name, want) => expect(parseLogName(name, prefix)).toEqual(want));
+});
+
+describe('the log-start header (where an agent started a logs stream)', () => {
+  it('round-trips index and offset, negative indexes included', () => {
+    for (const s of [
+      { index: 0, offset: 0 },
+      { index: 12, offset: 10_485_760 },
+      { index: -3, offset: 7 },
+    ])
+      expect(parseLogStart(formatLogStart(s))).toEqual(s);
+  });
+  it.each([[undefined], [''], ['1'], ['1:'], [':5'], ['a:1'], ['1:-2'], ['1:2:3'], [['1:2', '3:4']]])(
+    '%p is ignored',
+    (v) => expect(parseLogStart(v)).toBeUndefined(),
+  );
 });
