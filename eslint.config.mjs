@@ -72,8 +72,9 @@ export default tseslint.config(
     },
   },
   // The web UI runs in a browser: from the server's sources it may share only the modules that
-  // are plain data and pure functions (route table, capability names, the ACL evaluator, the log
-  // resume arithmetic), never anything that needs Node, Express or the registry.
+  // are plain data and pure functions (route table, capability names, prototype-less maps, the
+  // ACL evaluator, the log resume arithmetic), never anything that needs Node, Express or the
+  // registry.
   {
     files: ['ui/src/**'],
     rules: {
@@ -83,7 +84,7 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(\\.\\./)+src/(?!wire/(capabilities|routes|types)$|acl/(acl|authorize|policy-expand|types)$|wire/follow/resume$)',
+                '^(\\.\\./)+src/(?!wire/(capabilities|dict|routes|types)$|acl/(acl|authorize|policy-expand|types)$|wire/follow/resume$)',
               message: 'the browser bundle may import only pure, Node-free modules from src/',
             },
           ],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAMESPACE_CAPABILITIES, NAMESPACE_POLICIES, NODE_POLICIES } from '../wire';
+import { dictSchema, NAMESPACE_CAPABILITIES, NAMESPACE_POLICIES, NODE_POLICIES } from '../wire';
 import { policyFromValidDocument, type Policy } from './policy-expand';
 
 /**
@@ -37,8 +37,7 @@ const nodeRule = z.strictObject({
 });
 
 export const policyDocumentSchema = z.strictObject({
-  namespace: z
-    .record(z.string(), namespaceRule)
+  namespace: dictSchema(z, namespaceRule)
     // Keys are checked here rather than by a key schema: zod reports a bad record key only as
     // "Invalid key in record", and the operator needs to know which name is wrong and why.
     .superRefine((rules, ctx) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults';
 import { advertiseOrigin, ADVERTISE_RULE } from '../wire/advertise';
+import { dict, dictSchema, type Dict } from '../wire/dict';
 import { redisTlsKeys, refineTls, tlsConfigKeys, tlsFromFlags, TLS_ENV_TWINS, type TlsFlags } from './tls';
 import {
   ConfigError,
@@ -35,7 +36,7 @@ export const TaskSpecSchema = z
     name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'task names are letters, digits, "_", "-", "."'),
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
-    env: z.record(z.string(), z.string()).default({}),
+    env: dictSchema(z, z.string()).default(dict),
     logs: TaskLogsSchema.default({
       max_files: DEFAULTS.logMaxFiles,
       max_file_size_mb: DEFAULTS.logMaxFileSizeMb,
@@ -68,7 +69,7 @@ export const AgentConfigSchema = z
     data_dir: z.string().min(1),
     node_name: z.string().min(1).optional(),
     datacenter: z.string().min(1).default(DEFAULTS.datacenter),
-    meta: z.record(metaKey, z.string()).default({}),
+    meta: dictSchema(z, z.string(), metaKey).default(dict),
     advertise: z
       .string()
       .refine((u) => advertiseOrigin(u) !== undefined, { error: ADVERTISE_RULE })
@@ -114,8 +115,8 @@ export const AgentConfigSchema = z
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 /** `k=v` pairs (repeatable `--meta`, comma-separated in FLEETGATE_META). */
-export const parseMetaPairs = (pairs: readonly string[], source: string): Record<string, string> => {
-  const out: Record<string, string> = {};
+export const parseMetaPairs = (pairs: readonly string[], source: string): Dict<string> => {
+  const out = dict<string>();
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new ConfigError(`${source}: "${p}" is not key=value`);

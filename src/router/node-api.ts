@@ -20,6 +20,7 @@ import {
   type NodeId,
 } from '../wire';
 import { parseGoDuration } from '../wire/duration';
+import { dictSchema } from '../wire/dict';
 
 /**
  * The node API: how agents register, heartbeat, publish their allocations and follow ACL state
@@ -47,7 +48,7 @@ const nodeBody = z.object({
     Datacenter: z.string().min(1).max(256),
     HTTPAddr: z.string().max(300),
     AdvertiseURL: z.string().max(300),
-    Meta: z.record(z.string(), z.string()),
+    Meta: dictSchema(z, z.string()),
     Version: z.string().max(64),
   }),
   TTLMs: z.number().int().min(1).max(3600_000),

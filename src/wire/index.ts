@@ -12,3 +12,4 @@ export * from './log-files';
 export * from './tls-failure';
 export * from './manifest-schema';
 export * from './node-api';
+export * from './dict';

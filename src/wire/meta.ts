@@ -1,5 +1,6 @@
 import type * as Zod from 'zod';
 import { errors } from '../errors';
+import { dictSchema } from './dict';
 
 /**
  * A metadata key is a dotted HCL identifier: each `.` segment starts with a Unicode ID_Start
@@ -13,7 +14,8 @@ export const isValidMetaKey = (key: string): boolean => key.split('.').every((s)
 const buildSchema = ({ z }: typeof Zod) =>
   z.object({
     NodeID: z.string().optional(),
-    Meta: z.record(z.string(), z.string().nullable()).nullable().optional(),
+    // Prototype-less, so a `__proto__` key is applied like any other (src/wire/dict.ts).
+    Meta: dictSchema(z, z.string().nullable()).nullable().optional(),
   });
 export type MetaApplyBody = Zod.infer<ReturnType<typeof buildSchema>>;
 

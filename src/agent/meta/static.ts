@@ -1,3 +1,5 @@
+import { dict, type Dict } from '../../wire';
+
 /** Nomad's default Envoy version for connect images (Nomad's client adds these when absent). */
 const ENVOY_IMAGE = 'docker.io/envoyproxy/envoy:v${NOMAD_envoy_version}';
 
@@ -11,7 +13,5 @@ const CONNECT_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 /** Static meta = configured meta plus the connect.* defaults the configuration does not set. */
-export const buildStaticMeta = (configured: Readonly<Record<string, string>>): Record<string, string> => ({
-  ...CONNECT_DEFAULTS,
-  ...configured,
-});
+export const buildStaticMeta = (configured: Readonly<Record<string, string>>): Dict<string> =>
+  dict([...Object.entries(CONNECT_DEFAULTS), ...Object.entries(configured)]);

@@ -1,20 +1,23 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { dict, dictOf, dictSchema, type Dict } from '../../wire';
 import type { NodeMetaResponse } from '../../wire';
 import { removeStrayTemps, writeFileAtomic } from '../node/atomic-write';
 import { clientDir } from '../node/identity';
 
-const MetaFile = z.object({ Dynamic: z.record(z.string(), z.string().nullable()) });
+const MetaFile = z.object({ Dynamic: dictSchema(z, z.string().nullable()) });
 
-type Dynamic = Record<string, string | null>;
+type Dynamic = Dict<string | null>;
 
 /**
  * Node metadata, as Nomad keeps it: Static from config, Dynamic from POSTs persisted in
- * `client/meta.json`, Meta = Static overlaid with Dynamic (a `null` removes the key).
+ * `client/meta.json`, Meta = Static overlaid with Dynamic (a `null` removes the key). Every
+ * map is prototype-less (src/wire/dict.ts): keys come from callers, and `__proto__` is a valid
+ * metadata key.
  */
 export class MetaStore {
-  private dynamic: Dynamic = {};
+  private dynamic: Dynamic = dict();
   private readonly listeners = new Set<() => void>();
   /** Applies run one at a time so each persisted file reflects a complete update. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -29,7 +32,7 @@ export class MetaStore {
     const dir = clientDir(dataDir);
     await fs.mkdir(dir, { recursive: true });
     await removeStrayTemps(dir);
-    const store = new MetaStore(path.join(dir, 'meta.json'), { ...staticMeta });
+    const store = new MetaStore(path.join(dir, 'meta.json'), dictOf(staticMeta));
     let text: string | undefined;
     try {
       text = await fs.readFile(store.file, 'utf8');
@@ -56,8 +59,8 @@ export class MetaStore {
   }
 
   /** Merged view as the scheduler would see it. */
-  merged(): Record<string, string> {
-    const meta: Record<string, string> = { ...this.staticMeta };
+  merged(): Dict<string> {
+    const meta = dictOf(this.staticMeta);
     for (const [k, v] of Object.entries(this.dynamic)) {
       if (v === null) delete meta[k];
       else meta[k] = v;
@@ -66,7 +69,7 @@ export class MetaStore {
   }
 
   snapshot(): NodeMetaResponse {
-    return { Dynamic: { ...this.dynamic }, Meta: this.merged(), Static: { ...this.staticMeta } };
+    return { Dynamic: dictOf(this.dynamic), Meta: this.merged(), Static: dictOf(this.staticMeta) };
   }
 
   /**
@@ -76,10 +79,10 @@ export class MetaStore {
    */
   apply(update: Record<string, string | null>): Promise<NodeMetaResponse> {
     const run = async (): Promise<NodeMetaResponse> => {
-      const next: Dynamic = { ...this.dynamic };
+      const next = dictOf(this.dynamic);
       for (const [k, v] of Object.entries(update)) {
         if (v !== null) next[k] = v;
-        // Own keys only: `constructor` or `valueOf` are not static keys because Object has them.
+        // Own keys only, whatever map the caller built.
         else if (Object.hasOwn(this.staticMeta, k)) next[k] = null;
         else delete next[k];
       }

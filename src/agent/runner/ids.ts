@@ -3,11 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AllocationSpec } from '../../config/agent';
-import { asAllocId, type AllocId } from '../../wire';
+import { asAllocId, dictSchema, type AllocId } from '../../wire';
 import { writeFileAtomic } from '../node/atomic-write';
 import { clientDir } from '../node/identity';
 
-const StateFile = z.record(z.string(), z.object({ id: z.uuid(), stopped: z.boolean() }));
+const StateFile = dictSchema(z, z.object({ id: z.uuid(), stopped: z.boolean() }));
 type State = z.infer<typeof StateFile>;
 
 /** The stable key of a configured allocation: the same config line keeps the same alloc id. */

@@ -1,4 +1,4 @@
-import type { AllocManifest, AllocResourceUsage, TaskResourceUsage } from '../../wire';
+import { dict, type AllocManifest, type AllocResourceUsage, type TaskResourceUsage } from '../../wire';
 import type { TaskStatsSampler } from './task-sampler';
 import { addUsage, zeroUsage } from './usage';
 
@@ -12,7 +12,8 @@ export class AllocStatsCollector {
 
   async usage(manifest: AllocManifest, taskFilter: string): Promise<AllocResourceUsage> {
     const tasks = manifest.Tasks.filter((t) => taskFilter === '' || t === taskFilter);
-    const out: AllocResourceUsage = { ResourceUsage: zeroUsage(), Tasks: {}, Timestamp: 0 };
+    // Task names come from manifests any program may write: a prototype-less map keeps them all.
+    const out: AllocResourceUsage = { ResourceUsage: zeroUsage(), Tasks: dict(), Timestamp: 0 };
     const latest = await Promise.all(tasks.map((t) => this.sampler.latest(manifest.ID, t)));
     tasks.forEach((task, i) => {
       const usage = latest[i];

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolveNodeId, type FleetgateClient, type HostStats, type NodeRecord } from '../../api';
 import { humanBytes, json, keyValues, percent, shortId, table } from '../output/format';
 import { usage } from '../output/errors';
+import { dict } from '../../wire/dict';
 import { action, out, prepareArgv, withCommonOptions } from './op-common';
 
 /** `fleetgate node status|meta read|meta apply|gc`. */
@@ -51,7 +52,7 @@ export const register = (program: Command): void => {
     .description("set or unset a node's dynamic metadata")
     .action(
       action(async (client, opts, pairs: string[]) => {
-        const changes: Record<string, string | null> = {};
+        const changes = dict<string | null>();
         for (const p of pairs) {
           const eq = p.indexOf('=');
           if (eq <= 0) throw usage(`"${p}" is not key=value`);

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { dict } from '../../../src/wire/dict';
 import { ROUTES, routePath } from '../../../src/wire/routes';
 import { call, enc } from '../api/http';
 import { readJob, routeNeed } from '../api/needs';
@@ -20,12 +21,13 @@ const TaskCharts = ({ alloc }: { alloc: AllocStub }) => {
     intervalMs: 1000,
     need: routeNeed('alloc.stats', alloc.Namespace),
   });
-  const [samples, setSamples] = useState<TaskSamples>({});
+  // Keyed by task name, which any manifest may choose (`__proto__` too): prototype-less maps.
+  const [samples, setSamples] = useState<TaskSamples>(dict);
   useEffect(() => {
     const d = stats.data;
     if (!d) return;
     setSamples((prev) => {
-      const next: TaskSamples = {};
+      const next: TaskSamples = dict();
       for (const [task, u] of Object.entries(d.Tasks)) {
         const p = prev[task] ?? { cpu: [], mem: [] };
         next[task] = {
