@@ -61,8 +61,11 @@ describe('ACL matrix: every seed route × token case, gateway and agent agree', 
 
   beforeAll(async () => {
     redis = await startRedis();
-    gwReg = await RedisRegistry.connect({ url: redis.url, prefix: 'matrix:' });
-    agReg = await RedisRegistry.connect({ url: redis.url, prefix: 'matrix:' });
+    // The test's own writes (policies, revocations) must not fail on the product's 1 s command
+    // timeout when a loaded machine starves Redis; the 1 s property is measured by the rows.
+    const opts = { url: redis.url, prefix: 'matrix:', commandTimeoutMs: 10_000 };
+    gwReg = await RedisRegistry.connect(opts);
+    agReg = await RedisRegistry.connect(opts);
     gateway = createAuthenticator({ keyMaterial: priv, registry: gwReg, cacheTtlMs: 60_000 });
     agent = createAuthenticator({
       keyMaterial: parseKeyMaterial(pair.publicKeyPem),

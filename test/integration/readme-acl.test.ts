@@ -48,13 +48,16 @@ describe('the README ACL walkthrough', () => {
       `trap 'kill $(jobs -p) 2>/dev/null; redis-cli -p ${redisPort} shutdown nosave >/dev/null 2>&1 || true' EXIT`,
       steps,
       `ALICE=$(node -pe 'require("./alice.json").SecretID')`,
+      // The task has to have written a line before a tail shows one: ask until it has (20 s at most).
       `A=$(FLEETGATE_TOKEN=$ALICE node ${CLI} operator api /v1/allocations | node -pe 'JSON.parse(require("fs").readFileSync(0))[0].ID')`,
-      `FLEETGATE_TOKEN=$ALICE node ${CLI} alloc logs -tail -n 1 $A`,
+      `for i in $(seq 40); do L=$(FLEETGATE_TOKEN=$ALICE node ${CLI} alloc logs -tail -n 1 $A); [ -n "$L" ] && break; sleep 0.5; done`,
+      'echo "$L"',
       `if FLEETGATE_TOKEN=$ALICE node ${CLI} alloc fs $A alloc/logs/app.stdout.0; then echo "alice read a file"; exit 1; fi`,
       'echo walkthrough-ok',
     ].join('\n');
     const { code, out } = await bash(script, t.dir);
-    expect({ code, out }).toMatchObject({ code: 0 });
+    // The whole transcript in the failure message: a walkthrough step that failed is otherwise invisible.
+    if (code !== 0) throw new Error(`the walkthrough exited ${code}:\n${out}`);
     expect(out).toContain('Successfully wrote "logs-reader" ACL policy!');
     expect(out).toMatch(/node1\s+dc1\s+127\.0\.0\.1:\d+\s+ready/);
     expect(out).toMatch(/web line \d+/);
