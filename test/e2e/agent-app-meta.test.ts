@@ -162,6 +162,37 @@ describe('agent metadata endpoints', () => {
     expect(onDisk).toEqual({ Dynamic: { foo: 'bar' } });
   });
 
+  it('__proto__, constructor and toString are ordinary keys: applied, read back, persisted, unset', async () => {
+    // Raw JSON: an object literal with a `__proto__` key would not carry it as a key.
+    const post = (json: string) =>
+      request(agent.app).post('/v1/client/metadata').set('Content-Type', 'application/json').send(json);
+    const own = (o: Record<string, unknown>) => Object.keys(o).filter((k) => k !== 'dynamic_meta');
+    const read = async () =>
+      JSON.parse((await request(agent.app).get('/v1/client/metadata').expect(200)).text);
+    let r = JSON.parse(
+      (await post('{"Meta":{"__proto__":"p","constructor":"c","toString":"t"}}').expect(200)).text,
+    );
+    expect(r.Dynamic).toEqual(JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}'));
+    expect(own(r.Dynamic)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(r.Meta.__proto__).toBe('p');
+    expect(Object.hasOwn(r.Meta, '__proto__')).toBe(true);
+    r = await read();
+    expect(own(r.Dynamic)).toEqual(['__proto__', 'constructor', 'toString']);
+    // Kept on disk and read back after a restart, next to a static `__proto__` from the flags.
+    await agent.stop();
+    agent = await boot(t.dir, ['__proto__=static', 'static_meta=true']);
+    r = await read();
+    expect(own(r.Dynamic)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.hasOwn(r.Static, '__proto__') && r.Static['__proto__']).toBe('static');
+    expect(r.Meta['__proto__']).toBe('p');
+    // Unset: a static key leaves a tombstone, a dynamic-only key goes.
+    r = JSON.parse((await post('{"Meta":{"__proto__":null,"constructor":null}}').expect(200)).text);
+    expect(Object.hasOwn(r.Meta, '__proto__')).toBe(false);
+    expect(Object.hasOwn(r.Meta, 'constructor')).toBe(false);
+    expect(r.Dynamic).toEqual(JSON.parse('{"__proto__":null,"toString":"t"}'));
+    expect(Object.hasOwn(r.Dynamic, '__proto__')).toBe(true);
+  });
+
   it('a torn temp file left by a crash is never read as state', async () => {
     await request(agent.app)
       .post('/v1/client/metadata')

@@ -114,6 +114,36 @@ describe('node API', () => {
     }
   });
 
+  test("a node's metadata keys arrive whole: __proto__ and constructor are ordinary keys", async () => {
+    const { app, close } = setup();
+    try {
+      const mgmt = (await request(app).post('/v1/acl/bootstrap').expect(200)).body.SecretID as string;
+      const join = await request(app)
+        .post('/v1/acl/join-token')
+        .set('X-Nomad-Token', mgmt)
+        .send({})
+        .expect(200);
+      const id = randomUUID();
+      // Raw JSON: an object literal with a `__proto__` key would not carry it as a key.
+      const body = JSON.stringify(nodeBody(id)).replace(
+        '"Meta":{}',
+        '"Meta":{"__proto__":"p","constructor":"c","rack":"r1"}',
+      );
+      await request(app)
+        .put(`/v1/internal/node/${id}/register`)
+        .set('X-Fleetgate-Join-Token', join.body.SecretID as string)
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(200);
+      const read = await request(app).get(`/v1/node/${id}`).set('X-Nomad-Token', mgmt).expect(200);
+      const meta = JSON.parse(read.text).Meta as Record<string, string>;
+      expect(Object.keys(meta).sort()).toEqual(['__proto__', 'constructor', 'rack']);
+      expect(meta['__proto__']).toBe('p');
+    } finally {
+      close();
+    }
+  });
+
   test('credentials are checked from the headers before the body is read; a lost node is told to join again', async () => {
     const id = randomUUID();
     const own = 'a'.repeat(43);

@@ -25,6 +25,20 @@ describe('agent config', () => {
     );
     expect(c).toMatchObject({ http_addr: '127.0.0.1:9', datacenter: 'dc9', meta: { a: 'flag', b: 'env' } });
   });
+  it('__proto__ is an ordinary meta key from flags, env and the config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-meta-'));
+    const file = path.join(dir, 'agent.json');
+    fs.writeFileSync(file, '{"data_dir":"/d","meta":{"__proto__":"file","constructor":"file"}}');
+    const fromFile = loadAgentConfig({ config: file }, {});
+    expect(Object.keys(fromFile.meta)).toEqual(['__proto__', 'constructor']);
+    const c = loadAgentConfig(
+      { config: file, meta: ['__proto__=flag'] },
+      { FLEETGATE_META: 'constructor=env' },
+    );
+    expect(Object.keys(c.meta).sort()).toEqual(['__proto__', 'constructor']);
+    expect([c.meta['__proto__'], c.meta['constructor']]).toEqual(['flag', 'env']);
+    fs.rmSync(dir, { recursive: true });
+  });
   it.each([
     [{ dataDir: '/d', httpAddr: 'x' }, {}, 'config: http_addr: expected host:port'],
     [{}, {}, 'config: data_dir:'],
