@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { Endpoint, type RequestSpec } from '../wire/follow/endpoint';
-import { NodeRouter, type Opened } from './route';
+import { NodeRouter, type Opened, type OpenedDownload } from './route';
 import { routePath } from '../wire/routes';
 import type {
   AclPolicy,
@@ -123,6 +123,17 @@ export class FleetgateClient {
       query: { path, offset, limit },
       signal,
     });
+  }
+  /**
+   * The file from `offset` (fs/cat, or fs/readat past 0) as a download to copy to stdout or a
+   * file: the bulk path, read through one reused buffer (`Endpoint.download`).
+   */
+  download(allocId: string, path: string, offset = 0, signal?: AbortSignal): Promise<OpenedDownload> {
+    const spec =
+      offset > 0
+        ? { path: routePath('fs.readat', allocId), query: { path, offset } }
+        : { path: routePath('fs.cat', allocId), query: { path } };
+    return this.router.download(allocId, signal ? { ...spec, signal } : spec);
   }
   stream(allocId: string, q: StreamQuery, signal?: AbortSignal): Promise<Opened> {
     const query = { path: q.path, follow: q.follow, origin: q.origin, offset: q.offset };

@@ -5,6 +5,7 @@ export {
   NodeDownError,
   StreamError,
   TlsError,
+  TransferError,
   type Via,
 } from '../wire/follow/errors';
 

@@ -14,5 +14,6 @@ export {
 export { resolveAllocId, resolveNodeId, ShortPrefixError, MIN_PREFIX } from './prefix';
 export { normalizeBase, readAll } from '../wire/follow/endpoint';
 export type { Opened } from '../wire/follow';
+export type { OpenedDownload } from './route';
 export * from './types';
 export { taskNames } from './tasks';

@@ -1,6 +1,7 @@
 import type tls from 'node:tls';
 import type { Opened } from '../wire/follow';
-import { ApiError, NetworkError, NodeDownError } from './errors';
+import { ApiError, NetworkError, NodeDownError, type Via } from './errors';
+import type { BulkBody } from '../wire/follow/bulk';
 import { Endpoint, type RequestSpec } from '../wire/follow/endpoint';
 import type { AllocStub, DirectMode, NodeStub } from './types';
 
@@ -12,6 +13,13 @@ interface NodeRoute {
 }
 
 export type { Opened };
+
+/** A 2xx download (`Endpoint.download`) and where it came from. */
+export interface OpenedDownload {
+  body: BulkBody;
+  via: Via;
+  base: string;
+}
 
 /**
  * The direct-to-node decision of Nomad's api client, shared by every fs/logs call:
@@ -38,7 +46,22 @@ export class NodeRouter {
   }
 
   async open(allocId: string, spec: RequestSpec): Promise<Opened> {
-    if (this.mode === 'never') return this.viaGateway(spec, 'direct access disabled (--direct never)');
+    const { res, via, base } = await this.route(allocId, spec, (ep, s) => ep.open(s));
+    return { res, via, base };
+  }
+
+  /** The same route as `open`, for a body read through `Endpoint.download`. */
+  async download(allocId: string, spec: RequestSpec): Promise<OpenedDownload> {
+    const { res, via, base } = await this.route(allocId, spec, (ep, s) => ep.download(s));
+    return { body: res, via, base };
+  }
+
+  private async route<T>(
+    allocId: string,
+    spec: RequestSpec,
+    send: (ep: Endpoint, spec: RequestSpec) => Promise<T>,
+  ): Promise<{ res: T; via: Via; base: string }> {
+    if (this.mode === 'never') return this.viaGateway(spec, send, 'direct access disabled (--direct never)');
     let route: NodeRoute | undefined;
     try {
       route = await this.lookup(allocId);
@@ -48,30 +71,34 @@ export class NodeRouter {
       route = this.known.get(allocId);
       if (!route) {
         if (this.mode === 'always' || err instanceof NetworkError) throw err;
-        return this.viaGateway(spec, `node lookup failed (${(err as Error).message})`);
+        return this.viaGateway(spec, send, `node lookup failed (${(err as Error).message})`);
       }
       this.log(`gateway lookup failed (${(err as Error).message}); using the last known node address`);
     }
     if (!route.httpAddr) {
       if (this.mode === 'always')
         throw new Error(`http addr of node "${route.name}" (${route.nodeId}) is not advertised`);
-      return this.viaGateway(spec, `node ${route.name} advertises no HTTP address`);
+      return this.viaGateway(spec, send, `node ${route.name} advertises no HTTP address`);
     }
     const node = new Endpoint(`${this.nodeScheme}://${route.httpAddr}`, 'node', this.token, this.tls);
     try {
-      const res = await node.open({ ...spec, connectTimeoutMs: this.connectTimeoutMs });
+      const res = await send(node, { ...spec, connectTimeoutMs: this.connectTimeoutMs });
       this.log(`direct: node ${route.name} at ${node.base}`);
       return { res, via: 'node', base: node.base };
     } catch (err) {
       // A TlsError is not a NetworkError: a certificate problem is reported, never retried in clear.
       if (!(err instanceof NetworkError) || this.mode === 'always') throw err;
-      return this.viaGateway(spec, `node ${route.name} at ${node.base} unreachable (${err.code})`);
+      return this.viaGateway(spec, send, `node ${route.name} at ${node.base} unreachable (${err.code})`);
     }
   }
 
-  private async viaGateway(spec: RequestSpec, why: string): Promise<Opened> {
+  private async viaGateway<T>(
+    spec: RequestSpec,
+    send: (ep: Endpoint, spec: RequestSpec) => Promise<T>,
+    why: string,
+  ): Promise<{ res: T; via: Via; base: string }> {
     this.log(`via gateway ${this.gateway.base}: ${why}`);
-    return { res: await this.gateway.open(spec), via: 'gateway', base: this.gateway.base };
+    return { res: await send(this.gateway, spec), via: 'gateway', base: this.gateway.base };
   }
 
   private async lookup(allocId: string): Promise<NodeRoute> {

@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { aclDisabled } from '../../src/acl/disabled';
 import { startAgent, type RunningAgent } from '../../src/agent/agent';
@@ -33,6 +35,7 @@ describe('mutual TLS: client -> gateway -> agent', () => {
   let gatewayUrl: string;
   let closeGateway: () => void;
   let allocId: string;
+  let dataDir: string;
   const registry = new MemoryRegistry();
 
   const startGateway = async (
@@ -67,7 +70,7 @@ describe('mutual TLS: client -> gateway -> agent', () => {
     server = await pki.role('server');
     cli = await pki.role('cli');
     const client = await pki.role('client');
-    const dataDir = path.join(t.dir, 'agent');
+    dataDir = path.join(t.dir, 'agent');
     const seeded = seedAlloc(dataDir);
     allocId = seeded.id;
     fs.writeFileSync(path.join(seeded.logsDir, 'web.stdout.0'), 'hello over TLS\n');
@@ -141,6 +144,36 @@ describe('mutual TLS: client -> gateway -> agent', () => {
     );
     const c = new FleetgateClient({ address: gatewayUrl, direct: 'always', tls });
     expect(await cat(c)).toEqual({ text: 'hello over TLS\n', via: 'node' });
+  });
+
+  it("alloc fs's bulk download path: the same bytes over mutual TLS, and the same TlsError without a certificate", async () => {
+    const body = crypto.randomBytes(3 * 1024 * 1024 + 1);
+    fs.writeFileSync(path.join(dataDir, 'alloc', allocId, 'alloc/data/big.bin'), body);
+    const download = async (c: FleetgateClient) => {
+      const { body: dl, via } = await c.download(allocId, 'alloc/data/big.bin');
+      const parts: Buffer[] = [];
+      const sink = new Writable({
+        write: (chunk: Buffer, _enc, cb) => {
+          parts.push(Buffer.from(chunk));
+          cb();
+        },
+      });
+      await dl.copyTo(sink);
+      return { same: Buffer.concat(parts).equals(body), via };
+    };
+    const tls = clientTlsOptions({ ca: pki.caFile, cert: cli.cert, key: cli.key });
+    const direct = new FleetgateClient({ address: gatewayUrl, direct: 'always', tls });
+    expect(await download(direct)).toEqual({ same: true, via: 'node' });
+    const viaGateway = new FleetgateClient({ address: gatewayUrl, direct: 'never', tls });
+    expect(await download(viaGateway)).toEqual({ same: true, via: 'gateway' });
+    const noCert = new FleetgateClient({
+      address: gatewayUrl,
+      direct: 'always',
+      tls: clientTlsOptions({ ca: pki.caFile }),
+    });
+    const err = await download(noCert).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TlsError);
+    expect((err as Error).message).toMatch(/requires a client certificate|refused the TLS handshake/);
   });
 
   it('a client without the CA gets one line naming --ca-cert', async () => {

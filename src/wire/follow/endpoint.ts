@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type tls from 'node:tls';
 import { CLI_TLS_FIX, describeTlsFailure, type TlsFixNames } from '../tls-failure';
+import { openBulk, type BulkBody } from './bulk';
 import { ApiError, NetworkError, TlsError, type Via } from './errors';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -70,10 +71,8 @@ export class Endpoint {
 
   /** Any status: for callers that show the raw answer (`operator api`). Throws NetworkError or TlsError. */
   send(spec: RequestSpec): Promise<http.IncomingMessage> {
-    const url = new URL(buildPath(spec.path, spec.query), this.base + '/');
+    const { url, headers } = this.target(spec);
     const mod = url.protocol === 'https:' ? https : http;
-    const headers: Record<string, string> = { ...spec.headers };
-    if (this.token && !hasHeader(headers, 'x-nomad-token')) headers['X-Nomad-Token'] = this.token;
     return new Promise((resolve, reject) => {
       const req = mod.request(url, {
         method: spec.method ?? 'GET',
@@ -82,10 +81,6 @@ export class Endpoint {
         ...(mod === https ? this.tls : {}),
       });
       let connectTimer: NodeJS.Timeout | undefined;
-      const fail = (code: string, detail: string) => {
-        if (connectTimer) clearTimeout(connectTimer);
-        reject(new NetworkError(this.base, code, detail, this.via));
-      };
       req.on('socket', (sock) => {
         // A reused keep-alive socket is already connected; only a fresh one gets the deadline.
         if (!spec.connectTimeoutMs || !sock.connecting) return;
@@ -99,18 +94,8 @@ export class Endpoint {
         sock.once('connect', () => clearTimeout(connectTimer));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.name === 'AbortError') {
-          if (connectTimer) clearTimeout(connectTimer);
-          reject(err);
-          return;
-        }
-        const advice = describeTlsFailure(err, this.tlsFix);
-        if (advice) {
-          if (connectTimer) clearTimeout(connectTimer);
-          reject(new TlsError(this.base, err.code ?? 'TLS', advice, this.via));
-          return;
-        }
-        fail(err.code ?? 'ERR', err.message);
+        if (connectTimer) clearTimeout(connectTimer);
+        reject(err.name === 'AbortError' ? err : this.failure(err));
       });
       req.on('response', (res) => {
         if (connectTimer) clearTimeout(connectTimer);
@@ -121,6 +106,43 @@ export class Endpoint {
       else if (typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
       else body.pipe(req);
     });
+  }
+
+  /**
+   * A GET whose 2xx body the caller copies to a file or stdout (`alloc fs` of a large file): same
+   * URL, token, TLS options and errors as `open`, read through a reused buffer (see bulk.ts).
+   */
+  download(spec: RequestSpec): Promise<BulkBody> {
+    if ((spec.method ?? 'GET') !== 'GET' || spec.body !== undefined)
+      return Promise.reject(new Error('download is for GET requests without a body'));
+    const { url, headers } = this.target(spec);
+    return openBulk(
+      {
+        url,
+        headers,
+        tls: url.protocol === 'https:' ? this.tls : {},
+        ...(spec.connectTimeoutMs ? { connectTimeoutMs: spec.connectTimeoutMs } : {}),
+        ...(spec.signal ? { signal: spec.signal } : {}),
+      },
+      {
+        beforeAnswer: (err) => this.failure(err),
+        status: (status, body) => new ApiError(status, body, this.base + spec.path, this.via),
+      },
+    );
+  }
+
+  private target(spec: RequestSpec): { url: URL; headers: Record<string, string> } {
+    const url = new URL(buildPath(spec.path, spec.query), this.base + '/');
+    const headers: Record<string, string> = { ...spec.headers };
+    if (this.token && !hasHeader(headers, 'x-nomad-token')) headers['X-Nomad-Token'] = this.token;
+    return { url, headers };
+  }
+
+  /** A request that got no HTTP answer: a TLS failure says what to fix, anything else is a NetworkError. */
+  private failure(err: NodeJS.ErrnoException): Error {
+    const advice = describeTlsFailure(err, this.tlsFix);
+    if (advice) return new TlsError(this.base, err.code ?? 'TLS', advice, this.via);
+    return new NetworkError(this.base, err.code ?? 'ERR', err.message, this.via);
   }
 }
 

@@ -85,3 +85,20 @@ export class TlsError extends Error {
     this.name = 'TlsError';
   }
 }
+
+/**
+ * A download's connection failed or closed after its 2xx head, before the end of the body: what
+ * was written is incomplete. Never retried on its own (the bytes already written cannot be taken back).
+ */
+export class TransferError extends Error {
+  constructor(
+    readonly base: string,
+    readonly bytes: number,
+    detail: string,
+  ) {
+    super(
+      `the download from ${base} stopped after ${bytes} bytes (${detail}): the output is incomplete; run the command again`,
+    );
+    this.name = 'TransferError';
+  }
+}
