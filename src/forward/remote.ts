@@ -9,6 +9,7 @@ import type { NodeRecord, RouteDef } from '../wire';
 import type { Forwarder } from './forwarder';
 import { downstreamHeaders, suspectResponseFraming, upstreamHeaders } from './headers';
 import { CONNECT_TIMEOUT, IDLE_TIMEOUT, mapUpstreamError } from './upstream-errors';
+import { batchedPipe } from './batched-pipe';
 import { GATEWAY_TLS_FIX } from '../config/tls';
 import type { Logger } from '../log/logger';
 import { throttledByKind } from '../log/throttle';
@@ -30,6 +31,9 @@ export interface RemoteForwarderOptions {
   /** Where a failed TLS handshake with an agent is logged (each kind once a minute, not per request). */
   logger?: Logger;
 }
+
+const isTls = (s: Socket | null | undefined): boolean =>
+  (s as tls.TLSSocket | null | undefined)?.encrypted === true;
 
 const codeError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
 
@@ -153,7 +157,9 @@ export class RemoteForwarder implements Forwarder {
       const m = mapUpstreamError({ code: 'ECONNRESET', message: 'aborted' }, `node ${node.ID}`, true);
       if (m.kind === 'append') res.end(m.text);
     });
-    ur.pipe(res);
+    // TLS on either side: batch records into whole writes (batched-pipe.ts); plain: Node's pipe.
+    if (isTls(up.socket) || isTls(res.socket)) batchedPipe(ur, res);
+    else ur.pipe(res);
   }
 
   private fail(err: Error & { code?: string }, res: ServerResponse, node: NodeRecord): void {
