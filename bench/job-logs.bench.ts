@@ -4,16 +4,21 @@
  *   A. through one merged stream, `GET /v1/job/:id/logs?follow=true`, and
  *   B. as ALLOCS separate streams, `GET /v1/client/fs/logs/:alloc?follow=true`, all through the
  *      same gateway,
- * alternating A and B in one run, plain and framed. Per window: delivered MB/s (goal: what is
- * written), line latency p50/p99 from write to receipt (goal p99 ≤ 50 ms) and the gateway's CPU.
- * Run with `npm run bench:joblogs`. Loopback only; every loop is bounded.
+ *   C. as ALLOCS separate streams straight to the agents (no gateway): what the agent hop costs,
+ * alternating A, B and C in one run, plain and framed. Per window: delivered MB/s (goal: what is
+ * written), line latency p50/p99 from write to receipt (goal p99 ≤ 50 ms), the gateway's CPU
+ * (% and ms per MB delivered) and how late this process's own event loop ran (p99), which adds
+ * to every latency it measures. C − 0 is the agent hop, B − C the gateway's relay, A − B the
+ * merging. Run with `npm run bench:joblogs`; `BENCH_MODES=merged,separate,direct` and
+ * `BENCH_KINDS=plain,framed` pick rows, `BENCH_CPU_PROF=<dir>` writes a CPU profile of the
+ * gateway there. Loopback only; every loop is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { seedAlloc } from '../test/helpers/seed-alloc';
 import { startRedis } from '../test/helpers/redis';
 import { FrameDecoder } from '../src/wire/frames';
@@ -25,6 +30,9 @@ const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 2);
 const RATE = Number(process.env['BENCH_RATE'] ?? 1_000_000);
 const WINDOW_MS = Number(process.env['BENCH_WINDOW_MS'] ?? 8000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 2);
+const MODES = (process.env['BENCH_MODES'] ?? 'merged,separate,direct').split(',');
+const KINDS = (process.env['BENCH_KINDS'] ?? 'plain,framed').split(',');
+const CPU_PROF = process.env['BENCH_CPU_PROF'];
 const LINE = 1000;
 const JOB = 'bench';
 
@@ -115,7 +123,15 @@ interface Row {
   p50: number;
   p99: number;
   gwCpu: number;
+  /** Gateway CPU ms per MB delivered. */
+  gwMsPerMB: number;
   agentCpu: number;
+  /** CPU % of this process (the client): it competes for the same cores. */
+  benchCpu: number;
+  /** p99 of this process's own event-loop delay, ms: part of every latency it measures. */
+  benchLag: number;
+  /** 1-minute load average at the end of the window. */
+  load: number;
 }
 
 const measure = async (
@@ -133,12 +149,18 @@ const measure = async (
   const w: Window = { bytes: 0, lines: 0, latencies: [] };
   const gw0 = procCpuMs(gateway.proc.pid!);
   const ag0 = agents.map((a) => procCpuMs(a.proc.pid!));
+  const me0 = procCpuMs(process.pid);
+  const lag = monitorEventLoopDelay({ resolution: 5 });
   const t0 = performance.now();
   win = w;
+  lag.enable();
   await new Promise((r) => setTimeout(r, WINDOW_MS));
+  lag.disable();
   win = undefined;
   const secs = (performance.now() - t0) / 1000;
-  const gwCpu = (procCpuMs(gateway.proc.pid!) - gw0) / 10 / secs;
+  const gwMs = procCpuMs(gateway.proc.pid!) - gw0;
+  const gwCpu = gwMs / 10 / secs;
+  const benchCpu = (procCpuMs(process.pid) - me0) / 10 / secs;
   const agentCpu = agents.reduce((s, a, i) => s + procCpuMs(a.proc.pid!) - ag0[i]!, 0) / 10 / secs;
   for (const r of reqs) r.destroy();
   await new Promise((r) => setTimeout(r, 300));
@@ -148,7 +170,11 @@ const measure = async (
     p50: w.latencies.length ? percentile(w.latencies, 50) : NaN,
     p99: w.latencies.length ? percentile(w.latencies, 99) : NaN,
     gwCpu,
+    gwMsPerMB: gwMs / (w.bytes / 1e6),
     agentCpu,
+    benchCpu,
+    benchLag: lag.percentile(99) / 1e6,
+    load: os.loadavg()[0]!,
   };
 };
 
@@ -168,7 +194,17 @@ const main = async () => {
     const join = joinTokenFile(root);
     const gateway = await startListening(
       process.execPath,
-      [CLI, 'gateway', '--http-addr', '127.0.0.1:0', '--redis', redis.url, '--node-join-token', join],
+      [
+        ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
+        CLI,
+        'gateway',
+        '--http-addr',
+        '127.0.0.1:0',
+        '--redis',
+        redis.url,
+        '--node-join-token',
+        join,
+      ],
       { FLEETGATE_LOG_LEVEL: 'warn' },
     );
     procs.push(gateway);
@@ -212,14 +248,25 @@ const main = async () => {
     const merged = (plain: boolean) => [`${gateway.url}/v1/job/${JOB}/logs?${q}&plain=${plain}`];
     const separate = (plain: boolean) =>
       allocs.map((a) => `${gateway.url}/v1/client/fs/logs/${a.id}?task=web&type=stdout&${q}&plain=${plain}`);
+    const direct = (plain: boolean) =>
+      allocs.map(
+        (a, i) =>
+          `${agents[i % AGENTS]!.url}/v1/client/fs/logs/${a.id}?task=web&type=stdout&${q}&plain=${plain}`,
+      );
     const rows: Row[] = [];
     for (let run = 1; run <= RUNS; run++) {
       for (const plain of [true, false]) {
         const kind = plain ? 'plain' : 'framed';
-        for (const [mode, urls] of [
-          [`merged (1 job stream, ${kind})`, merged(plain)],
-          [`separate (${ALLOCS} alloc streams, ${kind})`, separate(plain)],
-        ] as const) {
+        if (!KINDS.includes(kind)) continue;
+        for (const [mode, urls] of (
+          [
+            ['merged', `merged (1 job stream, ${kind})`, merged(plain)],
+            ['separate', `separate (${ALLOCS} alloc streams, ${kind})`, separate(plain)],
+            ['direct', `direct to agents (${ALLOCS} streams, ${kind})`, direct(plain)],
+          ] as const
+        )
+          .filter(([key]) => MODES.includes(key))
+          .map(([, m, u]) => [m, u] as const)) {
           process.stderr.write(`  run ${run}: ${mode}...\n`);
           rows.push(await measure(mode, [...urls], !plain, gateway, agents));
         }
@@ -231,19 +278,21 @@ const main = async () => {
     console.log(
       `(${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end: a shared machine)\n`,
     );
-    console.log('| mode | delivered MB/s | line latency p50 ms | p99 ms | gateway CPU % | agents CPU % |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log(
+      '| mode | delivered MB/s | line latency p50 ms | p99 ms | gateway CPU % | gateway CPU ms/MB | agents CPU % | bench loop lag p99 ms |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const mode of [...new Set(rows.map((r) => r.mode))]) {
       const rs = rows.filter((r) => r.mode === mode);
       const m = (f: (r: Row) => number) => fmt(median(rs.map(f)));
       console.log(
-        `| ${mode} | ${m((r) => r.mbps)} | ${m((r) => r.p50)} | ${m((r) => r.p99)} | ${m((r) => r.gwCpu)} | ${m((r) => r.agentCpu)} |`,
+        `| ${mode} | ${m((r) => r.mbps)} | ${m((r) => r.p50)} | ${m((r) => r.p99)} | ${m((r) => r.gwCpu)} | ${m((r) => r.gwMsPerMB)} | ${m((r) => r.agentCpu)} | ${m((r) => r.benchLag)} |`,
       );
     }
     console.log(`\nmedian of ${RUNS} windows each; goal: delivered = written, p99 ≤ 50 ms`);
     for (const r of rows)
       process.stderr.write(
-        `  ${r.mode}: ${fmt(r.mbps)} MB/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, gateway ${fmt(r.gwCpu)}% CPU\n`,
+        `  ${r.mode}: ${fmt(r.mbps)} MB/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, gateway ${fmt(r.gwCpu)}% CPU (${fmt(r.gwMsPerMB)} ms/MB), bench ${fmt(r.benchCpu)}% CPU, lag p99 ${fmt(r.benchLag)} ms, load ${r.load.toFixed(1)}\n`,
       );
   } finally {
     writer?.kill();

@@ -17,6 +17,8 @@ export interface SourceInfo {
  * alternative, holding it until its end, would let one source grow the gateway without bound.
  */
 export const MAX_LINE = 256 * 1024;
+/** A turn's writes beyond this go out at once, so one busy turn cannot pile up without bound. */
+const BATCH_MAX = 1024 * 1024;
 const NL = 0x0a;
 const NEWLINE = Buffer.from('\n');
 
@@ -30,6 +32,10 @@ export class JobStreamOutput {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private drain: Promise<void> | undefined;
+  /** Writes made in this event-loop turn, not yet handed to the response (see `write`). */
+  private batch: Buffer[] = [];
+  private batchLen = 0;
+  private flushing: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -59,10 +65,36 @@ export class JobStreamOutput {
     return this.res.destroyed || this.res.writableEnded;
   }
 
+  /**
+   * Queues a whole frame or whole lines; everything written in one event-loop turn goes to the
+   * client in one socket write once the turn's I/O callbacks have run (`setImmediate`). Sources arrive
+   * on separate sockets, so each frame used to be its own socket write, and
+   * those writes were most of what the stream cost the gateway. No delay is added: the flush
+   * runs in the same turn.
+   */
   write(chunk: string | Buffer): void {
     if (this.closed) return;
     this.lastWrite = Date.now();
-    this.res.write(chunk);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.batch.push(buf);
+    this.batchLen += buf.length;
+    if (this.batchLen >= BATCH_MAX) this.flush();
+    else this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const parts = this.batch;
+    const len = this.batchLen;
+    this.batch = [];
+    this.batchLen = 0;
+    if (this.closed || len === 0) return;
+    // One socket write for all of them; corked writes are not copied into one buffer (fresh
+    // large buffers cost more in page faults than the chunk headers this adds).
+    this.res.cork();
+    for (const p of parts) this.res.write(p);
+    this.res.uncork();
   }
 
   /** Resolves when the client has taken what was written (or has gone). */
@@ -84,6 +116,7 @@ export class JobStreamOutput {
   end(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    this.flush();
     if (!this.closed) this.res.end();
   }
 }
