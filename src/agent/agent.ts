@@ -25,6 +25,7 @@ import { Registrar } from './registration/registrar';
 import { TaskRunner } from './runner/runner';
 import { AllocStatsCollector } from './stats/alloc';
 import { HostStatsCollector } from './stats/host';
+import { fingerprintResources } from './stats/node-resources';
 import { TaskStatsSampler } from './stats/task-sampler';
 import { TaskCgroups } from './cgroups/task-cgroups';
 import { VERSION } from '../version';
@@ -144,6 +145,7 @@ export const startAgent = async (config: AgentConfig, deps: StartAgentDeps = {})
         node,
         meta,
         manifests,
+        resources: await fingerprintResources(dataDir, new URL(node.advertiseUrl()).hostname),
         heartbeatIntervalMs: config.heartbeat_interval_ms,
         log: log.child({ component: 'registration' }),
       })

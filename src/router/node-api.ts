@@ -41,6 +41,39 @@ export interface NodeApiDeps {
   logger: Logger;
 }
 
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 53);
+const nodeResources = z.strictObject({
+  Cpu: z.strictObject({
+    CpuShares: count,
+    ReservableCpuCores: z.array(z.number().int().min(0).max(65_535)).max(65_536),
+    TotalCpuCores: z.number().int().min(0).max(65_535),
+  }),
+  Devices: z.null(),
+  Disk: z.strictObject({ DiskMB: count }),
+  MaxDynamicPort: z.number().int().min(0).max(65_535),
+  Memory: z.strictObject({ MemoryMB: count }),
+  MinDynamicPort: z.number().int().min(0).max(65_535),
+  Networks: z
+    .array(
+      z.strictObject({
+        CIDR: z.string().max(64),
+        DNS: z.null(),
+        Device: z.string().max(64),
+        DynamicPorts: z.null(),
+        Hostname: z.string().max(256),
+        IP: z.string().max(64),
+        MBits: count,
+        Mode: z.literal('host'),
+        ReservedPorts: z.null(),
+      }),
+    )
+    .max(64)
+    .nullable(),
+});
 const nodeBody = z.object({
   Node: z.object({
     ID: z.string().refine(isUuid, 'must be a UUID'),
@@ -50,6 +83,7 @@ const nodeBody = z.object({
     AdvertiseURL: z.string().max(300),
     Meta: dictSchema(z, z.string()),
     Version: z.string().max(64),
+    NodeResources: nodeResources.optional(),
   }),
   TTLMs: z.number().int().min(1).max(3600_000),
 });

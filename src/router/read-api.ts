@@ -5,6 +5,7 @@ import type { Identity } from '../acl/types';
 import { errors } from '../errors';
 import { indexWatchFor } from '../registry/index-watch';
 import type { IndexTable } from '../registry/registry';
+import { parseGoBool } from '../wire/go-parse';
 import { asNodeId, isUuid, type AllocRecord, type NodeRecord, type RouteCapability } from '../wire';
 import { blockingRead, setQueryMeta } from './blocking';
 import type { GatewayDeps } from './deps';
@@ -51,8 +52,12 @@ export const readApi = (deps: GatewayDeps): Router => {
   r.get('/v1/nodes', async (req, res) => {
     need(await who(req), NODE_READ);
     const prefix = typeof req.query['prefix'] === 'string' ? req.query['prefix'] : '';
+    const q = req.query['resources'];
+    const resources = parseGoBool('resources', typeof q === 'string' ? q : '', false);
     await serve(req, res, NODES, async () =>
-      (await deps.registry.listNodes()).filter((n) => n.ID.startsWith(prefix)).map(nodeStub),
+      (await deps.registry.listNodes())
+        .filter((n) => n.ID.startsWith(prefix))
+        .map((n) => nodeStub(n, resources)),
     );
   });
 

@@ -111,8 +111,12 @@ export const allocation = (a: AllocRecord, node: NodeRecord | undefined): NomadA
     TaskResources: null,
   });
 
-/** `HTTPAddr` is `host:port` (what the Go client dials); `Address` its host. */
-export const nodeStub = (n: NodeRecord): NomadNodeListStub => ({
+/**
+ * `HTTPAddr` is `host:port` (what the Go client dials); `Address` its host. With `resources`
+ * (`/v1/nodes?resources=true`) the stub carries `NodeResources` as Nomad's does; Go omits the
+ * field otherwise (and `ReservedResources` always: nothing is reserved here).
+ */
+export const nodeStub = (n: NodeRecord, resources = false): NomadNodeListStub => ({
   Address: n.HTTPAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
   CreateIndex: 0,
   Datacenter: n.Datacenter,
@@ -130,6 +134,7 @@ export const nodeStub = (n: NodeRecord): NomadNodeListStub => ({
   Status: n.Status,
   StatusDescription: '',
   Version: n.Version,
+  ...(resources && n.NodeResources ? { NodeResources: n.NodeResources } : {}),
 });
 
 export const node = (n: NodeRecord): NomadNode => ({
@@ -155,7 +160,7 @@ export const node = (n: NodeRecord): NomadNode => ({
   Name: n.Name,
   NodeClass: '',
   NodePool: 'default',
-  NodeResources: null,
+  NodeResources: n.NodeResources ?? null,
   Reserved: null,
   ReservedResources: null,
   Resources: null,

@@ -53,6 +53,8 @@ export interface NodeRecord {
   Status: 'ready' | 'down';
   Meta: Record<string, string>;
   Version: string;
+  /** What the agent measured of its host when it started (absent from agents before it did). */
+  NodeResources?: NomadNodeResources;
   /** Unix milliseconds of the last heartbeat the registry saw. */
   LastHeartbeat: number;
   /** Unix milliseconds of the last change of `Status` the registry recorded. */
@@ -226,6 +228,8 @@ export interface NomadAllocation extends NomadAllocCommon {
  */
 export interface NomadNodeListStub {
   Address: string;
+  /** `?resources=true` only (Go: omitempty). */
+  NodeResources?: NomadNodeResources;
   CreateIndex: number;
   Datacenter: string;
   Drain: boolean;
@@ -242,6 +246,38 @@ export interface NomadNodeListStub {
   Status: NodeRecord['Status'];
   StatusDescription: string;
   Version: string;
+}
+
+/**
+ * `api.NodeResources`: the node's capacity as its agent measured it at start (Nomad's
+ * fingerprint). Keys in Nomad's order (ascending byte order of the field names).
+ */
+export interface NomadNodeResources {
+  /** CpuShares: total compute in MHz (sum over cores); ReservableCpuCores: the core ids. */
+  Cpu: { CpuShares: number; ReservableCpuCores: number[]; TotalCpuCores: number };
+  Devices: null;
+  /** Free space of the agent's data directory's file system, in MiB (Nomad: free at fingerprint). */
+  Disk: { DiskMB: number };
+  /** Dynamic ports: the agent allocates none (no scheduler), so 0 as for an unset range. */
+  MaxDynamicPort: number;
+  Memory: { MemoryMB: number };
+  MinDynamicPort: number;
+  /** The interface that holds the advertised address, when the agent found one. */
+  Networks: NomadNetworkResource[] | null;
+}
+
+/** `api.NetworkResource` of a host network as Nomad's network fingerprint reports it. */
+export interface NomadNetworkResource {
+  CIDR: string;
+  DNS: null;
+  Device: string;
+  DynamicPorts: null;
+  Hostname: string;
+  IP: string;
+  /** Link speed from the kernel; 0 when it does not say (loopback, many virtual NICs). */
+  MBits: number;
+  Mode: 'host';
+  ReservedPorts: null;
 }
 
 /** `api.Node` (`GET /v1/node/:id`), plus fleetgate's `Version` and `LastHeartbeat` (as above). */
@@ -268,7 +304,7 @@ export interface NomadNode {
   Name: string;
   NodeClass: string;
   NodePool: string;
-  NodeResources: null;
+  NodeResources: NomadNodeResources | null;
   Reserved: null;
   ReservedResources: null;
   Resources: null;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import request from 'supertest';
 import { createAuthenticator, createSigner, generateEs256KeyPair, parseKeyMaterial } from '../../src/acl';
 import { AclStateFeed } from '../../src/acl/state-feed';
+import { fingerprintResources } from '../../src/agent/stats/node-resources';
 import { RemoteForwarder } from '../../src/forward/remote';
 import { silentLogger } from '../../src/log/logger';
 import { asNodeId } from '../../src/wire';
@@ -139,6 +141,30 @@ describe('node API', () => {
       const meta = JSON.parse(read.text).Meta as Record<string, string>;
       expect(Object.keys(meta).sort()).toEqual(['__proto__', 'constructor', 'rack']);
       expect(meta['__proto__']).toBe('p');
+    } finally {
+      close();
+    }
+  });
+
+  test("a node's measured NodeResources reach /v1/node/:id; a malformed one is 400", async () => {
+    const { app, close } = setup();
+    try {
+      const mgmt = (await request(app).post('/v1/acl/bootstrap').expect(200)).body.SecretID as string;
+      const join = (
+        await request(app).post('/v1/acl/join-token').set('X-Nomad-Token', mgmt).send({}).expect(200)
+      ).body.SecretID as string;
+      const resources = await fingerprintResources(os.tmpdir(), '127.0.0.1');
+      const id = randomUUID();
+      const register = (r: unknown) =>
+        request(app)
+          .put(`/v1/internal/node/${id}/register`)
+          .set('X-Fleetgate-Join-Token', join)
+          .send({ ...nodeBody(id), Node: { ...nodeBody(id).Node, NodeResources: r } });
+      await register({ ...resources, Memory: { MemoryMB: -1 } }).expect(400);
+      await register(resources).expect(200);
+      const read = await request(app).get(`/v1/node/${id}`).set('X-Nomad-Token', mgmt).expect(200);
+      expect(read.body.NodeResources).toEqual(resources);
+      expect(read.body.NodeResources.Cpu.TotalCpuCores).toBe(os.cpus().length);
     } finally {
       close();
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -384,6 +385,42 @@ describe("Nomad's Go api client against fleetgate: golden requests, Go-struct de
     expect(got.headers['x-nomad-index']).toMatch(/^[1-9]\d*$/);
     expect(got.headers['x-nomad-lastcontact']).toBe('0');
     expect(got.headers['x-nomad-knownleader']).toBe('true');
+  });
+
+  test("Nodes().Info and Nodes().List(resources=true) carry the node's measured NodeResources", async () => {
+    const info = calls().find((x) => x.call === 'Nodes().Info')!;
+    const n = api.Node.parse(JSON.parse((await send(gatewayUrl, info)).body.toString()));
+    const r = n.NodeResources!;
+    expect(r).not.toBeNull();
+    // What the agent's host has: every core, its memory, the data directory's free space.
+    expect(r.Cpu.TotalCpuCores).toBe(os.cpus().length);
+    expect(r.Cpu.ReservableCpuCores).toEqual(os.cpus().map((_, i) => i));
+    expect(r.Memory.MemoryMB).toBe(Math.floor(os.totalmem() / 2 ** 20));
+    const free = fs.statfsSync(t.dir);
+    const freeMb = (free.bavail * free.bsize) / 2 ** 20;
+    expect(r.Disk.DiskMB).toBeGreaterThan(0);
+    // Measured at start: within 10% (or 100 MiB) of what is free now.
+    expect(Math.abs(r.Disk.DiskMB - freeMb)).toBeLessThan(Math.max(100, freeMb / 10));
+    // The agent listens on 127.0.0.1: the loopback interface holds the advertised address.
+    expect(r.Networks).toEqual([
+      expect.objectContaining({ Mode: 'host', IP: '127.0.0.1', CIDR: '127.0.0.1/32', Device: 'lo' }),
+    ]);
+    const list: GoCall = {
+      call: 'Nodes().List(&QueryOptions{Params: {resources: true}})',
+      to: 'server',
+      method: 'GET',
+      path: '/v1/nodes',
+      query: [ns, ['resources', 'true']],
+      decode: api.NodeListStub,
+      list: true,
+    };
+    const got = await send(gatewayUrl, list);
+    decodeAs(list, got);
+    const stubs = JSON.parse(got.body.toString()) as Array<{ NodeResources?: unknown }>;
+    expect(stubs[0]!.NodeResources).toEqual(JSON.parse(JSON.stringify(r)));
+    // Without the parameter, Go's omitempty leaves the field out.
+    const plain = JSON.parse((await send(gatewayUrl, calls()[0]!)).body.toString()) as object[];
+    expect(plain[0]).not.toHaveProperty('NodeResources');
   });
 
   test('Nodes().GcAlloc and Nodes().GC (to the server) answer 200 with the empty body Nomad sends', async () => {

@@ -105,6 +105,32 @@ export const AllocationListStub = z.object({
   AllocatedResources: anyStruct.optional(),
 });
 
+const uint16 = uint64.refine((n) => n <= 65_535, 'expected a uint16');
+
+/** api.NetworkResource (MBits is *int: a number or null). */
+export const NetworkResource = z.object({
+  Mode: z.string(),
+  Device: z.string(),
+  CIDR: z.string(),
+  IP: z.string(),
+  DNS: anyStruct,
+  ReservedPorts: z.array(anyStruct).nullable(),
+  DynamicPorts: z.array(anyStruct).nullable(),
+  Hostname: z.string(),
+  MBits: int64.nullable(),
+});
+
+/** api.NodeResources: Cpu, Memory and Disk are structs (not pointers), so never null. */
+export const NodeResources = z.object({
+  Cpu: z.object({ CpuShares: int64, TotalCpuCores: uint16, ReservableCpuCores: z.array(uint16).nullable() }),
+  Memory: z.object({ MemoryMB: int64 }),
+  Disk: z.object({ DiskMB: int64 }),
+  Networks: z.array(NetworkResource).nullable(),
+  Devices: z.array(anyStruct).nullable(),
+  MinDynamicPort: int64,
+  MaxDynamicPort: int64,
+});
+
 export const NodeListStub = z.object({
   Address: z.string(),
   ID: z.string(),
@@ -119,7 +145,7 @@ export const NodeListStub = z.object({
   Status: z.string(),
   StatusDescription: z.string(),
   Drivers: z.record(z.string(), anyStruct).nullable(),
-  NodeResources: anyStruct.optional(),
+  NodeResources: NodeResources.optional(),
   ReservedResources: anyStruct.optional(),
   LastDrain: anyStruct,
   CreateIndex: uint64,
@@ -135,7 +161,7 @@ export const Node = z.object({
   Attributes: strMap,
   Resources: anyStruct,
   Reserved: anyStruct,
-  NodeResources: anyStruct,
+  NodeResources: NodeResources.nullable(),
   ReservedResources: anyStruct,
   Links: strMap,
   Meta: strMap,

@@ -1,9 +1,10 @@
-import type { NodeRecord } from '../../wire';
+import type { NodeRecord, NomadNodeResources } from '../../wire';
 import type { NodeIdentity } from '../deps';
 
 export const nodeRecord = (
   n: NodeIdentity,
   meta: Record<string, string>,
+  resources?: NomadNodeResources,
 ): Omit<NodeRecord, 'Status' | 'LastHeartbeat'> => ({
   ID: n.id,
   Name: n.name,
@@ -12,4 +13,5 @@ export const nodeRecord = (
   AdvertiseURL: n.advertiseUrl(),
   Meta: meta,
   Version: n.version,
+  ...(resources ? { NodeResources: resources } : {}),
 });

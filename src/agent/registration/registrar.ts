@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DEFAULTS } from '../../config/defaults';
-import type { AllocId } from '../../wire';
+import type { AllocId, NomadNodeResources } from '../../wire';
 import type { NodeIdentity } from '../deps';
 import type { ManifestStore } from '../manifests/store';
 import type { MetaStore } from '../meta/store';
@@ -14,6 +14,8 @@ export interface RegistrarOptions {
   manifests: ManifestStore;
   heartbeatIntervalMs: number;
   log: Logger;
+  /** The node's capacity, measured once at start (stats/node-resources.ts). */
+  resources?: NomadNodeResources;
 }
 
 const MIN_BACKOFF_MS = 250;
@@ -129,12 +131,12 @@ export class Registrar {
         this.needFull = false;
         this.nodeDirty = false;
         this.dirtyAllocs.clear();
-        await link.register(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
+        await link.register(nodeRecord(node, this.o.meta.merged(), this.o.resources), this.ttlMs);
         this.noteRefused(await link.putAllocs(manifests.list(), true));
       } else {
         if (this.nodeDirty) {
           this.nodeDirty = false;
-          await link.register(nodeRecord(node, this.o.meta.merged()), this.ttlMs);
+          await link.register(nodeRecord(node, this.o.meta.merged(), this.o.resources), this.ttlMs);
         }
         for (const id of [...this.dirtyAllocs]) {
           this.dirtyAllocs.delete(id);
