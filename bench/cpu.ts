@@ -3,7 +3,7 @@
  * neighbours; the CPU time a process spends per request or per GiB moves much less, so the
  * benchmarks print both.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
@@ -48,3 +48,30 @@ export const parseTime = (stderr: string): { cpuMs: number; wallS: number } => {
   if (!m) throw new Error(`no timing in: ${stderr.slice(-300)}`);
   return { cpuMs: (Number(m[1]) + Number(m[2])) * 1000, wallS: Number(m[3]) };
 };
+
+/**
+ * `timedRun` without blocking this process (it drains the output of the servers under test):
+ * the command's CPU and wall time, and its stdout when `captureStdout` (else /dev/null).
+ */
+export const timedSpawn = (
+  cmd: string,
+  args: string[],
+  o: { env?: NodeJS.ProcessEnv; captureStdout?: boolean } = {},
+): Promise<{ cpuMs: number; wallS: number; stdout: string }> =>
+  new Promise((resolve, reject) => {
+    const devnull = fs.openSync('/dev/null', 'w');
+    const p = spawn('/usr/bin/time', ['-f', '@@time %U %S %e', cmd, ...args], {
+      env: { ...process.env, ...o.env },
+      stdio: ['ignore', o.captureStdout ? 'pipe' : devnull, 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      fs.closeSync(devnull);
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
+      resolve({ ...parseTime(err), stdout: out });
+    });
+  });
