@@ -11,7 +11,8 @@
  * to every latency it measures. C − 0 is the agent hop, B − C the gateway's relay, A − B the
  * merging. Run with `npm run bench:joblogs`; `BENCH_MODES=merged,separate,direct` and
  * `BENCH_KINDS=plain,framed` pick rows, `BENCH_CPU_PROF=<dir>` writes a CPU profile of the
- * gateway there. Loopback only; every loop is bounded.
+ * gateway there, `BENCH_BASELINE_CLI=<other build>/dist/cli/main.js` adds the merged stream
+ * through a second gateway of another build, windows alternating, for a same-run A/B. Loopback only; every loop is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,6 +34,8 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 2);
 const MODES = (process.env['BENCH_MODES'] ?? 'merged,separate,direct').split(',');
 const KINDS = (process.env['BENCH_KINDS'] ?? 'plain,framed').split(',');
 const CPU_PROF = process.env['BENCH_CPU_PROF'];
+/** `dist/cli/main.js` of another build: adds a `baseline` mode, the merged stream through it. */
+const BASELINE_CLI = process.env['BENCH_BASELINE_CLI'];
 const LINE = 1000;
 const JOB = 'bench';
 
@@ -208,6 +211,24 @@ const main = async () => {
       { FLEETGATE_LOG_LEVEL: 'warn' },
     );
     procs.push(gateway);
+    // Another build's gateway on the same Redis and agents, for a same-run A/B of a change.
+    const baseline = BASELINE_CLI
+      ? await startListening(
+          process.execPath,
+          [
+            BASELINE_CLI,
+            'gateway',
+            '--http-addr',
+            '127.0.0.1:0',
+            '--redis',
+            redis.url,
+            '--node-join-token',
+            join,
+          ],
+          { FLEETGATE_LOG_LEVEL: 'warn' },
+        )
+      : undefined;
+    if (baseline) procs.push(baseline);
     const agents: Proc[] = [];
     for (const [i, dir] of dataDirs.entries()) {
       const p = await startListening(
@@ -245,7 +266,8 @@ const main = async () => {
       `writing ${ALLOCS} x ${fmt(RATE / 1e6, 2)} MB/s = ${fmt(written)} MB/s; ${RUNS} runs of ${WINDOW_MS / 1000} s windows per mode\n`,
     );
     const q = 'follow=true&origin=end&offset=0';
-    const merged = (plain: boolean) => [`${gateway.url}/v1/job/${JOB}/logs?${q}&plain=${plain}`];
+    const mergedVia = (gw: Proc, plain: boolean) => [`${gw.url}/v1/job/${JOB}/logs?${q}&plain=${plain}`];
+    const merged = (plain: boolean) => mergedVia(gateway, plain);
     const separate = (plain: boolean) =>
       allocs.map((a) => `${gateway.url}/v1/client/fs/logs/${a.id}?task=web&type=stdout&${q}&plain=${plain}`);
     const direct = (plain: boolean) =>
@@ -258,17 +280,22 @@ const main = async () => {
       for (const plain of [true, false]) {
         const kind = plain ? 'plain' : 'framed';
         if (!KINDS.includes(kind)) continue;
-        for (const [mode, urls] of (
+        for (const [mode, urls, via] of (
           [
             ['merged', `merged (1 job stream, ${kind})`, merged(plain)],
             ['separate', `separate (${ALLOCS} alloc streams, ${kind})`, separate(plain)],
             ['direct', `direct to agents (${ALLOCS} streams, ${kind})`, direct(plain)],
+            [
+              'baseline',
+              `merged via the baseline build (${kind})`,
+              baseline ? mergedVia(baseline, plain) : [],
+            ],
           ] as const
         )
-          .filter(([key]) => MODES.includes(key))
-          .map(([, m, u]) => [m, u] as const)) {
+          .filter(([key]) => MODES.includes(key) || (key === 'baseline' && baseline))
+          .map(([key, m, u]) => [m, u, key === 'baseline' ? baseline! : gateway] as const)) {
           process.stderr.write(`  run ${run}: ${mode}...\n`);
-          rows.push(await measure(mode, [...urls], !plain, gateway, agents));
+          rows.push(await measure(mode, [...urls], !plain, via, agents));
         }
       }
     }
