@@ -71,7 +71,6 @@ const allocBuckets = (prefix: string | undefined): string[] =>
 export class RedisRegistry implements Registry {
   readonly keys: RedisKeys;
   private readonly listeners = new Set<(c: RegistryChange) => void>();
-  private subEverReady = false;
   private closed = false;
   /** PUBLISH, or SPUBLISH on a cluster (the scripts take it as their first argument). */
   private readonly pub: string;
@@ -87,11 +86,19 @@ export class RedisRegistry implements Registry {
     this.pub = cluster ? 'SPUBLISH' : 'PUBLISH';
     client.on('error', (e: Error) => this.onError(e));
     sub.on('error', (e: Error) => this.onError(e));
-    const resynced = () => {
-      // Messages published while we were away are lost: tell caches to resynchronise.
-      if (this.subEverReady) this.deliver({ kind: 'resync' });
-      this.subEverReady = true;
+    // A connection that is ready again after the first time has been away: messages published
+    // meanwhile are lost, and the Redis it reached may have restarted empty — tell caches to
+    // resynchronise. Either connection can come back first (under load the command connection
+    // often does, and its first answer from an empty Redis must already be read as a restart).
+    const onReturn = () => {
+      let ever = false;
+      return () => {
+        if (ever) this.deliver({ kind: 'resync' });
+        ever = true;
+      };
     };
+    const resynced = onReturn();
+    client.on('ready', onReturn());
     const onMessage = (_channel: string, message: string) => {
       const change = parseJson<RegistryChange>(message);
       if (change) this.deliver(change);

@@ -65,3 +65,20 @@ test('writes fail fast while Redis is down and work again after it returns', asy
   expect(await reg.getAlloc(randomUUID() as never)).toBeUndefined();
   await reg.close();
 });
+
+test('the command connection coming back alone is a resync: its first answer may come from a Redis restarted empty', async () => {
+  const reg = await RedisRegistry.connect({ url: server.url, prefix: `k${randomUUID().slice(0, 8)}:` });
+  const seen: string[] = [];
+  reg.onChange((c) => seen.push(c.kind));
+  // Drop only the command connection (a subscriber is of type pubsub, not normal), as happens
+  // when, after a restart, it reconnects before the subscriber does.
+  const admin = await RedisRegistry.connect({ url: server.url, prefix: 'admin:' });
+  try {
+    await admin.client.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await eventually(() => seen.includes('resync'), 8000, 'a resync after the command connection returned');
+    expect(await reg.getAlloc(randomUUID() as never)).toBeUndefined();
+  } finally {
+    await reg.close();
+    await admin.close();
+  }
+});
