@@ -64,8 +64,7 @@ export const logRequest = (
 /** Adds fields to the request's log line (no-op when the request is not logged). */
 export const bindRequestLog = (req: IncomingMessage, fields: Record<string, unknown>): void => {
   const bound = (req as Logged)[FIELDS];
-  if (!bound) return;
-  for (const key in fields) bound[key] = fields[key];
+  if (bound) Object.assign(bound, fields);
 };
 
 /** The fields bound so far, for other lines about the same request (a 5xx's cause). */

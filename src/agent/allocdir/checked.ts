@@ -21,7 +21,8 @@ export interface CheckedPath extends ResolvedPath {
    * (`/proc/self/fd/N`); falls back to the checked path where /proc is missing.
    */
   readonly pinned: string;
-  close(): Promise<void>;
+  /** Releases the descriptor (synchronous: it was opened read-only or `O_PATH`). */
+  close(): void;
 }
 
 /**
@@ -50,7 +51,7 @@ export const openChecked = async (
     if (real !== undefined && !isInside(r.root, real)) throw errors.pathEscapes();
     const stats = fs.fstatSync(fd, { bigint: true });
     const pinned = real === undefined ? r.abs : `/proc/self/fd/${fd}`;
-    return { ...r, stats, pinned, close: async () => closeQuietly(fd) };
+    return { ...r, stats, pinned, close: () => closeQuietly(fd) };
   } catch (e) {
     closeQuietly(fd);
     throw osError(op, displayRel(r.rel), e);
@@ -61,7 +62,7 @@ export const openChecked = async (
 const openFd = (file: string, flags: number): Promise<number> =>
   new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
 
-const closeQuietly = (fd: number): void => {
+export const closeQuietly = (fd: number): void => {
   try {
     fs.closeSync(fd);
   } catch {

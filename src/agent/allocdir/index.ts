@@ -11,4 +11,4 @@ export {
 } from './resolve';
 export { openInAlloc, type OpenedFile } from './open';
 export { osError } from './os-error';
-export { openChecked, type CheckedPath } from './checked';
+export { openChecked, closeQuietly, type CheckedPath } from './checked';

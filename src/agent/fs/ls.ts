@@ -1,4 +1,4 @@
-import type { Dir } from 'node:fs';
+import fs, { type Dir } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULTS } from '../../config/defaults';
@@ -24,7 +24,7 @@ export const listDir = async (
   try {
     if (!dir.stats.isDirectory()) throw errors.notDirectory(displayRel(dir.rel));
     const names = await readNames(dir.pinned, displayRel(dir.rel), maxEntries);
-    names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    names.sort(compareUtf8);
     // All entries at once (the thread pool runs them side by side), kept in name order.
     const infos = await Promise.all(
       names.map(async (name) => {
@@ -39,15 +39,37 @@ export const listDir = async (
     );
     return infos.filter((i): i is AllocFileInfo => i !== undefined);
   } finally {
-    await dir.close();
+    dir.close();
   }
+};
+
+/**
+ * Byte order of the names' UTF-8 encodings (Go sorts names as bytes), without encoding them:
+ * UTF-8 byte order is code point order, which UTF-16 code-unit order matches except that
+ * surrogates (code points above U+FFFF) must sort after U+E000–U+FFFF. Comparing through
+ * Buffers cost two allocations per comparison.
+ */
+export const compareUtf8 = (a: string, b: string): number => {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+    if (y >= 0xd800) y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    return x - y;
+  }
+  return a.length - b.length;
 };
 
 const readNames = async (pinned: string, shown: string, max: number): Promise<string[]> => {
   const names: string[] = [];
   let d: Dir;
   try {
-    d = await fsp.opendir(pinned, { bufferSize: 256 });
+    // Synchronous, like the other calls on a pinned descriptor (allocdir/checked.ts): this opens
+    // a directory this process already holds, through procfs, and never waits for a disk. The
+    // reads of its entries may, so they go through the thread pool.
+    d = fs.opendirSync(pinned, { bufferSize: 256 });
   } catch (e) {
     throw osError('open', shown, e);
   }

@@ -7,8 +7,7 @@ export const SNIFF_LEN = 512;
 
 type Sig = (b: Buffer, firstNonWs: number) => string | undefined;
 
-const startsWith = (b: Buffer, at: number, sig: readonly number[] | string): boolean => {
-  const bytes = typeof sig === 'string' ? Buffer.from(sig, 'latin1') : sig;
+const startsWith = (b: Buffer, at: number, bytes: ArrayLike<number>): boolean => {
   if (b.length - at < bytes.length) return false;
   for (let i = 0; i < bytes.length; i++) if (b[at + i] !== bytes[i]) return false;
   return true;
@@ -52,10 +51,17 @@ const htmlSig: Sig = (b, at) => {
   return undefined;
 };
 
-const exact =
-  (sig: readonly number[] | string, type: string, skipWs = false): Sig =>
-  (b, at) =>
-    startsWith(b, skipWs ? at : 0, sig) ? type : undefined;
+/** A signature's bytes, encoded once when the table is built rather than on every request. */
+const bytesOf = (sig: readonly number[] | string): ArrayLike<number> =>
+  typeof sig === 'string' ? Buffer.from(sig, 'latin1') : sig;
+
+const exact = (sig: readonly number[] | string, type: string, skipWs = false): Sig => {
+  const bytes = bytesOf(sig);
+  return (b, at) => (startsWith(b, skipWs ? at : 0, bytes) ? type : undefined);
+};
+
+const FTYP = bytesOf('ftyp');
+const MP4 = bytesOf('mp4');
 
 const masked =
   (pattern: readonly number[], mask: readonly number[], type: string): Sig =>
@@ -68,10 +74,10 @@ const masked =
 const mp4: Sig = (b) => {
   if (b.length < 12) return undefined;
   const boxSize = b.readUInt32BE(0);
-  if (boxSize % 4 !== 0 || b.length < boxSize || !startsWith(b, 4, 'ftyp')) return undefined;
+  if (boxSize % 4 !== 0 || b.length < boxSize || !startsWith(b, 4, FTYP)) return undefined;
   for (let st = 8; st < boxSize; st += 4) {
     if (st === 12) continue;
-    if (startsWith(b, st, 'mp4')) return 'video/mp4';
+    if (startsWith(b, st, MP4)) return 'video/mp4';
   }
   return undefined;
 };

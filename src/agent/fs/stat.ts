@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AllocFileInfo } from '../../wire';
-import { openChecked } from '../allocdir';
+import { closeQuietly, openChecked } from '../allocdir';
 import type { LocalAlloc } from '../types';
 import { toFileInfo } from './fileinfo';
 import { detectContentType, SNIFF_LEN } from './sniff';
@@ -17,23 +17,28 @@ const OCTET = 'application/octet-stream';
 export const statPath = async (alloc: LocalAlloc, requested: string): Promise<AllocFileInfo> => {
   const f = await openChecked(alloc, requested, 'stat');
   try {
-    let contentType = f.stats.isFile() ? await sniffFile(f.pinned) : OCTET;
-    if (requested.endsWith('.json')) contentType = 'application/json';
+    // A name ending in .json is application/json whatever its bytes, so it needs no sniffing.
+    const contentType = requested.endsWith('.json')
+      ? 'application/json'
+      : f.stats.isFile()
+        ? await sniffFile(f.pinned)
+        : OCTET;
     return toFileInfo(path.basename(f.abs), f.stats, contentType);
   } finally {
-    await f.close();
+    f.close();
   }
 };
 
-/** Reopens the pinned file (the same inode, through its descriptor) to read its first bytes. */
+/**
+ * Reopens the pinned file (the same inode, through its descriptor) to read its first bytes.
+ * The reopen is synchronous, like the other calls on a pinned descriptor (allocdir/checked.ts):
+ * it goes through procfs to an inode this process already holds and never waits for a disk;
+ * the read may (a page-cache miss), so it goes through the thread pool.
+ */
 const sniffFile = async (pinned: string): Promise<string> => {
   let fd: number | undefined;
   try {
-    fd = await new Promise<number>((resolve, reject) =>
-      fs.open(pinned, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, (err, n) =>
-        err ? reject(err) : resolve(n),
-      ),
-    );
+    fd = fs.openSync(pinned, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const opened = fd;
     const buf = Buffer.allocUnsafe(SNIFF_LEN);
     const bytesRead = await new Promise<number>((resolve, reject) =>
@@ -45,11 +50,6 @@ const sniffFile = async (pinned: string): Promise<string> => {
     return OCTET;
   } finally {
     // A read-only descriptor: closing it flushes nothing, so no thread-pool trip for it.
-    if (fd !== undefined)
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already gone: nothing to release
-      }
+    if (fd !== undefined) closeQuietly(fd);
   }
 };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { detectContentType } from '../../../../src/agent/fs/sniff';
 import { goFileMode } from '../../../../src/agent/fs/filemode';
+import { compareUtf8 } from '../../../../src/agent/fs/ls';
 import { formatModTime } from '../../../../src/agent/fs/modtime';
 import { safeContentType } from '../../../../src/agent/fs/untrusted';
 
@@ -68,5 +69,37 @@ describe('content sniffing (§13.84)', () => {
   it('HTML flavours become exactly text/plain for untrusted content', () => {
     expect(safeContentType('text/html; charset=utf-8')).toBe('text/plain');
     expect(safeContentType('text/plain; charset=utf-8')).toBe('text/plain; charset=utf-8');
+  });
+});
+
+describe('ls sorts names in the byte order of their UTF-8 encodings, as Go does', () => {
+  // Code-unit order (JavaScript's default) puts U+1F600 (a surrogate pair) before U+FF21; UTF-8
+  // byte order puts it after. ASCII case, accents, CJK and emoji side by side.
+  const names = [
+    'b',
+    'B',
+    'a',
+    'é',
+    'e\u0301',
+    '\uff21',
+    '\u{1F600}',
+    '\u{1F600}x',
+    '日本',
+    '',
+    'a.log',
+    'a',
+    '~',
+    '\u007f',
+  ];
+  const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+  it('gives the same order as comparing the encoded bytes', () => {
+    expect([...names].sort(compareUtf8)).toEqual([...names].sort(byBytes));
+    expect([...names].sort()).not.toEqual([...names].sort(byBytes)); // the case that needs it
+  });
+
+  it('agrees with the byte comparison on every pair, sign for sign', () => {
+    for (const a of names)
+      for (const b of names) expect(Math.sign(compareUtf8(a, b))).toBe(Math.sign(byBytes(a, b)));
   });
 });
