@@ -102,7 +102,13 @@ export class CachedRegistry implements Registry {
         // Local receive time, not the sender's clock: immune to clock skew between hosts.
         if (e) {
           e.deadline = this.now() + (c.ttlMs ?? this.ttlFor(c.id));
-          e.value = { ...e.value, Status: 'ready', LastHeartbeat: c.at };
+          // The change carries the index the registry stamped on the node's record.
+          e.value = {
+            ...e.value,
+            Status: 'ready',
+            LastHeartbeat: c.at,
+            ...(c.index !== undefined ? { ModifyIndex: c.index } : {}),
+          };
         }
         return;
       }

@@ -9,7 +9,7 @@ import type {
   RegistryIndex,
   Revocation,
 } from './registry';
-import { matchesFilter, nextIndex, statusAt } from './status';
+import { matchesFilter, nextIndex, statusAt, withoutStamps } from './status';
 
 type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
 
@@ -20,6 +20,15 @@ interface StoredNode {
   /** When Status last changed; `markedDown` once markDown recorded the current outage. */
   statusAt: number;
   markedDown: boolean;
+  /** The node index of its first and last change (as the Redis scripts stamp them). */
+  createIndex: number;
+  modifyIndex: number;
+}
+
+interface StoredAlloc {
+  alloc: AllocRecord;
+  createIndex: number;
+  modifyIndex: number;
 }
 
 export interface MemoryRegistryOptions {
@@ -36,7 +45,7 @@ const clone = <T>(v: T): T => structuredClone(v);
  */
 export class MemoryRegistry implements Registry {
   private readonly nodes = new Map<NodeId, StoredNode>();
-  private readonly allocs = new Map<AllocId, AllocRecord>();
+  private readonly allocs = new Map<AllocId, StoredAlloc>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly revoked = new Map<string, number>();
   /** Expiry (ms, 0 = never) of each token the ACL API issued, by jti. */
@@ -76,22 +85,33 @@ export class MemoryRegistry implements Registry {
       Status: statusAt(s.lastHeartbeat, s.ttlMs, this.now()),
       LastHeartbeat: s.lastHeartbeat,
       StatusUpdatedAt: s.statusAt,
+      CreateIndex: s.createIndex,
+      ModifyIndex: s.modifyIndex,
     };
   }
 
-  async putNode(node: NodeInput, ttlMs: number): Promise<void> {
+  private allocView(s: StoredAlloc): AllocRecord {
+    return { ...clone(s.alloc), CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex };
+  }
+
+  async putNode(input: NodeInput, ttlMs: number): Promise<void> {
+    const node = withoutStamps(input);
     const prev = this.nodes.get(node.ID);
     const wasUp = this.isUp(prev);
     const changed = !wasUp || JSON.stringify(prev!.node) !== JSON.stringify(node);
     const now = this.now();
+    const bumped = changed ? this.bumpIndex('nodes') : undefined;
+    const modifyIndex = bumped?.index ?? prev?.modifyIndex ?? 0;
     this.nodes.set(node.ID, {
       node: clone(node),
       lastHeartbeat: now,
       ttlMs,
       statusAt: wasUp ? prev!.statusAt : now,
       markedDown: false,
+      createIndex: prev?.createIndex || modifyIndex,
+      modifyIndex,
     });
-    this.emit({ kind: 'node', id: node.ID, ttlMs, ...(changed ? this.bumpIndex('nodes') : {}) });
+    this.emit({ kind: 'node', id: node.ID, ttlMs, ...bumped });
   }
 
   async heartbeat(id: NodeId, ttlMs: number): Promise<boolean> {
@@ -105,7 +125,11 @@ export class MemoryRegistry implements Registry {
       s.markedDown = false;
     }
     // Only a status change is published (see HEARTBEAT_LUA in redis-keys.ts for why).
-    if (!wasUp) this.emit({ kind: 'heartbeat', id, at: s.lastHeartbeat, ttlMs, ...this.bumpIndex('nodes') });
+    if (!wasUp) {
+      const bumped = this.bumpIndex('nodes');
+      s.modifyIndex = bumped.index;
+      this.emit({ kind: 'heartbeat', id, at: s.lastHeartbeat, ttlMs, ...bumped });
+    }
     return true;
   }
 
@@ -114,7 +138,9 @@ export class MemoryRegistry implements Registry {
     if (!s || this.isUp(s) || s.markedDown) return false;
     s.markedDown = true;
     s.statusAt = this.now();
-    this.emit({ kind: 'node', id, ...this.bumpIndex('nodes') });
+    const bumped = this.bumpIndex('nodes');
+    s.modifyIndex = bumped.index;
+    this.emit({ kind: 'node', id, ...bumped });
     return true;
   }
 
@@ -137,31 +163,38 @@ export class MemoryRegistry implements Registry {
     return [...this.nodes.values()].map((s) => this.view(s)).sort((a, b) => a.ID.localeCompare(b.ID));
   }
 
-  async putAlloc(alloc: AllocRecord): Promise<boolean> {
+  async putAlloc(input: AllocRecord): Promise<boolean> {
+    const alloc = withoutStamps(input) as AllocRecord;
     const prev = this.allocs.get(alloc.ID);
-    if (prev && prev.NodeID !== alloc.NodeID) return false;
-    const changed = JSON.stringify(prev) !== JSON.stringify(alloc);
-    this.allocs.set(alloc.ID, clone(alloc));
-    this.emit({ kind: 'alloc', id: alloc.ID, ...(changed ? this.bumpIndex('allocs') : {}) });
+    if (prev && prev.alloc.NodeID !== alloc.NodeID) return false;
+    const changed = JSON.stringify(prev?.alloc) !== JSON.stringify(alloc);
+    const bumped = changed ? this.bumpIndex('allocs') : undefined;
+    const modifyIndex = bumped?.index ?? prev?.modifyIndex ?? 0;
+    this.allocs.set(alloc.ID, {
+      alloc: clone(alloc),
+      createIndex: prev?.createIndex || modifyIndex,
+      modifyIndex,
+    });
+    this.emit({ kind: 'alloc', id: alloc.ID, ...bumped });
     return true;
   }
 
   async removeAlloc(id: AllocId, owner?: NodeId): Promise<void> {
     const old = this.allocs.get(id);
-    if (!old || (owner !== undefined && old.NodeID !== owner)) return;
+    if (!old || (owner !== undefined && old.alloc.NodeID !== owner)) return;
     this.allocs.delete(id);
     this.emit({ kind: 'alloc', id, ...this.bumpIndex('allocs') });
   }
 
   async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
     const a = this.allocs.get(id);
-    return a && clone(a);
+    return a && this.allocView(a);
   }
 
   async listAllocs(filter?: AllocFilter): Promise<AllocRecord[]> {
     return [...this.allocs.values()]
-      .filter((a) => matchesFilter(a, filter))
-      .map(clone)
+      .filter((a) => matchesFilter(a.alloc, filter))
+      .map((a) => this.allocView(a))
       .sort((a, b) => a.ID.localeCompare(b.ID));
   }
 

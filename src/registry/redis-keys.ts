@@ -8,7 +8,8 @@
  * - `{n<h>}`: the nodes whose ID starts with hex digit `<h>` — record, heartbeat key, secret, the
  *   bucket's member set, its heartbeat deadlines, its modify-index hash and its change channel;
  * - `{a<h>}`: the same for allocations by the first hex digit of their ID, plus the per-node
- *   sets of the allocations in the bucket (so a node's allocations are 16 sets, one per bucket);
+ *   sets of the allocations in the bucket (so a node's allocations are 16 sets, one per bucket)
+ *   and each allocation's index stamp;
  * - `{acl}`: everything ACL (policies, revocations, issued tokens, join tokens, bootstrap): small,
  *   rarely written, cached by every reader, so one slot holds it.
  * 16 buckets of each kind spread the heartbeat and allocation writes over 32 slots (over every
@@ -53,6 +54,8 @@ export const redisKeys = (prefix: string) => {
     /** Set of the IDs of one node's allocations in one bucket. */
     nodeAllocs: (b: string, nodeId: string) => `${a(b)}node-allocs:${nodeId}`,
     allocIndex: (b: string) => `${a(b)}modify-index`,
+    /** Hash: `create` and `modify`, the bucket index stamped by the allocation's first and last change. */
+    allocStamp: (id: string) => `${a(bucketOf(id))}alloc-stamp:${id}`,
     allocChannel: (b: string) => `${a(b)}changes`,
 
     policy: (name: string) => `${acl}policy:${name}`,
@@ -104,7 +107,10 @@ end
 
 /**
  * putNode in one step: write the record, index it, set its heartbeat key and deadline. The index
- * is bumped when the record changed or the node comes back from down (heartbeat key absent).
+ * is bumped when the record changed or the node comes back from down (heartbeat key absent), and
+ * stamped on the record as its modifyIndex (and createIndex, the first time): every script that
+ * bumps the node index for a node stamps that node, so a record's ModifyIndex moves exactly when
+ * what a read of it answers does.
  * KEYS: node, nodes, heartbeat, modify-index, deadlines.
  * ARGV: pub, json, id, now, ttlMs, channel, change.
  */
@@ -120,7 +126,10 @@ if not was_up then
   redis.call('HDEL', KEYS[1], 'down')
 end
 if old ~= ARGV[2] or not was_up then
-  publish_indexed(ARGV[6], ARGV[7], bump_index(KEYS[4], 'nodes'))
+  local v = bump_index(KEYS[4], 'nodes')
+  redis.call('HSET', KEYS[1], 'modifyIndex', v)
+  redis.call('HSETNX', KEYS[1], 'createIndex', v)
+  publish_indexed(ARGV[6], ARGV[7], v)
 else
   redis.call(PUB, ARGV[6], ARGV[7])
 end
@@ -137,7 +146,9 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'down') == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'down', '1', 'statusAt', ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[5])
-publish_indexed(ARGV[3], ARGV[4], bump_index(KEYS[3], 'nodes'))
+local v = bump_index(KEYS[3], 'nodes')
+redis.call('HSET', KEYS[1], 'modifyIndex', v)
+publish_indexed(ARGV[3], ARGV[4], v)
 return 1`;
 
 /**
@@ -145,8 +156,8 @@ return 1`;
  * to the first node that stores it), else write the record, index it in its bucket and in the
  * bucket's set of its node, then publish. Atomic, so two nodes racing for one ID cannot both
  * win, and a reader never sees a change published before the write. The index is bumped only
- * when the stored JSON changed.
- * KEYS: alloc, allocs, node-allocs, modify-index.
+ * when the stored JSON changed, and stamped on the allocation (modify; create the first time).
+ * KEYS: alloc, allocs, node-allocs, modify-index, alloc-stamp.
  * ARGV: pub, json, id, node-allocs prefix, channel, change, node id.
  */
 export const PUT_ALLOC_LUA = `${INDEX_LUA}
@@ -159,7 +170,10 @@ redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[3])
 if old ~= ARGV[2] then
-  publish_indexed(ARGV[5], ARGV[6], bump_index(KEYS[4], 'allocs'))
+  local v = bump_index(KEYS[4], 'allocs')
+  redis.call('HSET', KEYS[5], 'modify', v)
+  redis.call('HSETNX', KEYS[5], 'create', v)
+  publish_indexed(ARGV[5], ARGV[6], v)
 else
   redis.call(PUB, ARGV[5], ARGV[6])
 end
@@ -167,7 +181,7 @@ return 1`;
 
 /**
  * removeAlloc; with an owner (ARGV[6], '' = any), only the owner's record is removed.
- * KEYS: alloc, allocs, modify-index. ARGV: pub, id, node-allocs prefix, channel, change, owner.
+ * KEYS: alloc, allocs, modify-index, alloc-stamp. ARGV: pub, id, node-allocs prefix, channel, change, owner.
  */
 export const REMOVE_ALLOC_LUA = `${INDEX_LUA}
 local old = redis.call('GET', KEYS[1])
@@ -175,7 +189,7 @@ if not old then return 0 end
 local o = cjson.decode(old)
 if ARGV[6] ~= '' and o['NodeID'] ~= ARGV[6] then return 0 end
 redis.call('SREM', ARGV[3] .. o['NodeID'], ARGV[2])
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[4])
 redis.call('SREM', KEYS[2], ARGV[2])
 publish_indexed(ARGV[4], ARGV[5], bump_index(KEYS[3], 'allocs'))
 return 1`;
@@ -199,7 +213,9 @@ redis.call('ZADD', KEYS[4], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[6])
 if not was_up then
   redis.call('HSET', KEYS[1], 'statusAt', ARGV[2])
   redis.call('HDEL', KEYS[1], 'down')
-  publish_indexed(ARGV[4], ARGV[5], bump_index(KEYS[3], 'nodes'))
+  local v = bump_index(KEYS[3], 'nodes')
+  redis.call('HSET', KEYS[1], 'modifyIndex', v)
+  publish_indexed(ARGV[4], ARGV[5], v)
 end
 return 1`;
 
@@ -218,8 +234,9 @@ for _, id in ipairs(due) do
   if redis.call('EXISTS', ARGV[4] .. 'hb:' .. id) == 0 then
     redis.call('ZREM', KEYS[1], id)
     if redis.call('EXISTS', node) == 1 and redis.call('HEXISTS', node, 'down') == 0 then
-      redis.call('HSET', node, 'down', '1', 'statusAt', ARGV[2])
-      publish_indexed(ARGV[3], cjson.encode({kind = 'node', id = id}), bump_index(KEYS[2], 'nodes'))
+      local v = bump_index(KEYS[2], 'nodes')
+      redis.call('HSET', node, 'down', '1', 'statusAt', ARGV[2], 'modifyIndex', v)
+      publish_indexed(ARGV[3], cjson.encode({kind = 'node', id = id}), v)
       marked = marked + 1
     end
   end

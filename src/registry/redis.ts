@@ -26,9 +26,12 @@ import {
   redisKeys,
   type RedisKeys,
 } from './redis-keys';
-import { matchesFilter } from './status';
+import { matchesFilter, withoutStamps } from './status';
 
 type NodeInput = Omit<NodeRecord, 'Status' | 'LastHeartbeat'>;
+
+/** A stamp field as a number (absent on records stored before stamps existed: 0). */
+const stamp = (v: string | null | undefined): number => Number(v ?? 0) || 0;
 
 export interface RedisRegistryOptions {
   /**
@@ -162,7 +165,8 @@ export class RedisRegistry implements Registry {
     return [this.pub, channel, JSON.stringify(change)];
   }
 
-  async putNode(node: NodeInput, ttlMs: number): Promise<void> {
+  async putNode(input: NodeInput, ttlMs: number): Promise<void> {
+    const node = withoutStamps(input);
     const k = this.keys;
     const b = bucketOf(node.ID);
     const [pub, channel, change] = this.pubArgs(k.nodeChannel(b), { kind: 'node', id: node.ID, ttlMs });
@@ -215,6 +219,8 @@ export class RedisRegistry implements Registry {
       Status: pttl > 0 ? 'ready' : 'down',
       LastHeartbeat: last,
       StatusUpdatedAt: Number(h!['statusAt'] ?? last),
+      CreateIndex: stamp(h!['createIndex']),
+      ModifyIndex: stamp(h!['modifyIndex']),
     };
   }
 
@@ -297,17 +303,19 @@ export class RedisRegistry implements Registry {
     return out;
   }
 
-  async putAlloc(alloc: AllocRecord): Promise<boolean> {
+  async putAlloc(input: AllocRecord): Promise<boolean> {
+    const alloc = withoutStamps(input);
     const k = this.keys;
     const b = bucketOf(alloc.ID);
     const [pub, channel, change] = this.pubArgs(k.allocChannel(b), { kind: 'alloc', id: alloc.ID });
     const stored = await this.client.eval(
       PUT_ALLOC_LUA,
-      4,
+      5,
       k.alloc(alloc.ID),
       k.allocs(b),
       k.nodeAllocs(b, alloc.NodeID),
       k.allocIndex(b),
+      k.allocStamp(alloc.ID),
       pub,
       JSON.stringify(alloc),
       alloc.ID,
@@ -325,10 +333,11 @@ export class RedisRegistry implements Registry {
     const [pub, channel, change] = this.pubArgs(k.allocChannel(b), { kind: 'alloc', id });
     await this.client.eval(
       REMOVE_ALLOC_LUA,
-      3,
+      4,
       k.alloc(id),
       k.allocs(b),
       k.allocIndex(b),
+      k.allocStamp(id),
       pub,
       id,
       k.nodeAllocs(b, ''),
@@ -339,7 +348,20 @@ export class RedisRegistry implements Registry {
   }
 
   async getAlloc(id: AllocId): Promise<AllocRecord | undefined> {
-    return parseJson<AllocRecord>(await this.client.get(this.keys.alloc(id)));
+    const res = await this.client
+      .multi()
+      .get(this.keys.alloc(id))
+      .hmget(this.keys.allocStamp(id), 'create', 'modify')
+      .exec();
+    return this.toAlloc(res?.[0]?.[1] as string | null, res?.[1]?.[1] as (string | null)[] | undefined);
+  }
+
+  private toAlloc(
+    json: string | null | undefined,
+    s: (string | null)[] | undefined,
+  ): AllocRecord | undefined {
+    const a = parseJson<AllocRecord>(json);
+    return a && { ...a, CreateIndex: stamp(s?.[0]), ModifyIndex: stamp(s?.[1]) };
   }
 
   async listAllocs(filter?: AllocFilter): Promise<AllocRecord[]> {
@@ -352,15 +374,21 @@ export class RedisRegistry implements Registry {
       .filter((a) => matchesFilter(a, filter));
   }
 
-  /** One bucket's allocations (of one node, with `nodeId`): a set, then one MGET (one slot). */
+  /** One bucket's allocations (of one node, with `nodeId`): a set, then one MULTI (one slot). */
   private async listAllocBucket(b: string, filter?: AllocFilter): Promise<AllocRecord[]> {
     const set = filter?.nodeId ? this.keys.nodeAllocs(b, filter.nodeId) : this.keys.allocs(b);
     const ids = (await this.client.smembers(set)).filter(
       (id) => !filter?.prefix || id.startsWith(filter.prefix),
     );
     if (ids.length === 0) return [];
-    const values = await this.client.mget(ids.map((id) => this.keys.alloc(id)));
-    return values.flatMap((v) => parseJson<AllocRecord>(v) ?? []);
+    // One MULTI on the bucket's slot: each record with its index stamp.
+    const m = this.client.multi();
+    for (const id of ids) m.get(this.keys.alloc(id)).hmget(this.keys.allocStamp(id), 'create', 'modify');
+    const res = (await m.exec()) ?? [];
+    return ids.flatMap((_, i) => {
+      const a = this.toAlloc(res[2 * i]?.[1] as string | null, res[2 * i + 1]?.[1] as (string | null)[]);
+      return a ? [a] : [];
+    });
   }
 
   async putPolicy(policy: PolicyRecord): Promise<void> {

@@ -22,3 +22,15 @@ export const matchesFilter = (
  * the last, and never below the clock in ms, so it keeps growing across a registry that lost it.
  */
 export const nextIndex = (last: number, nowMs: number): number => Math.max(last + 1, Math.floor(nowMs));
+
+/**
+ * A record as it is stored: without the index stamps a read adds. The registry stamps them
+ * itself; a caller that writes back a record it read must not store them, or an unchanged
+ * record would compare as changed.
+ */
+export const withoutStamps = <T extends { CreateIndex?: number; ModifyIndex?: number }>(
+  r: T,
+): Omit<T, 'CreateIndex' | 'ModifyIndex'> => {
+  const { CreateIndex: _c, ModifyIndex: _m, ...rest } = r;
+  return rest;
+};

@@ -16,8 +16,8 @@ import { formatGoTime, GO_ZERO_TIME } from '../wire/go-time';
 /**
  * The registry's records in the shapes of Nomad's `api` structs (types in wire/types.ts). Fields
  * the registry has no notion of (evaluations, deployments, resources, drains) carry Go's zero
- * value. Per-record Create/ModifyIndex are 0: the registry keeps one index per table, which the
- * `X-Nomad-Index` header carries.
+ * value. Per-record Create/ModifyIndex are the registry's stamps (the table index of the
+ * record's first and last change; 0 for a record stored before stamps existed).
  */
 
 /**
@@ -59,12 +59,20 @@ export const jobOf = (a: AllocRecord): NomadJob => ({
   TaskGroups: [{ Name: a.TaskGroup, Tasks: a.Tasks.map((t) => ({ Name: t, Driver: 'raw_exec' })) }],
 });
 
+/**
+ * An allocation's answer depends on its node too (`lost` while the node is down), so its
+ * ModifyIndex is the later of its own stamp and its node's: it moves when the derived status
+ * does, and never goes back.
+ */
+const allocModifyIndex = (a: AllocRecord, node: NodeRecord | undefined): number =>
+  Math.max(a.ModifyIndex ?? 0, node?.ModifyIndex ?? 0);
+
 const allocCommon = (a: AllocRecord, node: NodeRecord | undefined) => {
   const status = effectiveStatus(a, node);
   return {
     ClientDescription: status === 'lost' && a.ClientStatus !== 'lost' ? ALLOC_LOST : '',
     ClientStatus: status,
-    CreateIndex: 0,
+    CreateIndex: a.CreateIndex ?? 0,
     CreateTime: a.CreateTime,
     DeploymentStatus: null,
     DesiredDescription: '',
@@ -73,7 +81,7 @@ const allocCommon = (a: AllocRecord, node: NodeRecord | undefined) => {
     FollowupEvalID: '',
     ID: a.ID,
     JobID: a.JobID,
-    ModifyIndex: 0,
+    ModifyIndex: allocModifyIndex(a, node),
     ModifyTime: a.ModifyTime,
     Name: a.Name,
     Namespace: a.Namespace,
@@ -98,7 +106,7 @@ export const allocationStub = (a: AllocRecord, node: NodeRecord | undefined): No
 export const allocation = (a: AllocRecord, node: NodeRecord | undefined): NomadAllocation =>
   sorted({
     ...allocCommon(a, node),
-    AllocModifyIndex: 0,
+    AllocModifyIndex: a.ModifyIndex ?? 0,
     AllocatedResources: null,
     DeploymentID: '',
     DesiredTransition: { Migrate: null, Reschedule: null },
@@ -118,7 +126,7 @@ export const allocation = (a: AllocRecord, node: NodeRecord | undefined): NomadA
  */
 export const nodeStub = (n: NodeRecord, resources = false): NomadNodeListStub => ({
   Address: n.HTTPAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
-  CreateIndex: 0,
+  CreateIndex: n.CreateIndex ?? 0,
   Datacenter: n.Datacenter,
   Drain: false,
   Drivers: null,
@@ -126,7 +134,7 @@ export const nodeStub = (n: NodeRecord, resources = false): NomadNodeListStub =>
   ID: n.ID,
   LastDrain: null,
   LastHeartbeat: n.LastHeartbeat,
-  ModifyIndex: 0,
+  ModifyIndex: n.ModifyIndex ?? 0,
   Name: n.Name,
   NodeClass: '',
   NodePool: 'default',
@@ -142,7 +150,7 @@ export const node = (n: NodeRecord): NomadNode => ({
   CSIControllerPlugins: null,
   CSINodePlugins: null,
   CgroupParent: '',
-  CreateIndex: 0,
+  CreateIndex: n.CreateIndex ?? 0,
   Datacenter: n.Datacenter,
   Drain: false,
   DrainStrategy: null,
@@ -156,7 +164,7 @@ export const node = (n: NodeRecord): NomadNode => ({
   LastHeartbeat: n.LastHeartbeat,
   Links: null,
   Meta: n.Meta,
-  ModifyIndex: 0,
+  ModifyIndex: n.ModifyIndex ?? 0,
   Name: n.Name,
   NodeClass: '',
   NodePool: 'default',

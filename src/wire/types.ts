@@ -59,11 +59,17 @@ export interface NodeRecord {
   LastHeartbeat: number;
   /** Unix milliseconds of the last change of `Status` the registry recorded. */
   StatusUpdatedAt?: number;
+  /** Read only: the registry's index when it first stored the node, and at its last change. */
+  CreateIndex?: number;
+  ModifyIndex?: number;
 }
 
 /** An allocation as the registry holds it: its manifest plus the node that runs it. */
 export interface AllocRecord extends AllocManifest {
   NodeID: NodeId;
+  /** Read only: the registry's index when it first stored the allocation, and at its last change. */
+  CreateIndex?: number;
+  ModifyIndex?: number;
 }
 
 /** `GET|POST /v1/client/metadata` (`api.NodeMetaResponse`). */

@@ -387,6 +387,27 @@ describe("Nomad's Go api client against fleetgate: golden requests, Go-struct de
     expect(got.headers['x-nomad-knownleader']).toBe('true');
   });
 
+  test('CreateIndex/ModifyIndex of nodes and allocations are the registry stamps (never 0), so the index sort works', async () => {
+    const get = async (name: string) =>
+      JSON.parse(
+        (
+          await send(
+            gatewayUrl,
+            calls().find((x) => x.call === name)!,
+          )
+        ).body.toString(),
+      );
+    const n = api.Node.parse(await get('Nodes().Info'));
+    const a = api.Allocation.parse(await get('Allocations().Info'));
+    expect(n.CreateIndex).toBeGreaterThan(0);
+    expect(n.ModifyIndex).toBeGreaterThanOrEqual(n.CreateIndex);
+    expect(a.CreateIndex).toBeGreaterThan(0);
+    // An allocation's answer depends on its node's status: its ModifyIndex is never below the node's.
+    expect(a.ModifyIndex).toBeGreaterThanOrEqual(Math.max(a.CreateIndex, n.ModifyIndex));
+    const stubs = (await get('Allocations().List')) as Array<{ CreateIndex: number; ModifyIndex: number }>;
+    for (const s of stubs) expect(s.CreateIndex).toBeGreaterThan(0);
+  });
+
   test("Nodes().Info and Nodes().List(resources=true) carry the node's measured NodeResources", async () => {
     const info = calls().find((x) => x.call === 'Nodes().Info')!;
     const n = api.Node.parse(JSON.parse((await send(gatewayUrl, info)).body.toString()));

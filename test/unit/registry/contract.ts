@@ -76,7 +76,11 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       const b = alloc(n2.ID, { Namespace: 'prod' });
       await f.reg.putAlloc(a);
       await f.reg.putAlloc(b);
-      expect(await f.other.getAlloc(a.ID)).toEqual(a);
+      expect(await f.other.getAlloc(a.ID)).toEqual({
+        ...a,
+        CreateIndex: expect.any(Number),
+        ModifyIndex: expect.any(Number),
+      });
       expect((await f.other.listAllocs({ nodeId: n1.ID })).map((x) => x.ID)).toEqual([a.ID]);
       expect((await f.other.listAllocs({ namespace: 'prod' })).map((x) => x.ID)).toEqual([b.ID]);
       expect((await f.other.listAllocs({ prefix: a.ID.slice(0, 8) })).map((x) => x.ID)).toEqual([a.ID]);
@@ -273,5 +277,73 @@ export const registryContract = (name: string, make: () => Promise<RegistryFixtu
       expect(seen.find((c) => c.kind === 'heartbeat')).toMatchObject({ id: lapsing.ID, ttlMs: 10_000 });
       expect((await f.other.getNode(lapsing.ID))!.Status).toBe('ready');
       off();
+    });
+    test('each record carries the index of its first and last change: stamped with the table index, kept while it does not change', async () => {
+      const n = node();
+      await f.reg.putNode(n, 10_000);
+      const first = (await f.other.getNode(n.ID))!;
+      const idx = await f.other.modifyIndex();
+      expect(first.CreateIndex).toBeGreaterThan(0);
+      expect(first.ModifyIndex).toBe(first.CreateIndex);
+      expect(first.ModifyIndex).toBe(idx.nodes);
+      // An identical re-registration and a heartbeat of a live node change nothing.
+      await f.reg.putNode({ ...n }, 10_000);
+      await f.reg.heartbeat(n.ID, 10_000);
+      expect(await f.other.getNode(n.ID)).toMatchObject({
+        CreateIndex: first.CreateIndex,
+        ModifyIndex: first.ModifyIndex,
+      });
+      // A changed record moves ModifyIndex only; a record written back with stamps is not a change.
+      await f.reg.putNode({ ...n, Meta: { rack: 'r2' } }, 10_000);
+      const changed = (await f.other.getNode(n.ID))!;
+      expect(changed.CreateIndex).toBe(first.CreateIndex);
+      expect(changed.ModifyIndex).toBeGreaterThan(first.ModifyIndex!);
+      await f.reg.putNode({ ...n, Meta: { rack: 'r2' }, CreateIndex: 1, ModifyIndex: 2 }, 10_000);
+      expect((await f.other.getNode(n.ID))!.ModifyIndex).toBe(changed.ModifyIndex);
+      // A short TTL (an identical record from a live node: no change) so the node lapses.
+      await f.reg.putNode({ ...n, Meta: { rack: 'r2' } }, 150);
+      // Going down (the sweep) and coming back (a heartbeat) are changes of what a read answers.
+      await sleep(250);
+      await f.reg.sweepLapsed();
+      const down = (await f.other.getNode(n.ID))!;
+      expect(down.Status).toBe('down');
+      expect(down.ModifyIndex).toBeGreaterThan(changed.ModifyIndex!);
+      await f.reg.heartbeat(n.ID, 10_000);
+      const back = (await f.other.getNode(n.ID))!;
+      expect(back.ModifyIndex).toBeGreaterThan(down.ModifyIndex!);
+      expect(back.CreateIndex).toBe(first.CreateIndex);
+      expect((await f.other.listNodes()).find((x) => x.ID === n.ID)).toMatchObject({
+        CreateIndex: back.CreateIndex,
+        ModifyIndex: back.ModifyIndex,
+      });
+
+      // Allocations alike; a later allocation is created at a higher index.
+      const a = alloc(n.ID);
+      await f.reg.putAlloc(a);
+      const a1 = (await f.other.getAlloc(a.ID))!;
+      expect(a1.CreateIndex).toBeGreaterThan(back.ModifyIndex!);
+      expect(a1.ModifyIndex).toBe(a1.CreateIndex);
+      await f.reg.putAlloc({ ...a1 });
+      expect(await f.other.getAlloc(a.ID)).toMatchObject({
+        CreateIndex: a1.CreateIndex,
+        ModifyIndex: a1.ModifyIndex,
+      });
+      await f.reg.putAlloc({ ...a, ClientStatus: 'complete' });
+      const a2 = (await f.other.getAlloc(a.ID))!;
+      expect(a2.CreateIndex).toBe(a1.CreateIndex);
+      expect(a2.ModifyIndex).toBeGreaterThan(a1.ModifyIndex!);
+      expect((await f.other.listAllocs({ nodeId: n.ID }))[0]).toMatchObject({
+        CreateIndex: a2.CreateIndex,
+        ModifyIndex: a2.ModifyIndex,
+      });
+      const b = alloc(n.ID);
+      await f.reg.putAlloc(b);
+      expect((await f.other.getAlloc(b.ID))!.CreateIndex).toBeGreaterThan(a2.ModifyIndex!);
+      // Removed and stored again: a new record, created anew.
+      await f.reg.removeAlloc(a.ID);
+      await f.reg.putAlloc(a);
+      const again = (await f.other.getAlloc(a.ID))!;
+      expect(again.CreateIndex).toBeGreaterThan(a2.ModifyIndex!);
+      expect(again.ModifyIndex).toBe(again.CreateIndex);
     });
   });

@@ -46,7 +46,7 @@ describe('the key layout on a real cluster', () => {
     }
   });
 
-  test('every key one allocation write touches (record, bucket set, old and new node sets, index, channel) is in one slot', async () => {
+  test('every key one allocation write touches (record, bucket set, old and new node sets, index, stamp, channel) is in one slot', async () => {
     for (const id of [...BUCKETS].map((b) => `${b}${randomUUID().slice(1)}`)) {
       const b = id.charAt(0);
       const keys = [
@@ -55,6 +55,7 @@ describe('the key layout on a real cluster', () => {
         k.nodeAllocs(b, randomUUID()),
         k.nodeAllocs(b, randomUUID()),
         k.allocIndex(b),
+        k.allocStamp(id),
         k.allocChannel(b),
       ];
       expect({ id, slots: (await slots(keys)).size }).toEqual({ id, slots: 1 });
