@@ -132,6 +132,13 @@ describe('trust boundary: agents register through the gateway and can change onl
   const catReal = async (): Promise<Reply> =>
     call(`${gateway.url}/v1/client/fs/cat/${alloc1.id}?path=alloc/logs/web.stdout.0`, { token: mgmt });
 
+  test('a fresh node joins without a warning: its ACL watch starts once the gateway knows it', async () => {
+    for (const a of agents) {
+      expect(a.output()).not.toContain('ACL watch: no gateway answers');
+      expect(a.output()).not.toContain('no ACL state from a gateway yet');
+    }
+  });
+
   test('an agent is refused a Redis URL, and stores its node secret readable only by itself', async () => {
     const r = await run(process.execPath, [CLI, 'agent', '--data-dir', d2, '--redis', redis.url]).catch(
       (e: { code: number; stderr: string }) => e,

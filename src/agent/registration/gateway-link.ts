@@ -43,6 +43,12 @@ const ok = (res: GatewayResponse, what: string): unknown => {
  */
 export class GatewayLink implements NodeLink {
   private joining: boolean;
+  private markRegistered: () => void = () => undefined;
+  /**
+   * Resolves at the first accepted registration: before it the gateways know no secret of this
+   * node, and every other call (the ACL watch among them) is answered 410.
+   */
+  readonly registered = new Promise<void>((r) => (this.markRegistered = r));
 
   private constructor(
     private readonly client: GatewayClient,
@@ -120,6 +126,7 @@ export class GatewayLink implements NodeLink {
       throw e;
     }
     this.joining = false;
+    this.markRegistered();
   }
 
   async heartbeat(ttlMs: number): Promise<boolean> {

@@ -61,8 +61,9 @@ const run = async (flags: AgentFlags): Promise<void> => {
             ownNode = nodeId;
             const link = await GatewayLink.open(client, nodeId, config.data_dir, config.join_token);
             if (config.acl) {
-              watch = new AclWatch(link, mirror, logger.child({ component: 'acl-watch' }));
-              watch.start();
+              const w = new AclWatch(link, mirror, logger.child({ component: 'acl-watch' }));
+              watch = w;
+              void link.registered.then(() => w.start());
             }
             return link;
           },
