@@ -95,16 +95,18 @@ describe('CachedRegistry', () => {
       const inner = await RedisRegistry.connect({ url: server.url, prefix });
       const c = new CachedRegistry(inner, { now: () => t });
       const n = node();
-      await writer.putNode(n, 600);
+      // A TTL long enough that Redis itself cannot lapse it on a slow machine before it is stopped;
+      // the cache's clock is the fake one.
+      await writer.putNode(n, 5000);
       await sleep(50);
       expect((await c.getNode(n.ID))!.Status).toBe('ready');
-      await writer.heartbeat(n.ID, 600); // tells the cache this node's TTL is 600 ms
+      await writer.heartbeat(n.ID, 5000); // tells the cache this node's TTL is 5 s
       await sleep(50);
       await server.stop();
       try {
         await eventually(() => inner.client.status !== 'ready', 5000, 'the cache sees Redis gone');
         // Longer than the node's TTL: with Redis gone no heartbeat can arrive, which says nothing.
-        t += 900;
+        t += 6000;
         expect((await c.getNode(n.ID))!.Status).toBe('ready');
       } finally {
         await server.restart();
