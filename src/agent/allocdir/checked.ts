@@ -59,7 +59,7 @@ export const openChecked = async (
 };
 
 /** `open(2)` without a FileHandle (this descriptor never reads, so it needs none). */
-const openFd = (file: string, flags: number): Promise<number> =>
+export const openFd = (file: string, flags: number): Promise<number> =>
   new Promise((resolve, reject) => fs.open(file, flags, (err, fd) => (err ? reject(err) : resolve(fd))));
 
 export const closeQuietly = (fd: number): void => {

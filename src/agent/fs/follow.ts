@@ -71,8 +71,8 @@ export const streamFile = async (o: StreamFileOptions): Promise<StreamEnd> => {
       // → frame path to one event-loop turn even when the CPUs are busy. At most 64 KiB; bulk
       // reads stay asynchronous.
       const bytesRead = woken
-        ? fs.readSync(file.handle.fd, buf, 0, want, offset)
-        : (await file.handle.read(buf, 0, want, offset)).bytesRead;
+        ? fs.readSync(file.fd, buf, 0, want, offset)
+        : await file.read(buf, 0, want, offset);
       woken = false;
       if (bytesRead > 0) {
         offset += bytesRead;
@@ -92,9 +92,11 @@ export const streamFile = async (o: StreamFileOptions): Promise<StreamEnd> => {
       if (unchecked) {
         // At EOF after a wake: was the path deleted/replaced, or the file truncated? Checked
         // after reading, so bytes written before a deletion are drained first and appends cost
-        // no extra round trips before they are sent; both stats run concurrently.
+        // no extra round trips before they are sent. The descriptor's fstat is synchronous (it
+        // never waits for a disk); the path's stat goes through the thread pool.
         unchecked = false;
-        const [gone, st] = await Promise.all([replacedOrGone(file), file.handle.stat()]);
+        const st = file.stat();
+        const gone = await replacedOrGone(file);
         if (gone) {
           deleted = true;
           stopAtEof = true;

@@ -80,7 +80,7 @@ export const sendRaw = async (
       const want = nextReadSize(f.size, pos, remaining);
       if (want === 0) return { chunk: Buffer.alloc(0), last: true };
       const buf = await buffers.next(want);
-      const { bytesRead } = await f.handle.read(buf, 0, want, pos);
+      const bytesRead = await f.read(buf, 0, want, pos);
       pos += bytesRead;
       remaining -= bytesRead;
       return { chunk: buf.subarray(0, bytesRead), last: bytesRead < want || remaining <= 0 };
@@ -113,6 +113,6 @@ export const sendRaw = async (
     }
     res.end();
   } finally {
-    await f.handle.close().catch(() => undefined);
+    f.close();
   }
 };

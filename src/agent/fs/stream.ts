@@ -27,6 +27,6 @@ export const streamPath = async (
       streamFile({ file: f, name: p.path, start, follow: p.follow, framer, signal }),
     );
   } finally {
-    await f.handle.close().catch(() => undefined);
+    f.close();
   }
 };

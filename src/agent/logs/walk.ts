@@ -73,7 +73,7 @@ export const walkLogs = async (o: WalkOptions): Promise<void> => {
         }
       }
     } finally {
-      await file.handle.close().catch(() => undefined);
+      file.close();
     }
     off = 0;
     nextIdx = pos.file.index + 1;
