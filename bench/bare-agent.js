@@ -59,7 +59,10 @@ http
         });
       }
       if (u.pathname.startsWith('/v1/client/fs/cat/')) {
-        const { fd, st } = await openChecked(rel, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        // Pinned with O_PATH, then the content opened through the pin, as the agent does.
+        const { fd: pin, st, pinned } = await openChecked(rel, O_PATH);
+        const fd = fs.openSync(pinned, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        fs.closeSync(pin);
         const buf = Buffer.allocUnsafe(st.size + 1);
         const bytesRead = await read(fd, buf, buf.length);
         fs.closeSync(fd);

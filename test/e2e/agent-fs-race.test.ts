@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -112,5 +112,53 @@ describe('ls and stat under a flipping symlink', () => {
       if (r.status === 200) expect((r.body as { Size: number }).Size).toBe('inside'.length);
       else expect([400, 404]).toContain(r.status);
     }
+  });
+});
+
+/**
+ * The same race aimed at an open with effects: a symlink flipped between an inside file and a
+ * FIFO on the host whose writer is blocked until some reader opens it. Opening the FIFO, even to
+ * refuse it a moment later, would release that writer; the agent must never open it.
+ */
+describe('cat under a symlink flipping to a host FIFO', () => {
+  let flipper: ChildProcess;
+  let writer: ChildProcess;
+  let writerOpened = false;
+  beforeAll(async () => {
+    const fifo = path.join(a.root, 'host.fifo');
+    execFileSync('mkfifo', [fifo]);
+    writer = spawn(process.execPath, [
+      '-e',
+      `require('fs').openSync(${JSON.stringify(fifo)}, 'w'); process.stdout.write('opened')`,
+    ]);
+    writer.stdout!.on('data', () => (writerOpened = true));
+    put(a, 'alloc/data/plain', 'inside');
+    const d = path.join(a.alloc.dir, 'alloc/data');
+    const script = `
+      const fs = require('fs');
+      const d = ${JSON.stringify(d)};
+      const targets = ['plain', ${JSON.stringify(fifo)}];
+      let i = 0;
+      for (;;) {
+        try { fs.unlinkSync(d + '/pswap.tmp'); } catch {}
+        fs.symlinkSync(targets[i++ % 2], d + '/pswap.tmp');
+        fs.renameSync(d + '/pswap.tmp', d + '/pswap');
+      }`;
+    flipper = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    await sleep(200);
+  });
+  afterAll(async () => {
+    await stopChild(flipper);
+    await stopChild(writer);
+  });
+
+  it('never opens the FIFO: its blocked writer stays blocked', async () => {
+    for (let i = 0; i < 400; i++) {
+      const r = await request(a.url).get(`/v1/client/fs/cat/${ALLOC_ID}?path=alloc/data/pswap`);
+      if (r.status === 200) expect(r.text).toBe('inside');
+      else expect([400, 403, 404]).toContain(r.status);
+    }
+    await sleep(100);
+    expect(writerOpened).toBe(false);
   });
 });

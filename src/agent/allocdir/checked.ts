@@ -10,7 +10,7 @@ import { displayRel, isCode, resolveInAlloc, type ResolvedPath } from './resolve
  * on anything (directories, sockets, FIFOs) without side effects, then fstat'ed and reached
  * again through `/proc/self/fd/N`.
  */
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 
 /** A path inside an alloc dir pinned by a descriptor whose real path was checked. */
 export interface CheckedPath extends ResolvedPath {

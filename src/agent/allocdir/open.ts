@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { errors } from '../../errors';
 import type { LocalAlloc } from '../types';
-import { closeQuietly, fdPath, openFd } from './checked';
+import { closeQuietly, fdPath, O_PATH, openFd } from './checked';
 import { osError } from './os-error';
 import { isInside, relUnder } from './relpath';
 import { assertReadable, displayRel, isCode, resolveForRead, type ResolvedPath } from './resolve';
@@ -26,57 +26,73 @@ export interface OpenedFile extends ResolvedPath {
 
 /**
  * Open a file for reading with every check of docs/wire.md "Allocation files", closing the race between check and
- * open (Nomad PR #28468): after open, the fd's real path (`/proc/self/fd/N`) is checked again,
- * so a symlink swapped in between realpath and open cannot leak a file outside the alloc dir
- * or inside secrets. Directories are refused (`file "<path>" is a directory`).
+ * open (Nomad PR #28468). The name is first pinned with `O_PATH`, which opens nothing: the pin's
+ * real path (`/proc/self/fd/N`) is checked and its type read, and only a regular file inside the
+ * alloc dir is then opened for reading — through the pin, so it is the same inode whatever the
+ * name points to by then. A symlink a task flips between the check and the open therefore
+ * cannot make the agent open a FIFO or a device, inside or outside the alloc dir (opening one
+ * acts: it releases a FIFO's blocked writer, some devices act on open). Directories are refused
+ * (`file "<path>" is a directory`), as are FIFOs, sockets and devices.
  *
  * A plain descriptor rather than a FileHandle: closing a read-only descriptor flushes nothing,
  * so it is closed synchronously instead of with a thread-pool round trip, which is a visible
- * share of a small `cat` (docs/performance.md).
+ * share of a small `cat` (docs/performance.md). The reopen through the pin is synchronous too,
+ * like the other calls on a pinned descriptor (checked.ts).
  */
 export const openInAlloc = async (alloc: LocalAlloc, requested: string): Promise<OpenedFile> => {
   const r = await resolveForRead(alloc, requested);
-  let fd: number;
+  let pin: number;
   try {
-    // O_NONBLOCK: opening a FIFO (the log pipes) must not hang the request.
-    fd = await openFd(r.abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    pin = await openFd(r.abs, O_PATH);
   } catch (e) {
     if (isCode(e, 'ENOENT') || isCode(e, 'ENOTDIR')) throw errors.noSuchFile('stat', displayRel(r.rel));
     if (isCode(e, 'ELOOP')) throw errors.pathEscapes();
-    // A Unix socket cannot be opened at all: it is not a file with content, like a FIFO.
-    if (isCode(e, 'ENXIO')) throw errors.notRegularFile(requested);
     throw osError('open', displayRel(r.rel), e);
   }
+  let fd: number | undefined;
   try {
-    const real = fdPath(fd);
+    const real = fdPath(pin);
     if (real !== undefined) {
       if (!isInside(r.root, real)) throw errors.pathEscapes();
       assertReadable(alloc, relUnder(r.root, real), requested);
     }
-    const st = fs.fstatSync(fd, { bigint: true });
+    const st = fs.fstatSync(pin, { bigint: true });
     if (st.isDirectory()) throw errors.isDirectory(requested);
     // FIFOs, sockets and devices have no content to serve; reading a FIFO could block forever.
     if (!st.isFile()) throw errors.notRegularFile(requested);
+    // O_NONBLOCK only matters where /proc is missing and the name is opened again: a FIFO
+    // swapped in then must not hang the request (the identity check below refuses it).
+    fd = fs.openSync(
+      real === undefined ? r.abs : `/proc/self/fd/${pin}`,
+      fs.constants.O_RDONLY | fs.constants.O_NONBLOCK,
+    );
+    if (real === undefined) {
+      const again = fs.fstatSync(fd, { bigint: true });
+      if (again.dev !== st.dev || again.ino !== st.ino) throw errors.pathEscapes();
+    }
+    const opened = fd;
     let open = true;
     return {
       ...r,
-      fd,
+      fd: opened,
       size: Number(st.size),
       dev: st.dev,
       ino: st.ino,
       read: (buf, offset, length, position) =>
         new Promise((resolve, reject) => {
           if (!open) return reject(Object.assign(new Error('file closed'), { code: 'EBADF' }));
-          fs.read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n)));
+          fs.read(opened, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n)));
         }),
-      stat: () => fs.fstatSync(fd, { bigint: true }),
+      stat: () => fs.fstatSync(opened, { bigint: true }),
       close: () => {
-        if (open) closeQuietly(fd);
+        if (open) closeQuietly(opened);
         open = false;
       },
     };
   } catch (e) {
-    closeQuietly(fd);
+    if (fd !== undefined) closeQuietly(fd);
     throw osError('stat', displayRel(r.rel), e);
+  } finally {
+    closeQuietly(pin);
   }
 };
