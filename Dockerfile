@@ -13,6 +13,11 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# Node's HTTP reads allocate a 64 KiB buffer each; with glibc's default 128 KiB trim threshold a
+# relaying gateway could hand the heap top back to the kernel and fault it in again on every few
+# reads (~55k page faults and 3x the CPU per GiB relayed, in some processes and not others).
+# A 32 MiB threshold keeps that memory: docs/performance.md "The bulk path".
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432
 WORKDIR /app
 # /keys and /data are owned by the runtime user so named volumes mounted there inherit it
 # (acl keygen writes the key pair into /keys and the node join token into /join; agents keep

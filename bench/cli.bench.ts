@@ -82,6 +82,8 @@ const main = async (): Promise<void> => {
       'fleetgate alloc fs, direct': [],
       'curl → gateway /fs/cat': [],
       'fleetgate alloc fs, via gateway': [],
+      // The same command without the copy: start-up, the gateway look-ups and the stat.
+      'fleetgate alloc fs --stat, direct': [],
     };
     const curlTotal: number[] = [];
     const env = ['--address', gateway.url];
@@ -98,6 +100,12 @@ const main = async (): Promise<void> => {
       );
       rows['fleetgate alloc fs, via gateway']!.push(
         await cliSpeed(['alloc', 'fs', '--direct', 'never', ...env, fx.id, 'alloc/data/big.bin'], size),
+      );
+      rows['fleetgate alloc fs --stat, direct']!.push(
+        await cliSpeed(
+          ['alloc', 'fs', '--direct', 'always', '--stat', ...env, fx.id, 'alloc/data/big.bin'],
+          size,
+        ),
       );
     }
     process.stdout.write(
@@ -120,6 +128,13 @@ const main = async (): Promise<void> => {
     const ratio =
       med(rows['fleetgate alloc fs, direct']!).mbps / med(rows['curl → agent /fs/cat (baseline)']!).mbps;
     process.stdout.write(`ratio CLI direct ÷ curl direct: ${fmt(ratio, 2)} (goal ≥ 0.95)\n`);
+    // CPU moves less with the neighbours than MB/s; the copy's own share is the CLI's CPU less
+    // that of the same command with --stat (start-up, look-ups, stat).
+    const cpu = (name: string) => med(rows[name]!).cpuMs;
+    const copyCpu = cpu('fleetgate alloc fs, direct') - cpu('fleetgate alloc fs --stat, direct');
+    process.stdout.write(
+      `CPU per GiB, CLI direct ÷ curl: ${fmt(cpu('fleetgate alloc fs, direct') / cpu('curl → agent /fs/cat (baseline)'), 2)} whole process, ${fmt(copyCpu / cpu('curl → agent /fs/cat (baseline)'), 2)} for the copy alone (CLI less its --stat run)\n`,
+    );
   } finally {
     await gateway.stop();
     await agent.stop();

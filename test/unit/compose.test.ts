@@ -134,6 +134,8 @@ describe('docker-compose.yml matches src/cli/cluster/topology.ts', () => {
     expect(df).toMatch(/^FROM node:20[\w.-]*-slim AS runtime$/m);
     expect(df).toMatch(/^COPY --from=build /m);
     expect(df).toMatch(/^USER fleetgate$/m);
+    // The relay's heap stays put (docs/performance.md "The bulk path").
+    expect(df).toMatch(/^ENV GLIBC_TUNABLES=glibc\.malloc\.trim_threshold=\d+$/m);
     expect(df).toMatch(/chown fleetgate:fleetgate \/keys \/data \/join \/tls/);
     const ignore = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
     expect(ignore).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));

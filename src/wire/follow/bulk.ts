@@ -86,7 +86,12 @@ class Download implements BulkBody {
   private out: NodeJS.WritableStream | undefined;
   private onBytes: ((n: number) => void) | undefined;
   private pendingWrites = 0;
+  /** Whether `out` may still read from the read buffer (a write it has not finished with). */
+  private held = false;
   private paused = false;
+  /** The buffer of the read being parsed, and how many body bytes of it are gathered at its start. */
+  private readBuffer: Buffer | undefined;
+  private batched = 0;
   private bytes = 0;
   /** Settles copyTo; set once copyTo is called. */
   private finish: { resolve: (n: number) => void; reject: (e: Error) => void } | undefined;
@@ -169,13 +174,15 @@ class Download implements BulkBody {
 
   private onRead(buf: Buffer, n: number): boolean {
     if (this.phase === 'done' || this.phase === 'failed') return false;
+    this.readBuffer = buf;
     const r = this.parser.execute(buf, 0, n);
+    this.flushBatch();
     if (r instanceof Error) {
       this.fail(Object.assign(new Error(`malformed HTTP response: ${r.message}`), { code: 'EPROTO' }));
       return false;
     }
     // Keep reading only while nothing still points into `buf`.
-    if (this.pendingWrites > 0 || (this.phase === 'body' && !this.out)) {
+    if (this.held || (this.phase === 'body' && !this.out)) {
       this.paused = true;
       return false;
     }
@@ -197,7 +204,27 @@ class Download implements BulkBody {
     if (this.phase === 'error-body') this.errorBody.push(Buffer.from(chunk));
     else if (this.phase !== 'body') return;
     else if (!this.out) this.early.push(Buffer.from(chunk));
-    else this.write(chunk);
+    else this.batchBody(chunk);
+  }
+
+  /**
+   * The body pieces of one read become one write: each piece is moved left in the read buffer to
+   * follow the previous one (over the chunk framing between them, bytes the parser has already
+   * consumed). Through the gateway, which re-chunks the agent's answer every 64 KiB, this makes
+   * one write per read instead of one per chunk.
+   */
+  private batchBody(piece: Buffer): void {
+    const buf = this.readBuffer!;
+    const from = piece.byteOffset - buf.byteOffset;
+    if (from !== this.batched) buf.copyWithin(this.batched, from, from + piece.length);
+    this.batched += piece.length;
+  }
+
+  private flushBatch(): void {
+    if (this.batched === 0) return;
+    const n = this.batched;
+    this.batched = 0;
+    this.write(this.readBuffer!.subarray(0, n));
   }
 
   private write(chunk: Buffer): void {
@@ -206,6 +233,7 @@ class Download implements BulkBody {
     this.pendingWrites++;
     this.out!.write(chunk, (err?: Error | null) => {
       this.pendingWrites--;
+      if (this.pendingWrites === 0) this.held = false;
       if (err) {
         this.fail(err, true);
         return;
@@ -215,10 +243,15 @@ class Download implements BulkBody {
         else this.settleWhenWritten();
       }
     });
+    // A stream calls back once it is done with a chunk, but a little later (next tick) even when
+    // it wrote at once (a file, /dev/null, a pipe with room). Nothing buffered means it is done
+    // already, so reading goes on without a pause and resume per read.
+    const buffered = (this.out as { writableLength?: number }).writableLength;
+    if (buffered === undefined || buffered > 0) this.held = true;
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.pendingWrites > 0) return;
+    if (!this.paused || this.held) return;
     this.paused = false;
     this.socket.resume();
   }
@@ -230,6 +263,7 @@ class Download implements BulkBody {
       this.refused(this.failures.status(this.status, Buffer.concat(this.errorBody).toString('utf8')));
       return;
     }
+    this.flushBatch();
     this.phase = 'done';
     this.cleanup();
     this.settleWhenWritten();
