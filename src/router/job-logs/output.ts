@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { TurnWriter } from '../../forward/turn-writer';
 import { encodeJobDataFrame, encodeJobFrame, HEARTBEAT, HEARTBEAT_MS, type SourceEvent } from '../../wire';
 
 /** Who a piece of output came from. */
@@ -32,15 +33,15 @@ export class JobStreamOutput {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private drain: Promise<void> | undefined;
-  /** Writes made in this event-loop turn, not yet handed to the response (see `write`). */
-  private batch: Buffer[] = [];
-  private batchLen = 0;
-  private flushing: NodeJS.Immediate | undefined;
+  /** Sources arrive on separate sockets: their writes of one turn leave as one socket write. */
+  private readonly out: TurnWriter;
 
   constructor(
     private readonly res: ServerResponse,
     readonly mode: 'json' | 'plain',
-  ) {}
+  ) {
+    this.out = new TurnWriter(res, { maxBytes: BATCH_MAX });
+  }
 
   start(): void {
     this.res.statusCode = 200;
@@ -65,36 +66,11 @@ export class JobStreamOutput {
     return this.res.destroyed || this.res.writableEnded;
   }
 
-  /**
-   * Queues a whole frame or whole lines; everything written in one event-loop turn goes to the
-   * client in one socket write once the turn's I/O callbacks have run (`setImmediate`). Sources arrive
-   * on separate sockets, so each frame used to be its own socket write, and
-   * those writes were most of what the stream cost the gateway. No delay is added: the flush
-   * runs in the same turn.
-   */
+  /** Queues a whole frame or whole lines (sent with the rest of this turn's writes). */
   write(chunk: string | Buffer): void {
     if (this.closed) return;
     this.lastWrite = Date.now();
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.batch.push(buf);
-    this.batchLen += buf.length;
-    if (this.batchLen >= BATCH_MAX) this.flush();
-    else this.flushing ??= setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    if (this.flushing) clearImmediate(this.flushing);
-    this.flushing = undefined;
-    const parts = this.batch;
-    const len = this.batchLen;
-    this.batch = [];
-    this.batchLen = 0;
-    if (this.closed || len === 0) return;
-    // One socket write for all of them; corked writes are not copied into one buffer (fresh
-    // large buffers cost more in page faults than the chunk headers this adds).
-    this.res.cork();
-    for (const p of parts) this.res.write(p);
-    this.res.uncork();
+    this.out.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   }
 
   /** Resolves when the client has taken what was written (or has gone). */
@@ -116,8 +92,7 @@ export class JobStreamOutput {
   end(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.flush();
-    if (!this.closed) this.res.end();
+    this.out.end();
   }
 }
 
