@@ -16,8 +16,13 @@ import {
 import { seedAlloc } from '../helpers/seed-alloc';
 import { tmpDir } from '../helpers/tmp';
 
-/** A fail-fast 503 takes at most the command timeout (1 s) and a retry: this is its bound with slack. */
-const FAST_FAIL_MS = 3000;
+/**
+ * A fail-fast 503: `/v1/allocation/:id` reads the allocation and then its node, and each read
+ * waits at most the command timeout (1 s) and a retry; this is that bound with slack for a
+ * loaded machine (a clean-clone CI run saw 3.55 s at load 7). Not failing fast means waiting
+ * on Redis for as long as the failover lasts (5 s here).
+ */
+const FAST_FAIL_MS = 4500;
 const HEARTBEAT_MS = 2000;
 
 const get = (url: string): Promise<{ status: number; body: string; ms: number }> =>
