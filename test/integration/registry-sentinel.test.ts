@@ -100,7 +100,11 @@ describe('the registry behind Redis Sentinel', () => {
         ModifyTime: 1,
       };
       await a.putAlloc(alloc);
-      expect(await b.getAlloc(id)).toEqual(alloc);
+      expect(await b.getAlloc(id)).toEqual({
+        ...alloc,
+        CreateIndex: expect.any(Number),
+        ModifyIndex: expect.any(Number),
+      });
       await eventually(() => seen.some((c) => c.kind === 'alloc' && c.id === id), 1000);
       expect(seen).toContainEqual(expect.objectContaining({ kind: 'alloc', id }));
     } finally {
