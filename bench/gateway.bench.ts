@@ -14,11 +14,11 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { allocFixture } from './alloc-fixture';
 import {
-  CLI,
   agentArgs,
   bigFile,
   curlSpeed,
   fmt,
+  gatewayArgs,
   joinTokenFile,
   median,
   startListening,
@@ -129,20 +129,7 @@ const main = async () => {
     const join = joinTokenFile(path.dirname(fx.dataDir));
     const gateway = await startListening(
       process.execPath,
-      [
-        CLI,
-        'gateway',
-        '--http-addr',
-        '127.0.0.1:0',
-        '--redis',
-        redis.url,
-        '--max-streams-anonymous',
-        '0',
-        '--max-streams-total',
-        '0',
-        '--node-join-token',
-        join,
-      ],
+      gatewayArgs(redis.url, join, ['--max-streams-anonymous', '0', '--max-streams-total', '0']),
       RELAY_ENV,
     );
     procs.push(gateway);

@@ -105,6 +105,24 @@ export const agentArgs = (dataDir: string, extra: string[] = [], cli = CLI): str
   ...extra,
 ];
 
+/** `fleetgate gateway` on a free port over `redisUrl`, admitting agents that hold `joinFile`. */
+export const gatewayArgs = (
+  redisUrl: string,
+  joinFile: string,
+  extra: string[] = [],
+  cli = CLI,
+): string[] => [
+  cli,
+  'gateway',
+  '--http-addr',
+  '127.0.0.1:0',
+  '--redis',
+  redisUrl,
+  '--node-join-token',
+  joinFile,
+  ...extra,
+];
+
 /**
  * Runs wrk to completion without blocking this process: the servers under test log to pipes
  * this process drains, and a blocked reader (spawnSync) fills those pipes, so the server's logger

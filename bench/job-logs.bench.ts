@@ -24,7 +24,16 @@ import { seedAlloc } from '../test/helpers/seed-alloc';
 import { startRedis } from '../test/helpers/redis';
 import { FrameDecoder } from '../src/wire/frames';
 import { procCpuMs } from './cpu';
-import { agentArgs, CLI, fmt, joinTokenFile, median, percentile, startListening, type Proc } from './harness';
+import {
+  agentArgs,
+  fmt,
+  gatewayArgs,
+  joinTokenFile,
+  median,
+  percentile,
+  startListening,
+  type Proc,
+} from './harness';
 
 const ALLOCS = Number(process.env['BENCH_ALLOCS'] ?? 20);
 const AGENTS = Number(process.env['BENCH_AGENTS'] ?? 2);
@@ -197,36 +206,15 @@ const main = async () => {
     const join = joinTokenFile(root);
     const gateway = await startListening(
       process.execPath,
-      [
-        ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
-        CLI,
-        'gateway',
-        '--http-addr',
-        '127.0.0.1:0',
-        '--redis',
-        redis.url,
-        '--node-join-token',
-        join,
-      ],
+      [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), ...gatewayArgs(redis.url, join)],
       { FLEETGATE_LOG_LEVEL: 'warn' },
     );
     procs.push(gateway);
     // Another build's gateway on the same Redis and agents, for a same-run A/B of a change.
     const baseline = BASELINE_CLI
-      ? await startListening(
-          process.execPath,
-          [
-            BASELINE_CLI,
-            'gateway',
-            '--http-addr',
-            '127.0.0.1:0',
-            '--redis',
-            redis.url,
-            '--node-join-token',
-            join,
-          ],
-          { FLEETGATE_LOG_LEVEL: 'warn' },
-        )
+      ? await startListening(process.execPath, gatewayArgs(redis.url, join, [], BASELINE_CLI), {
+          FLEETGATE_LOG_LEVEL: 'warn',
+        })
       : undefined;
     if (baseline) procs.push(baseline);
     const agents: Proc[] = [];

@@ -10,7 +10,17 @@ import type { ClusterPki } from '../src/tls/names';
 import { startRedis } from '../test/helpers/redis';
 import { allocFixture } from './alloc-fixture';
 import { procCpuMs, timedSpawn } from './cpu';
-import { agentArgs, bigFile, CLI, fmt, joinTokenFile, median, startListening, type Proc } from './harness';
+import {
+  agentArgs,
+  bigFile,
+  CLI,
+  fmt,
+  gatewayArgs,
+  joinTokenFile,
+  median,
+  startListening,
+  type Proc,
+} from './harness';
 
 /**
  * The TLS rows of bench:gateway and bench:cli, kept apart from the other rows: two stacks
@@ -60,17 +70,11 @@ const start = async (src: string, pki: ClusterPki | undefined): Promise<Stack> =
     pki ? ['--tls-cert', own.cert, '--tls-key', own.key, '--tls-ca', pki.ca.cert] : [];
   const gateway = await startListening(
     process.execPath,
-    [
-      CLI,
-      'gateway',
-      '--http-addr',
-      '127.0.0.1:0',
-      '--redis',
+    gatewayArgs(
       redis.url,
-      '--node-join-token',
       join,
-      ...(pki ? [...serve(pki.server), '--tls-agent-server-name', AGENT_TLS_NAME] : []),
-    ],
+      pki ? [...serve(pki.server), '--tls-agent-server-name', AGENT_TLS_NAME] : [],
+    ),
     { FLEETGATE_LOG_LEVEL: 'warn' },
   );
   const agent = await startListening(
