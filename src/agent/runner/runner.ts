@@ -92,7 +92,7 @@ export class TaskRunner implements TaskSource {
     const group = spec.group ?? spec.job;
     const t = nowNs();
     const prev = this.manifests.get(id);
-    let manifest: AllocManifest = {
+    const manifest: AllocManifest = {
       ID: id,
       Namespace: spec.namespace,
       JobID: spec.job,
@@ -118,18 +118,23 @@ export class TaskRunner implements TaskSource {
     const tasks = new Map(
       spec.tasks.map((ts) => [ts.name, new TaskProcess(ts, env, this.log.child({ alloc: id }))]),
     );
+    // `done` exists from the moment the entry does: a shutdown that arrives while the 'running'
+    // write is still syncing must wait for the final status too (it used to await a resolved
+    // placeholder and exit, leaving the manifest 'running'). The final write comes after the
+    // 'running' one, never before it.
+    const started = this.setStatus(manifest, 'running');
     const entry: Running = { tasks, stopping: false, done: Promise.resolve() };
+    entry.done = Promise.all([started, ...[...tasks.values()].map((p) => p.exited)])
+      .then(async ([written, ...exits]) => {
+        this.running.delete(id);
+        const status = this.finalStatus(exits, entry.stopping);
+        this.log.info({ alloc: id, status, exits }, 'allocation finished');
+        const cur = this.manifests.get(id) ?? written;
+        await this.setStatus(cur, status);
+      })
+      .catch((err: unknown) => this.log.error({ err, alloc: id }, 'cannot write manifest'));
     this.running.set(id, entry);
-    manifest = await this.setStatus(manifest, 'running');
-    entry.done = Promise.all([...tasks.values()].map((p) => p.exited)).then(async (exits) => {
-      this.running.delete(id);
-      const status = this.finalStatus(exits, entry.stopping);
-      this.log.info({ alloc: id, status, exits }, 'allocation finished');
-      const cur = this.manifests.get(id) ?? manifest;
-      await this.setStatus(cur, status).catch((err: unknown) =>
-        this.log.error({ err, alloc: id }, 'cannot write manifest'),
-      );
-    });
+    await started;
   }
 
   /** Stopped → complete (as Nomad reports a stopped alloc); otherwise complete only if all exited 0. */
