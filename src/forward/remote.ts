@@ -41,6 +41,20 @@ const codeError = (code: string, message: string): Error => Object.assign(new Er
 const originalUrl = (req: IncomingMessage): string =>
   (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
 
+/** Responses relayed with the agent's Content-Length (headers given to writeHead are not readable back). */
+const announcedLength = new WeakSet<ServerResponse>();
+
+/**
+ * Ends a response the agent broke off. A chunked body carries the reason after the bytes sent, as
+ * Nomad does; a body of announced length cannot (the client would count the text as file bytes,
+ * then wait for the rest on a connection it thinks is still mid-body), so its connection is cut,
+ * which is how HTTP says a fixed-length body is incomplete.
+ */
+const endWithReason = (res: ServerResponse, text: string): void => {
+  if (announcedLength.has(res)) res.destroy();
+  else res.end(text);
+};
+
 /**
  * Forwards to an agent's AdvertiseURL with `node:http` and one keep-alive Agent. This replaced
  * http-proxy(-middleware), which piped a decoded request body upstream on body-less methods
@@ -147,7 +161,9 @@ export class RemoteForwarder implements Forwarder {
     }
     // Read to the end, then the socket is closed instead of going back to the pool.
     if (suspectResponseFraming(ur)) up.shouldKeepAlive = false;
-    res.writeHead(ur.statusCode ?? 502, ur.statusMessage, downstreamHeaders(ur));
+    const headers = downstreamHeaders(ur);
+    if (headers['content-length'] !== undefined) announcedLength.add(res);
+    res.writeHead(ur.statusCode ?? 502, ur.statusMessage, headers);
     // Streams may stay idle for long (a followed quiet log): the client sees the status at once.
     if (route.streaming) res.flushHeaders();
     ur.once('close', () => {
@@ -155,7 +171,7 @@ export class RemoteForwarder implements Forwarder {
       // The agent died mid-response: end the client's response with the reason.
       up.destroy();
       const m = mapUpstreamError({ code: 'ECONNRESET', message: 'aborted' }, `node ${node.ID}`, true);
-      if (m.kind === 'append') res.end(m.text);
+      if (m.kind === 'append') endWithReason(res, m.text);
     });
     // TLS on either side: batch records into whole writes (batched-pipe.ts); plain: Node's pipe.
     if (isTls(up.socket) || isTls(res.socket)) batchedPipe(ur, res);
@@ -176,7 +192,7 @@ export class RemoteForwarder implements Forwarder {
     }
     const m = mapUpstreamError(err, `node ${node.ID}`, res.headersSent);
     if (m.kind === 'append') {
-      res.end(m.text);
+      endWithReason(res, m.text);
       return;
     }
     res.writeHead(m.status, {

@@ -29,6 +29,14 @@ const startUpstream = async () => {
         res.on('close', () => open.delete(res));
         return;
       }
+      if (req.url!.startsWith('/v1/client/fs/readat/')) {
+        // A body of announced length, broken off after its first bytes.
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': 1000 });
+        res.write('first bytes');
+        open.add(res);
+        res.on('close', () => open.delete(res));
+        return;
+      }
       res.writeHead(req.url!.includes('missing') ? 404 : 200, {
         'Content-Type': 'application/json',
         'X-Agent': 'yes',
@@ -229,6 +237,37 @@ describe('gateway app against a real upstream', () => {
       );
     });
     expect(text).toMatch(/^first line\n\nNo path to node: /);
+    srv.close();
+  });
+
+  test('an agent dying inside a body of announced length: the client sees it cut, not a reason counted as bytes', async () => {
+    const srv = app().listen(0, '127.0.0.1');
+    await new Promise((r) => srv.once('listening', r));
+    const port = (srv.address() as AddressInfo).port;
+    const outcome = await new Promise<{ got: string; how: string }>((resolve) => {
+      let got = '';
+      // Without the cut the client waits for the announced bytes that never come.
+      const waiting = setTimeout(() => done('still waiting after 5 s'), 5000);
+      const done = (how: string) => {
+        clearTimeout(waiting);
+        req.destroy();
+        resolve({ got, how });
+      };
+      const req = http.get(
+        `http://127.0.0.1:${port}/v1/client/fs/readat/${allocId}?path=f&offset=0&limit=1000`,
+        { headers: { 'X-Nomad-Token': 'good' } },
+        (res) => {
+          res.on('data', (d: Buffer) => {
+            got += d.toString();
+            if (got === 'first bytes') for (const o of up.open) o.socket?.destroy();
+          });
+          res.on('end', () => done('ended'));
+          res.on('error', () => done('cut'));
+        },
+      );
+      req.on('error', () => done('cut'));
+    });
+    expect(outcome).toEqual({ got: 'first bytes', how: 'cut' });
     srv.close();
   });
 
