@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 
+/** How long another agent's empty group is left alone by the start-up sweep (see `fresh`). */
+const FRESH_GROUP_MS = 60_000;
 /** CPU counters of one cgroup v2 group (`cpu.stat`), microseconds. */
 export interface CgroupCpu {
   usageUs: number;
@@ -159,13 +161,29 @@ export class TaskCgroups {
       for (const e of fs.readdirSync(base, { withFileTypes: true })) {
         if (!e.isDirectory() || !e.name.startsWith('fleetgate-')) continue;
         const dir = path.join(base, e.name);
-        if (dir === own) continue;
+        if (dir === own || TaskCgroups.fresh(dir)) continue;
         if (/^populated 1$/m.test(fs.readFileSync(path.join(dir, 'cgroup.events'), 'utf8'))) continue;
-        new TaskCgroups(dir).sweep();
+        for (const c of fs.readdirSync(dir, { withFileTypes: true })) {
+          const group = path.join(dir, c.name);
+          if (c.isDirectory() && !TaskCgroups.fresh(group)) new TaskCgroup(group).remove();
+        }
         TaskCgroups.removeIfEmpty(dir);
       }
     } catch {
       // Best effort.
+    }
+  }
+
+  /**
+   * Made less than a minute ago (a cgroup directory's mtime is its creation time): empty because
+   * another agent is about to move a task into it, not because that agent is gone. Removing it
+   * then would start that task outside its group.
+   */
+  private static fresh(dir: string): boolean {
+    try {
+      return Date.now() - fs.statSync(dir).mtimeMs < FRESH_GROUP_MS;
+    } catch {
+      return false;
     }
   }
 
