@@ -163,10 +163,7 @@ export class TaskCgroups {
         const dir = path.join(base, e.name);
         if (dir === own || TaskCgroups.fresh(dir)) continue;
         if (/^populated 1$/m.test(fs.readFileSync(path.join(dir, 'cgroup.events'), 'utf8'))) continue;
-        for (const c of fs.readdirSync(dir, { withFileTypes: true })) {
-          const group = path.join(dir, c.name);
-          if (c.isDirectory() && !TaskCgroups.fresh(group)) new TaskCgroup(group).remove();
-        }
+        new TaskCgroups(dir).sweep(true);
         TaskCgroups.removeIfEmpty(dir);
       }
     } catch {
@@ -199,12 +196,17 @@ export class TaskCgroups {
     return this.parent !== undefined;
   }
 
-  /** Groups left by a previous agent with this node id whose processes are gone. */
-  private sweep(): void {
+  /**
+   * Groups left by a previous agent with this node id whose processes are gone; `keepFresh`
+   * spares groups made in the last minute (another agent may be about to enter them, see `fresh`).
+   */
+  private sweep(keepFresh = false): void {
     if (!this.parent) return;
     try {
-      for (const e of fs.readdirSync(this.parent, { withFileTypes: true }))
-        if (e.isDirectory()) new TaskCgroup(path.join(this.parent, e.name)).remove();
+      for (const e of fs.readdirSync(this.parent, { withFileTypes: true })) {
+        const group = path.join(this.parent, e.name);
+        if (e.isDirectory() && !(keepFresh && TaskCgroups.fresh(group))) new TaskCgroup(group).remove();
+      }
     } catch {
       // Nothing to sweep.
     }
